@@ -1,0 +1,65 @@
+"""Django admin for the clusters app. Encrypted fields are never rendered."""
+
+from django.contrib import admin
+
+from clusters.models import Cluster, Host, Job, JobEvent, JobStep, Node, SSHCredential
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "phase", "kubernetes_version", "last_seen"]
+    search_fields = ["name", "slug"]
+    exclude = ["kubeconfig"]
+    readonly_fields = [
+        "api_server_url",
+        "kubeconfig_context",
+        "credential_kind",
+        "credentials_rotated",
+        "kubernetes_version",
+        "phase",
+        "conditions",
+        "last_seen",
+        "last_checked",
+    ]
+
+
+@admin.register(Node)
+class NodeAdmin(admin.ModelAdmin):
+    list_display = ["name", "cluster", "ready", "address"]
+    list_filter = ["cluster", "ready"]
+    search_fields = ["name", "address"]
+
+
+@admin.register(SSHCredential)
+class SSHCredentialAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "public_key_fingerprint"]
+    exclude = ["private_key", "passphrase", "password"]
+    readonly_fields = ["kind", "public_key_fingerprint"]
+
+
+@admin.register(Host)
+class HostAdmin(admin.ModelAdmin):
+    list_display = ["name", "address", "port", "username", "host_key_fingerprint", "cluster"]
+    search_fields = ["name", "address"]
+    readonly_fields = ["host_key", "host_key_fingerprint", "facts", "last_seen"]
+
+
+class JobStepInline(admin.TabularInline):
+    model = JobStep
+    extra = 0
+    readonly_fields = ["position", "name", "title", "status", "started", "finished", "message"]
+    can_delete = False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "kind", "status", "created", "finished"]
+    list_filter = ["status", "kind"]
+    inlines = [JobStepInline]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+
+@admin.register(JobEvent)
+class JobEventAdmin(admin.ModelAdmin):
+    list_display = ["job", "counter", "stream", "created"]
+    readonly_fields = [f.name for f in JobEvent._meta.fields]

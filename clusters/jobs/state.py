@@ -1,0 +1,85 @@
+"""Guarded status writes and the append-only event log.
+
+Every write re-reads the row under a lock and saves named fields only, so a
+cancel from the UI and a worker finishing a step never overwrite each other.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from clusters.choices import EventStream, JobStatus, StepStatus
+from clusters.models import Job, JobEvent, JobStep
+
+REDACTED = "[redacted]"
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+def job_transition(*, job_id: int, to: str, message: str = "", worker: str | None = None) -> Job:
+    """Move a job to a new status if the state machine allows it."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if not job.can_transition(to):
+            raise IllegalTransition(f"Job {job_id} cannot go from {job.status} to {to}.")
+        now = timezone.now()
+        job.status = to
+        fields = ["status"]
+        if to == JobStatus.RUNNING:
+            job.started, job.heartbeat = now, now
+            job.worker = worker or ""
+            fields += ["started", "heartbeat", "worker"]
+        if job.is_terminal:
+            job.finished = now
+            fields.append("finished")
+        if message:
+            job.message = message
+            fields.append("message")
+        job.save(update_fields=fields)
+    return job
+
+
+def job_heartbeat(*, job_id: int) -> None:
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat=timezone.now())
+
+
+def step_set_status(*, step: JobStep, status: str, message: str = "") -> JobStep:
+    now = timezone.now()
+    step.status = status
+    fields = ["status"]
+    if status == StepStatus.RUNNING:
+        step.started = now
+        fields.append("started")
+    elif status != StepStatus.PENDING:
+        step.finished = now
+        fields.append("finished")
+    if message:
+        step.message = message[:10000]
+        fields.append("message")
+    step.save(update_fields=fields)
+    return step
+
+
+def redact_secrets(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def job_event_append(
+    *,
+    job_id: int,
+    text: str,
+    stream: str = EventStream.STDOUT,
+    step: JobStep | None = None,
+    secrets: list[str] | None = None,
+) -> JobEvent:
+    """Append output to a job's log; secrets are replaced before anything is stored."""
+    text = redact_secrets(text, secrets or [])
+    with transaction.atomic():
+        Job.objects.filter(pk=job_id).update(last_counter=F("last_counter") + 1, heartbeat=timezone.now())
+        counter = Job.objects.filter(pk=job_id).values_list("last_counter", flat=True).get()
+        return JobEvent.objects.create(job_id=job_id, counter=counter, step=step, stream=stream, text=text)

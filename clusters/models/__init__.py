@@ -1,0 +1,5 @@
+from clusters.models.cluster import Cluster, ClusterQuerySet, Node
+from clusters.models.host import Host, SSHCredential
+from clusters.models.job import Job, JobEvent, JobStep
+
+__all__ = ["Cluster", "ClusterQuerySet", "Node", "Host", "SSHCredential", "Job", "JobStep", "JobEvent"]

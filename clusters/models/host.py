@@ -1,0 +1,72 @@
+"""Machines reached over SSH, and the credentials used to reach them."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clusters.choices import CredentialKind, HostRole, SudoMode
+from portal.fields import EncryptedTextField
+from portal.validators import hostname
+
+
+class PlatformOnlyQuerySet(models.QuerySet):
+    def for_user(self, user):
+        # Hosts and SSH credentials are platform infrastructure: admins only.
+        if user.is_authenticated and user.is_staff:
+            return self
+        return self.none()
+
+
+class SSHCredential(models.Model):
+    """A private key (optional passphrase) or a password; encrypted, never returned."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CredentialKind.choices)
+    private_key = EncryptedTextField(_("private key"), blank=True)
+    passphrase = EncryptedTextField(_("passphrase"), blank=True)
+    password = EncryptedTextField(_("password"), blank=True)
+    # Derived from the key, so an admin can tell keys apart without seeing them.
+    public_key_fingerprint = models.CharField(_("public key fingerprint"), max_length=100, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PlatformOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Host(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    address = models.CharField(_("address"), max_length=253, validators=[hostname])
+    port = models.PositiveIntegerField(
+        _("SSH port"), default=22, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    username = models.CharField(_("SSH user"), max_length=64, default="root")
+    sudo_mode = models.CharField(_("privilege"), max_length=16, choices=SudoMode.choices, default=SudoMode.NONE)
+    credential = models.ForeignKey(
+        SSHCredential, on_delete=models.PROTECT, related_name="hosts", verbose_name=_("credential")
+    )
+    # Pinned when the host is registered; a different key later stops all work.
+    host_key = models.TextField(_("pinned host key"), blank=True)
+    host_key_fingerprint = models.CharField(_("host key fingerprint (SHA256)"), max_length=100, blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+    cluster = models.ForeignKey(
+        "clusters.Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="hosts"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=HostRole.choices, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PlatformOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["address", "port"], name="host_unique_endpoint")]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,115 @@
+"""Background work as explicit state machines with append-only output.
+
+A Job has ordered JobSteps, each with its own status, and an append-only
+JobEvent log numbered by `counter`, which the UI tails from the last counter
+it saw. Status writes go through `clusters.jobs.state`, which re-reads the row
+under a lock and saves named fields only.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clusters.choices import JOB_TERMINAL, JOB_TRANSITIONS, EventStream, JobStatus, StepStatus
+
+
+class JobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Admins see every job; team members see their teams' jobs."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(team__memberships__user=user).distinct()
+
+    def active(self):
+        return self.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING])
+
+
+class Job(models.Model):
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
+    )
+    params = models.JSONField(default=dict, blank=True)
+    team = models.ForeignKey("rbac.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    cluster = models.ForeignKey(
+        "clusters.Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    host = models.ForeignKey("clusters.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resumed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumes")
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    # Liveness: the worker that runs the job ("name:pid") and when it last said so.
+    worker = models.CharField(max_length=255, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    message = models.TextField(_("message"), blank=True, help_text=_("Why the job failed or was canceled."))
+    last_counter = models.PositiveIntegerField(default=0)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in JOB_TERMINAL
+
+    def can_transition(self, to: str) -> bool:
+        return to in JOB_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def can_cancel(self) -> bool:
+        return not self.is_terminal
+
+    @property
+    def can_resume(self) -> bool:
+        return self.status in (JobStatus.FAILED, JobStatus.CANCELED)
+
+
+class JobStep(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="jobstep_unique_position"),
+            models.UniqueConstraint(fields=["job", "name"], name="jobstep_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.job_id}.{self.position} {self.name} ({self.status})"
+
+
+class JobEvent(models.Model):
+    """One chunk of job output. Append-only; purged after JOB_EVENT_RETENTION_DAYS."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    counter = models.PositiveIntegerField()
+    step = models.ForeignKey(JobStep, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    stream = models.CharField(max_length=8, choices=EventStream.choices, default=EventStream.STDOUT)
+    text = models.TextField()
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["job", "counter"]
+        constraints = [models.UniqueConstraint(fields=["job", "counter"], name="jobevent_unique_counter")]
+
+    def __str__(self):
+        return f"{self.job_id}#{self.counter}"

@@ -1,0 +1,1 @@
+"""Writes for the clusters app, one module per model family."""

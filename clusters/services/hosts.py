@@ -1,0 +1,79 @@
+"""Hosts reached over SSH and the credentials to reach them."""
+
+from django.db import transaction
+
+from clusters import ssh
+from clusters.choices import CredentialKind
+from clusters.models import Host, SSHCredential
+from portal.errors import PortalError
+
+
+def _secret_text(value) -> str:
+    return value.reveal() if hasattr(value, "reveal") else (value or "")
+
+
+def _check_credential(credential: SSHCredential) -> None:
+    if credential.kind == CredentialKind.PRIVATE_KEY:
+        key = _secret_text(credential.private_key)
+        if not key:
+            raise PortalError(
+                "A private key is required.", field_errors={"private_key": ["A private key is required."]}
+            )
+        try:
+            credential.public_key_fingerprint = ssh.private_key_fingerprint(key, _secret_text(credential.passphrase))
+        except ssh.SSHKeyError as exc:
+            field = "passphrase" if "passphrase" in exc.message else "private_key"
+            raise PortalError(exc.message, field_errors={field: [exc.message]}) from None
+        credential.password = ""
+    elif credential.kind == CredentialKind.PASSWORD:
+        if not _secret_text(credential.password):
+            raise PortalError("A password is required.", field_errors={"password": ["A password is required."]})
+        credential.private_key = ""
+        credential.passphrase = ""
+        credential.public_key_fingerprint = ""
+
+
+@transaction.atomic
+def ssh_credential_create(
+    *, name: str, kind: str, private_key: str = "", passphrase: str = "", password: str = ""
+) -> SSHCredential:
+    credential = SSHCredential(name=name, kind=kind, private_key=private_key, passphrase=passphrase, password=password)
+    _check_credential(credential)
+    credential.full_clean()
+    credential.save()
+    return credential
+
+
+@transaction.atomic
+def ssh_credential_update(*, credential: SSHCredential, **changes) -> SSHCredential:
+    """Secrets left out (or blank) are kept; given ones replace the stored ones."""
+    for field, value in changes.items():
+        if field in ("private_key", "passphrase", "password") and not value:
+            continue
+        setattr(credential, field, value)
+    _check_credential(credential)
+    credential.full_clean()
+    credential.save()
+    return credential
+
+
+@transaction.atomic
+def host_create(**fields) -> Host:
+    host = Host(**fields)
+    host.full_clean()
+    host.save()
+    return host
+
+
+@transaction.atomic
+def host_update(*, host: Host, **changes) -> Host:
+    address_changed = any(k in changes and changes[k] != getattr(host, k) for k in ("address", "port"))
+    for field, value in changes.items():
+        setattr(host, field, value)
+    if address_changed:
+        # Another endpoint is another machine: its key must be pinned again.
+        host.host_key = ""
+        host.host_key_fingerprint = ""
+    host.full_clean()
+    host.save()
+    return host

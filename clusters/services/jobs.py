@@ -1,0 +1,108 @@
+"""Creating, canceling, resuming and purging jobs."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clusters.choices import JobStatus, StepStatus
+from clusters.jobs import state
+from clusters.jobs.registry import get_kind
+from clusters.models import Job, JobEvent, JobStep
+from portal.errors import ConflictError
+
+
+def _enqueue(job_id: int) -> None:
+    from clusters.tasks import job_run
+
+    # Only once the row is committed can a worker see it.
+    transaction.on_commit(lambda: job_run.delay(job_id))
+
+
+@transaction.atomic
+def job_create(
+    *,
+    kind: str,
+    title: str,
+    params: dict | None = None,
+    team=None,
+    cluster=None,
+    host=None,
+    created_by=None,
+) -> Job:
+    """Record a job with its planned steps and enqueue it after commit."""
+    job_kind = get_kind(kind)
+    job = Job.objects.create(
+        kind=kind,
+        title=title[:200],
+        params=params or {},
+        team=team,
+        cluster=cluster,
+        host=host,
+        created_by=created_by if created_by is not None and created_by.is_authenticated else None,
+    )
+    JobStep.objects.bulk_create(
+        JobStep(job=job, position=i, name=spec.name, title=spec.title)
+        for i, spec in enumerate(job_kind.steps(job), start=1)
+    )
+    _enqueue(job.pk)
+    return job
+
+
+def job_cancel(*, job: Job, user) -> Job:
+    """Cancel a pending job at once; ask a running one to stop between steps."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.is_terminal:
+            raise ConflictError(_("This job has already finished (%(status)s).") % {"status": job.get_status_display()})
+        job.cancel_requested = True
+        job.save(update_fields=["cancel_requested"])
+        if job.status == JobStatus.PENDING:
+            job = state.job_transition(
+                job_id=job.pk,
+                to=JobStatus.CANCELED,
+                message=_("Canceled by %(user)s before it started.") % {"user": user.get_username()},
+            )
+            job.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELED)
+    return job
+
+
+@transaction.atomic
+def job_resume(*, job: Job, user) -> Job:
+    """Start a new job of the same kind that skips the steps already done."""
+    if not job.can_resume:
+        raise ConflictError(_("Only failed or canceled jobs can be resumed."))
+    new = Job.objects.create(
+        kind=job.kind,
+        title=job.title,
+        params=job.params,
+        team=job.team,
+        cluster=job.cluster,
+        host=job.host,
+        created_by=user if user.is_authenticated else None,
+        resumed_from=job,
+    )
+    JobStep.objects.bulk_create(
+        JobStep(
+            job=new,
+            position=step.position,
+            name=step.name,
+            title=step.title,
+            status=step.status if step.status in (StepStatus.SUCCEEDED, StepStatus.SKIPPED) else StepStatus.PENDING,
+        )
+        for step in job.steps.all()
+    )
+    _enqueue(new.pk)
+    return new
+
+
+def job_events_purge(*, older_than_days: int | None = None) -> int:
+    """Delete job output older than the retention period (finished jobs only)."""
+    days = settings.JOB_EVENT_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = JobEvent.objects.filter(
+        created__lt=cutoff, job__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED]
+    ).delete()
+    return deleted

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from clusters import views_hosts as views
+
+urlpatterns = [
+    path("", views.HostListView.as_view(), name="host-list"),
+    path("new/", views.HostEditView.as_view(), name="host-create"),
+    path("credentials/", views.CredentialListView.as_view(), name="credential-list"),
+    path("credentials/new/", views.CredentialEditView.as_view(), name="credential-create"),
+    path("credentials/<int:pk>/", views.CredentialDetailView.as_view(), name="credential-detail"),
+    path("credentials/<int:pk>/edit/", views.CredentialEditView.as_view(), name="credential-edit"),
+    path("credentials/<int:pk>/delete/", views.CredentialDeleteView.as_view(), name="credential-delete"),
+    path("<int:pk>/", views.HostDetailView.as_view(), name="host-detail"),
+    path("<int:pk>/edit/", views.HostEditView.as_view(), name="host-edit"),
+    path("<int:pk>/delete/", views.HostDeleteView.as_view(), name="host-delete"),
+]

@@ -1,0 +1,113 @@
+"""HTML pages for background jobs: list, detail with a live log, cancel, resume."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from clusters.models import Job, JobEvent
+from clusters.services import jobs as services
+from portal.audit import audit_describe
+from portal.errors import PortalError
+from portal.generic import ObjectListView
+from portal.permissions import team_role
+from rbac.choices import MANAGING_ROLES
+
+
+class JobListView(ObjectListView):
+    model = Job
+    title = _lazy("Jobs")
+    select_related = ("team", "cluster", "created_by")
+    columns = [
+        ("pk", "#"),
+        ("title", _lazy("Title")),
+        ("get_status_display", _lazy("Status")),
+        ("cluster.name", _lazy("Cluster")),
+        ("team.name", _lazy("Team")),
+        ("created_by.username", _lazy("Started by")),
+        ("created", _lazy("Created")),
+    ]
+    search_fields = ("title", "kind")
+    detail_url_name = "job-detail"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        status = self.request.GET.get("status")
+        return queryset.filter(status=status) if status else queryset
+
+
+def _job_for(request, pk) -> Job:
+    return get_object_or_404(Job.objects.for_user(request.user).select_related("team", "cluster", "host"), pk=pk)
+
+
+def _may_control(user, job) -> bool:
+    return user.is_staff or job.created_by_id == user.pk or team_role(user, job.team) in MANAGING_ROLES
+
+
+@login_required
+def job_detail(request, pk):
+    job = _job_for(request, pk)
+    events = JobEvent.objects.filter(job=job).select_related("step").order_by("counter")[:2000]
+    return render(
+        request,
+        "clusters/job_detail.html",
+        {
+            "job": job,
+            "steps": job.steps.all(),
+            "events": events,
+            "last_counter": events[len(events) - 1].counter if events else 0,
+            "may_control": _may_control(request.user, job),
+        },
+    )
+
+
+@login_required
+def job_events(request, pk):
+    """htmx partial: output after the counter the page has, and the job's state."""
+    job = _job_for(request, pk)
+    try:
+        after = max(0, int(request.GET.get("after", 0)))
+    except ValueError:
+        after = 0
+    events = list(JobEvent.objects.filter(job=job, counter__gt=after).select_related("step").order_by("counter")[:500])
+    return render(
+        request,
+        "clusters/_job_events.html",
+        {
+            "job": job,
+            "events": events,
+            "last_counter": events[-1].counter if events else after,
+        },
+    )
+
+
+def _control(request, pk, action):
+    job = _job_for(request, pk)
+    if not _may_control(request.user, job):
+        raise PermissionDenied
+    audit_describe(request, action=f"job.{action}", kind="Job", name=str(job.pk), team=job.team)
+    try:
+        if action == "cancel":
+            job = services.job_cancel(job=job, user=request.user)
+            messages.success(request, _("Cancellation requested."))
+        else:
+            job = services.job_resume(job=job, user=request.user)
+            messages.success(request, _("Resumed as job #%(id)s.") % {"id": job.pk})
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    return redirect("job-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_cancel(request, pk):
+    return _control(request, pk, "cancel")
+
+
+@login_required
+@require_POST
+def job_resume(request, pk):
+    return _control(request, pk, "resume")

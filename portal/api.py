@@ -1,0 +1,72 @@
+"""API for the audit trail (read-only), and the /api/v1/ router."""
+
+from django_filters import rest_framework as filters
+from rest_framework import routers, serializers
+
+from clusters.api import views as cluster_views
+from portal.models import AuditEvent
+from portal.viewsets import PortalReadOnlyViewSet
+from rbac.api import views as rbac_views
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created",
+            "actor_name",
+            "channel",
+            "action",
+            "team",
+            "target_cluster",
+            "target_namespace",
+            "target_kind",
+            "target_name",
+            "request_summary",
+            "result",
+            "status_code",
+            "duration_ms",
+            "remote_addr",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventFilter(filters.FilterSet):
+    actor = filters.CharFilter(field_name="actor_name")
+    team = filters.CharFilter(field_name="team__slug")
+    cluster = filters.CharFilter(field_name="target_cluster")
+    namespace = filters.CharFilter(field_name="target_namespace")
+    kind = filters.CharFilter(field_name="target_kind")
+    action = filters.CharFilter(field_name="action", lookup_expr="startswith")
+    since = filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="created", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "channel", "action", "team", "cluster", "namespace", "kind", "result", "since", "until"]
+
+
+class AuditEventViewSet(PortalReadOnlyViewSet):
+    model = AuditEvent
+    serializer_class = AuditEventSerializer
+    select_related = ("team",)
+    filterset_class = AuditEventFilter
+    search_fields = ["action", "actor_name", "target_name", "target_namespace"]
+    ordering_fields = ["created", "action", "actor_name", "duration_ms"]
+
+
+router = routers.DefaultRouter()
+router.register("clusters", cluster_views.ClusterViewSet, basename="cluster")
+router.register("nodes", cluster_views.NodeViewSet, basename="node")
+router.register("hosts", cluster_views.HostViewSet, basename="host")
+router.register("ssh-credentials", cluster_views.SSHCredentialViewSet, basename="sshcredential")
+router.register("jobs", cluster_views.JobViewSet, basename="job")
+router.register("teams", rbac_views.TeamViewSet, basename="team")
+router.register("memberships", rbac_views.MembershipViewSet, basename="membership")
+router.register("quota-plans", rbac_views.QuotaPlanViewSet, basename="quotaplan")
+router.register("namespaces", rbac_views.TeamNamespaceViewSet, basename="teamnamespace")
+router.register("tokens", rbac_views.ApiTokenViewSet, basename="apitoken")
+router.register("audit-events", AuditEventViewSet, basename="auditevent")

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from portal import views
+from portal.api import router
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", views.audit_list, name="audit-list"),
+    path("tokens/", include("rbac.urls_tokens")),
+    path("clusters/", include("clusters.urls")),
+    path("hosts/", include("clusters.urls_hosts")),
+    path("jobs/", include("clusters.urls_jobs")),
+    path("teams/", include("rbac.urls")),
+    path("rbac/", include("rbac.urls_access")),
+    path("workloads/", include("workloads.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

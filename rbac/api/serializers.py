@@ -1,0 +1,186 @@
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from clusters.models import Cluster
+from portal.serializers import ServiceModelSerializer
+from rbac import services
+from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+
+POLICY_FIELDS = ("max_namespaces", "allowed_clusters", "auto_approve_namespaces")
+
+
+class ScopedSlugField(serializers.SlugRelatedField):
+    """A related object chosen by slug among those the requesting user can see."""
+
+    def get_queryset(self):
+        return self.queryset.model.objects.for_user(self.context["request"].user)
+
+
+class TeamSerializer(ServiceModelSerializer):
+    allowed_clusters = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Cluster.objects.all(), many=True, required=False
+    )
+    member_count = serializers.IntegerField(source="memberships.count", read_only=True)
+
+    class Meta:
+        model = Team
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "max_namespaces",
+            "allowed_clusters",
+            "auto_approve_namespaces",
+            "member_count",
+            "created",
+        ]
+        read_only_fields = ["created"]
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        if not user.is_staff:
+            changed = [f for f in POLICY_FIELDS if f in attrs]
+            if changed:
+                raise serializers.ValidationError(
+                    {f: [_("Only platform admins can change a team's namespace policy.")] for f in changed}
+                )
+        return attrs
+
+    def create_with_service(self, data):
+        return services.team_create(**data)
+
+    def update_with_service(self, instance, data):
+        return services.team_update(team=instance, **data)
+
+
+class MembershipSerializer(ServiceModelSerializer):
+    team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
+    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.filter(is_active=True))
+
+    class Meta:
+        model = Membership
+        fields = ["id", "team", "user", "role", "created"]
+        read_only_fields = ["created"]
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for field in ("team", "user"):
+                if field in attrs and attrs[field] != getattr(self.instance, field):
+                    raise serializers.ValidationError(
+                        {field: [_("Cannot be changed; remove the membership and add a new one.")]}
+                    )
+        return attrs
+
+    def create_with_service(self, data):
+        return services.membership_create(**data)
+
+    def update_with_service(self, instance, data):
+        return services.membership_update(membership=instance, role=data.get("role", instance.role))
+
+
+class QuotaPlanSerializer(ServiceModelSerializer):
+    resource_quota_hard = serializers.DictField(read_only=True)
+    limit_range_container = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = QuotaPlan
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            *QuotaPlan.QUOTA_FIELDS.values(),
+            "default_request_cpu",
+            "default_request_memory",
+            "default_limit_cpu",
+            "default_limit_memory",
+            "max_cpu",
+            "max_memory",
+            "resource_quota_hard",
+            "limit_range_container",
+            "created",
+        ]
+        read_only_fields = ["created"]
+
+    def create_with_service(self, data):
+        return services.quota_plan_create(**data)
+
+    def update_with_service(self, instance, data):
+        return services.quota_plan_update(plan=instance, **data)
+
+
+class TeamNamespaceSerializer(ServiceModelSerializer):
+    team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
+    cluster = ScopedSlugField(slug_field="slug", queryset=Cluster.objects.all())
+    plan = serializers.SlugRelatedField(slug_field="slug", queryset=QuotaPlan.objects.all())
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    labels = serializers.DictField(child=serializers.CharField(max_length=63), required=False)
+
+    class Meta:
+        model = TeamNamespace
+        fields = [
+            "id",
+            "team",
+            "cluster",
+            "name",
+            "plan",
+            "labels",
+            "network_isolated",
+            "requested_by",
+            "phase",
+            "conditions",
+            "observed",
+            "last_reconciled",
+            "created",
+        ]
+        read_only_fields = ["phase", "conditions", "observed", "last_reconciled", "created"]
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for field in ("team", "cluster", "name"):
+                if field in attrs and attrs[field] != getattr(self.instance, field):
+                    raise serializers.ValidationError({field: [_("Cannot be changed after the request.")]})
+        return attrs
+
+    def create_with_service(self, data):
+        return services.team_namespace_request(requested_by=self.context["request"].user, **data)
+
+    def update_with_service(self, instance, data):
+        data = {k: v for k, v in data.items() if k not in ("team", "cluster", "name")}
+        return services.team_namespace_update(namespace=instance, **data)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    expires_in_days = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=3650,
+        help_text=_("Days until the token expires; null for a token that does not expire."),
+    )
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "key_prefix",
+            "expires_in_days",
+            "created",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "active",
+        ]
+        read_only_fields = ["key_prefix", "created", "expires_at", "last_used_at", "revoked_at"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text=_("The token itself. Shown this once only."))
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]

@@ -1,0 +1,36 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TeamRole(models.TextChoices):
+    # Manages members, requests namespaces, full edit rights in the team's namespaces.
+    OWNER = "owner", _("Owner")
+    # Requests namespaces and quota changes, edits workloads.
+    MAINTAINER = "maintainer", _("Maintainer")
+    # Edits workloads in the team's namespaces.
+    DEVELOPER = "developer", _("Developer")
+    # Reads only.
+    VIEWER = "viewer", _("Viewer")
+
+
+# Roles allowed to change the team's namespaces and quota requests.
+MANAGING_ROLES = (TeamRole.OWNER, TeamRole.MAINTAINER)
+# Roles allowed to change workloads.
+EDITING_ROLES = (TeamRole.OWNER, TeamRole.MAINTAINER, TeamRole.DEVELOPER)
+
+
+class NamespacePhase(models.TextChoices):
+    # Requested, waiting for a platform admin's approval.
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    # Approved; the reconciler has not converged it yet.
+    PROVISIONING = "provisioning", _("Provisioning")
+    # The cluster matches the spec.
+    READY = "ready", _("Ready")
+    # The last reconcile failed; see conditions.
+    FAILED = "failed", _("Failed")
+    # Deletion requested; waiting for the namespace to finalize.
+    TERMINATING = "terminating", _("Terminating")
+    # Gone from the cluster.
+    DELETED = "deleted", _("Deleted")
+    # A platform admin refused the request.
+    REJECTED = "rejected", _("Rejected")

@@ -1,0 +1,252 @@
+"""Teams, their members, quota plans, team namespaces and API tokens."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.validators import dns_label
+from rbac.choices import MANAGING_ROLES, NamespacePhase, TeamRole
+from rbac.quantities import quantity
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(memberships__user=user).distinct()
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[dns_label])
+    description = models.TextField(_("description"), blank=True)
+    # Namespace self-service policy.
+    max_namespaces = models.PositiveIntegerField(_("maximum namespaces"), default=5)
+    allowed_clusters = models.ManyToManyField(
+        "clusters.Cluster",
+        blank=True,
+        related_name="+",
+        verbose_name=_("allowed clusters"),
+        help_text=_("Clusters the team may request namespaces on; none means every cluster."),
+    )
+    auto_approve_namespaces = models.BooleanField(_("approve namespace requests automatically"), default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def role_of(self, user) -> str | None:
+        if not user.is_authenticated:
+            return None
+        membership = self.memberships.filter(user=user).only("role").first()
+        return membership.role if membership else None
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(team__memberships__user=user).distinct()
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=TeamRole.choices, default=TeamRole.DEVELOPER)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team__name", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_unique_user")]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class QuotaPlanQuerySet(models.QuerySet):
+    def for_user(self, user):
+        # Every signed-in user reads the plans: they choose one when requesting a namespace.
+        return self if user.is_authenticated else self.none()
+
+
+def _quantity_field(label, help_text=""):
+    return models.CharField(label, max_length=32, blank=True, validators=[quantity], help_text=help_text)
+
+
+class QuotaPlan(models.Model):
+    """Named ResourceQuota hard limits and LimitRange defaults. Blank means unlimited / unset."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[dns_label])
+    description = models.TextField(_("description"), blank=True)
+    # ResourceQuota spec.hard
+    requests_cpu = _quantity_field(_("CPU requests"), _("e.g. 4 or 500m"))
+    limits_cpu = _quantity_field(_("CPU limits"))
+    requests_memory = _quantity_field(_("memory requests"), _("e.g. 8Gi"))
+    limits_memory = _quantity_field(_("memory limits"))
+    requests_storage = _quantity_field(_("storage requests"), _("e.g. 100Gi"))
+    pods = models.PositiveIntegerField(_("pods"), null=True, blank=True)
+    services = models.PositiveIntegerField(_("services"), null=True, blank=True)
+    persistentvolumeclaims = models.PositiveIntegerField(_("persistent volume claims"), null=True, blank=True)
+    configmaps = models.PositiveIntegerField(_("config maps"), null=True, blank=True)
+    secrets = models.PositiveIntegerField(_("secrets"), null=True, blank=True)
+    # LimitRange for containers
+    default_request_cpu = _quantity_field(_("default CPU request"))
+    default_request_memory = _quantity_field(_("default memory request"))
+    default_limit_cpu = _quantity_field(_("default CPU limit"))
+    default_limit_memory = _quantity_field(_("default memory limit"))
+    max_cpu = _quantity_field(_("maximum CPU per container"))
+    max_memory = _quantity_field(_("maximum memory per container"))
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = QuotaPlanQuerySet.as_manager()
+
+    QUOTA_FIELDS = {
+        "requests.cpu": "requests_cpu",
+        "limits.cpu": "limits_cpu",
+        "requests.memory": "requests_memory",
+        "limits.memory": "limits_memory",
+        "requests.storage": "requests_storage",
+        "pods": "pods",
+        "services": "services",
+        "persistentvolumeclaims": "persistentvolumeclaims",
+        "configmaps": "configmaps",
+        "secrets": "secrets",
+    }
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def resource_quota_hard(self) -> dict[str, str]:
+        """spec.hard of the ResourceQuota this plan stands for."""
+        hard = {}
+        for resource, field in self.QUOTA_FIELDS.items():
+            value = getattr(self, field)
+            if value not in (None, ""):
+                hard[resource] = str(value)
+        return hard
+
+    def limit_range_container(self) -> dict:
+        """The Container item of the LimitRange this plan stands for."""
+        item = {"type": "Container"}
+        for key, cpu, memory in (
+            ("defaultRequest", self.default_request_cpu, self.default_request_memory),
+            ("default", self.default_limit_cpu, self.default_limit_memory),
+            ("max", self.max_cpu, self.max_memory),
+        ):
+            values = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
+            if values:
+                item[key] = values
+        return item
+
+
+class TeamNamespaceQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(team__memberships__user=user).distinct()
+
+
+class TeamNamespace(models.Model):
+    """A namespace owned by a team: the desired spec, and what the cluster has."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="namespaces")
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.PROTECT, related_name="team_namespaces")
+    name = models.CharField(_("name"), max_length=63, validators=[dns_label])
+    plan = models.ForeignKey(QuotaPlan, on_delete=models.PROTECT, related_name="namespaces")
+    # Spec: extra labels and whether the default NetworkPolicy isolates the namespace.
+    labels = models.JSONField(_("labels"), default=dict, blank=True)
+    network_isolated = models.BooleanField(_("isolate from other teams"), default=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Status, written by the reconciler only.
+    phase = models.CharField(max_length=20, choices=NamespacePhase.choices, default=NamespacePhase.PENDING_APPROVAL)
+    conditions = models.JSONField(default=list, blank=True)
+    observed = models.JSONField(default=dict, blank=True)
+    last_reconciled = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamNamespaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cluster__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "name"], name="teamnamespace_unique_per_cluster")]
+
+    def __str__(self):
+        return f"{self.cluster}/{self.name}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_user(self, user):
+        # Tokens are personal: even platform admins see only their own.
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def usable(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the value is shown once."""
+
+    PREFIX = "kpt_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="apitoken_unique_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @classmethod
+    def hash_key(cls, key: str) -> str:
+        # Tokens carry 256 bits of randomness, so a fast hash is enough.
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def generate_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+def is_team_manager(user, team) -> bool:
+    return user.is_staff or team.role_of(user) in MANAGING_ROLES

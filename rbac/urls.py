@@ -1,0 +1,23 @@
+from django.urls import path
+
+from rbac import views
+
+urlpatterns = [
+    path("", views.TeamListView.as_view(), name="team-list"),
+    path("new/", views.TeamEditView.as_view(), name="team-create"),
+    path("quota-plans/", views.QuotaPlanListView.as_view(), name="quotaplan-list"),
+    path("quota-plans/new/", views.QuotaPlanEditView.as_view(), name="quotaplan-create"),
+    path("quota-plans/<slug:slug>/", views.QuotaPlanDetailView.as_view(), name="quotaplan-detail"),
+    path("quota-plans/<slug:slug>/edit/", views.QuotaPlanEditView.as_view(), name="quotaplan-edit"),
+    path("quota-plans/<slug:slug>/delete/", views.QuotaPlanDeleteView.as_view(), name="quotaplan-delete"),
+    path("namespaces/", views.NamespaceListView.as_view(), name="namespace-list"),
+    path("namespaces/new/", views.NamespaceEditView.as_view(), name="namespace-create"),
+    path("namespaces/<int:pk>/", views.NamespaceDetailView.as_view(), name="namespace-detail"),
+    path("namespaces/<int:pk>/edit/", views.NamespaceEditView.as_view(), name="namespace-edit"),
+    path("namespaces/<int:pk>/delete/", views.NamespaceDeleteView.as_view(), name="namespace-delete"),
+    path("<slug:slug>/", views.TeamDetailView.as_view(), name="team-detail"),
+    path("<slug:slug>/edit/", views.TeamEditView.as_view(), name="team-edit"),
+    path("<slug:slug>/delete/", views.TeamDeleteView.as_view(), name="team-delete"),
+    path("<slug:slug>/members/", views.membership_add, name="membership-add"),
+    path("<slug:slug>/members/<int:pk>/", views.membership_change, name="membership-change"),
+]

@@ -1,0 +1,280 @@
+"""HTML pages for teams, members, quota plans and team namespaces."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from portal.audit import audit_describe
+from portal.errors import PortalError
+from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from rbac import services
+from rbac.choices import MANAGING_ROLES, TeamRole
+from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm, TeamNamespaceForm
+from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+
+
+class TeamMixin:
+    model = Team
+    lookup_field = "slug"
+
+    def may_change(self, obj):
+        if obj is None:
+            return self.request.user.is_staff
+        return self.request.user.is_staff or obj.role_of(self.request.user) == TeamRole.OWNER
+
+    def audit_target(self, obj):
+        return {"team": obj if obj.pk else None, "name": obj.slug}
+
+
+class TeamListView(TeamMixin, ObjectListView):
+    title = _lazy("Teams")
+    columns = [
+        ("name", _lazy("Name")),
+        ("slug", _lazy("Slug")),
+        (lambda t: t.memberships.count(), _lazy("Members")),
+        (lambda t: t.namespaces.count(), _lazy("Namespaces")),
+    ]
+    search_fields = ("name", "slug")
+    create_url_name = "team-create"
+    detail_url_name = "team-detail"
+
+
+class TeamDetailView(TeamMixin, ObjectDetailView):
+    template_name = "rbac/team_detail.html"
+    fields = [
+        ("slug", _lazy("Slug")),
+        ("description", _lazy("Description")),
+        ("max_namespaces", _lazy("Maximum namespaces")),
+        ("auto_approve_namespaces", _lazy("Namespace requests approved automatically")),
+    ]
+    edit_url_name = "team-edit"
+    delete_url_name = "team-delete"
+
+    def extra_context(self, obj):
+        return {
+            "memberships": obj.memberships.select_related("user"),
+            "namespaces": obj.namespaces.select_related("cluster", "plan"),
+            "member_form": MembershipForm(user=self.request.user),
+            "role_choices": TeamRole.choices,
+            "allowed_clusters": obj.allowed_clusters.all(),
+        }
+
+
+class TeamEditView(TeamMixin, ObjectEditView):
+    form_class = TeamForm
+
+    def save(self, form, obj):
+        data = dict(form.cleaned_data)
+        if obj is None:
+            return services.team_create(**data)
+        return services.team_update(team=obj, **data)
+
+    def success_url(self, obj):
+        return reverse("team-detail", args=[obj.slug])
+
+
+class TeamDeleteView(TeamMixin, ObjectDeleteView):
+    success_url_name = "team-list"
+
+    def may_change(self, obj):
+        return self.request.user.is_staff
+
+    def delete(self, obj):
+        services.team_delete(team=obj)
+
+
+def _team_for_owner(request, slug) -> Team:
+    team = get_object_or_404(Team.objects.for_user(request.user), slug=slug)
+    if not (request.user.is_staff or team.role_of(request.user) == TeamRole.OWNER):
+        raise PermissionDenied
+    return team
+
+
+@login_required
+@require_POST
+def membership_add(request, slug):
+    team = _team_for_owner(request, slug)
+    form = MembershipForm(request.POST, user=request.user)
+    audit_describe(request, action="membership.create", kind="Membership", team=team)
+    if form.is_valid():
+        try:
+            membership = services.membership_create(team=team, **form.cleaned_data)
+        except PortalError as exc:
+            messages.error(request, exc.message)
+        else:
+            audit_describe(request, name=f"{team.slug}/{membership.user.username}")
+            messages.success(request, _("Added %(user)s.") % {"user": membership.user})
+    else:
+        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+    return redirect("team-detail", slug=team.slug)
+
+
+@login_required
+@require_POST
+def membership_change(request, slug, pk):
+    team = _team_for_owner(request, slug)
+    membership = get_object_or_404(Membership.objects.select_related("user"), team=team, pk=pk)
+    audit_describe(request, kind="Membership", team=team, name=f"{team.slug}/{membership.user.username}")
+    try:
+        if request.POST.get("remove"):
+            audit_describe(request, action="membership.delete")
+            services.membership_delete(membership=membership)
+            messages.success(request, _("Removed %(user)s.") % {"user": membership.user})
+        else:
+            audit_describe(request, action="membership.update")
+            form = MembershipRoleForm(request.POST, instance=membership, user=request.user)
+            if not form.is_valid():
+                messages.error(request, _("Choose a valid role."))
+            else:
+                services.membership_update(membership=membership, role=form.cleaned_data["role"])
+                messages.success(request, _("Changed the role of %(user)s.") % {"user": membership.user})
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    return redirect("team-detail", slug=team.slug)
+
+
+class QuotaPlanMixin:
+    model = QuotaPlan
+    lookup_field = "slug"
+
+
+class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
+    title = _lazy("Quota plans")
+    columns = [
+        ("name", _lazy("Name")),
+        ("requests_cpu", _lazy("CPU requests")),
+        ("requests_memory", _lazy("Memory requests")),
+        ("limits_cpu", _lazy("CPU limits")),
+        ("limits_memory", _lazy("Memory limits")),
+        ("pods", _lazy("Pods")),
+    ]
+    search_fields = ("name", "slug")
+    create_url_name = "quotaplan-create"
+    detail_url_name = "quotaplan-detail"
+
+
+class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
+    fields = [
+        ("slug", _lazy("Slug")),
+        ("description", _lazy("Description")),
+        ("resource_quota_hard", _lazy("ResourceQuota hard limits")),
+        ("limit_range_container", _lazy("LimitRange for containers")),
+    ]
+    edit_url_name = "quotaplan-edit"
+    delete_url_name = "quotaplan-delete"
+
+
+class QuotaPlanEditView(QuotaPlanMixin, ObjectEditView):
+    form_class = QuotaPlanForm
+
+    def save(self, form, obj):
+        if obj is None:
+            return services.quota_plan_create(**form.cleaned_data)
+        return services.quota_plan_update(plan=obj, **form.cleaned_data)
+
+    def success_url(self, obj):
+        return reverse("quotaplan-detail", args=[obj.slug])
+
+
+class QuotaPlanDeleteView(QuotaPlanMixin, ObjectDeleteView):
+    success_url_name = "quotaplan-list"
+
+    def delete(self, obj):
+        services.quota_plan_delete(plan=obj)
+
+
+class NamespaceMixin:
+    model = TeamNamespace
+    select_related = ("team", "cluster", "plan")
+
+    def may_change(self, obj):
+        user = self.request.user
+        if user.is_staff:
+            return True
+        if obj is None:
+            return Membership.objects.filter(user=user, role__in=MANAGING_ROLES).exists()
+        return obj.team.role_of(user) in MANAGING_ROLES
+
+    def audit_target(self, obj):
+        return {"team": obj.team, "cluster": obj.cluster.slug, "namespace": obj.name, "name": obj.name}
+
+
+class NamespaceListView(NamespaceMixin, ObjectListView):
+    title = _lazy("Namespaces")
+    columns = [
+        ("name", _lazy("Name")),
+        ("team.name", _lazy("Team")),
+        ("cluster.name", _lazy("Cluster")),
+        ("plan.name", _lazy("Quota plan")),
+        ("get_phase_display", _lazy("Phase")),
+    ]
+    search_fields = ("name", "team__name", "cluster__name")
+    create_url_name = "namespace-create"
+    detail_url_name = "namespace-detail"
+
+
+class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
+    fields = [
+        ("team.name", _lazy("Team")),
+        ("cluster.name", _lazy("Cluster")),
+        ("plan.name", _lazy("Quota plan")),
+        ("network_isolated", _lazy("Isolated from other teams")),
+        ("labels", _lazy("Labels")),
+        ("get_phase_display", _lazy("Phase")),
+        ("conditions", _lazy("Conditions")),
+        ("last_reconciled", _lazy("Last reconciled")),
+    ]
+    edit_url_name = "namespace-edit"
+    delete_url_name = "namespace-delete"
+
+
+class NamespaceEditView(NamespaceMixin, ObjectEditView):
+    form_class = TeamNamespaceForm
+
+    def save(self, form, obj):
+        data = dict(form.cleaned_data)
+        if obj is None:
+            team = data["team"]
+            if not (self.request.user.is_staff or team.role_of(self.request.user) in MANAGING_ROLES):
+                raise PermissionDenied
+            return services.team_namespace_request(requested_by=self.request.user, **data)
+        for field in ("team", "cluster", "name"):
+            data.pop(field, None)
+        return services.team_namespace_update(namespace=obj, **data)
+
+    def success_url(self, obj):
+        return reverse("namespace-detail", args=[obj.pk])
+
+
+class NamespaceDeleteView(NamespaceMixin, ObjectDeleteView):
+    success_url_name = "namespace-list"
+
+    def confirm_name(self, obj):
+        return obj.name
+
+    def delete(self, obj):
+        services.team_namespace_delete(namespace=obj)
+
+
+@login_required
+def access_overview(request):
+    """How portal team roles map to Kubernetes ClusterRoles in team namespaces."""
+    memberships = Membership.objects.for_user(request.user).select_related("team", "user")
+    return render(
+        request,
+        "rbac/access_overview.html",
+        {
+            "memberships": memberships,
+            "role_mapping": [
+                (TeamRole.OWNER.label, "admin"),
+                (TeamRole.MAINTAINER.label, "admin"),
+                (TeamRole.DEVELOPER.label, "edit"),
+                (TeamRole.VIEWER.label, "view"),
+            ],
+        },
+    )

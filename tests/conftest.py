@@ -1,0 +1,76 @@
+"""Shared fixtures: standing users of every role, records, API clients, and
+the real services (Redis, the devcluster, the browser)."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.test import APIClient
+
+pytest_plugins = ["devcluster.pytest_plugin", "tests.support.services"]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username, *, staff=False):
+        return django_user_model.objects.create_user(
+            username=username, password=PASSWORD, is_staff=staff, email=f"{username}@example.test"
+        )
+
+    return make
+
+
+@pytest.fixture
+def world(db, make_user):
+    """Two teams, one cluster, a plan, a namespace each, and the standing users:
+    admin, owner / maintainer / developer / viewer of team A, and an outsider
+    (owner of team B)."""
+    from clusters.models import Cluster
+    from rbac.choices import NamespacePhase, TeamRole
+    from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+
+    cluster = Cluster.objects.create(name="Prod", slug="prod")
+    plan = QuotaPlan.objects.create(
+        name="Small", slug="small", requests_cpu="2", requests_memory="4Gi", limits_cpu="4", limits_memory="8Gi", pods=20
+    )
+    team_a = Team.objects.create(name="Team A", slug="team-a")
+    team_b = Team.objects.create(name="Team B", slug="team-b")
+    users = {
+        "admin": make_user("admin", staff=True),
+        "owner": make_user("owner"),
+        "maintainer": make_user("maintainer"),
+        "developer": make_user("developer"),
+        "viewer": make_user("viewer"),
+        "outsider": make_user("outsider"),
+    }
+    for role in (TeamRole.OWNER, TeamRole.MAINTAINER, TeamRole.DEVELOPER, TeamRole.VIEWER):
+        Membership.objects.create(team=team_a, user=users[role.value], role=role)
+    Membership.objects.create(team=team_b, user=users["outsider"], role=TeamRole.OWNER)
+    ns_a = TeamNamespace.objects.create(
+        team=team_a, cluster=cluster, name="team-a-dev", plan=plan, phase=NamespacePhase.READY
+    )
+    ns_b = TeamNamespace.objects.create(
+        team=team_b, cluster=cluster, name="team-b-dev", plan=plan, phase=NamespacePhase.READY
+    )
+    return SimpleNamespace(
+        cluster=cluster, plan=plan, team_a=team_a, team_b=team_b, ns_a=ns_a, ns_b=ns_b, users=users, **users
+    )
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` logs in through the session."""
+    client = APIClient()
+
+    def as_(user):
+        client.logout()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    client.as_ = as_
+    return client
