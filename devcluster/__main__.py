@@ -27,13 +27,17 @@ def _raise_exit(signum, _frame):
 def cmd_up(args) -> int:
     running = state.read()
     if running:
-        _log(f"a devcluster is already running (pid {running['pid']}, {running['server']}); `python -m devcluster down` first")
+        _log(
+            f"a devcluster is already running (pid {running['pid']}, {running['server']}); `python -m devcluster down` first"
+        )
         return 1
     if args.detach:
         return _up_detached(args)
     # Ctrl-C, SIGTERM (from `down`) and a closed terminal all unwind to `finally`.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_exit)
+    # Python keeps SIGINT ignored if it started ignored (e.g. `cmd &` in a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cluster = None
     try:
         cluster = DevCluster.start(nodes=args.nodes, log=_log)
@@ -67,13 +71,18 @@ def _up_detached(args) -> int:
     with open(log_path, "wb") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "devcluster", "up", "--nodes", str(args.nodes)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, cwd=str(Path(__file__).resolve().parent.parent),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=str(Path(__file__).resolve().parent.parent),
         )
     _log(f"[devcluster] starting in the background (pid {child.pid}, log {log_path}); a first run builds for 10-25 min")
     while True:
         if child.poll() is not None:
-            _log(f"[devcluster] failed to start (exit {child.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
+            _log(
+                f"[devcluster] failed to start (exit {child.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}"
+            )
             return 1
         data = state.read()
         if data and data["pid"] == child.pid:
@@ -112,13 +121,27 @@ def cmd_status(_args) -> int:
     version = client.get("/version")["gitVersion"] if ready else "?"
     node_items = client.get("/api/v1/nodes")["items"] if ready else []
     ready_nodes = sum(
-        1 for n in node_items for c in n["status"].get("conditions", []) if c["type"] == "Ready" and c["status"] == "True"
+        1
+        for n in node_items
+        for c in n["status"].get("conditions", [])
+        if c["type"] == "Ready" and c["status"] == "True"
     )
-    print(json.dumps({
-        "running": True, "readyz": ready, "version": version, "server": data["server"],
-        "nodes_ready": f"{ready_nodes}/{len(node_items)}", "pid": data["pid"], "components": data["components"],
-        "kubeconfig": data["kubeconfig"], "data_dir": data["data_dir"],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "running": True,
+                "readyz": ready,
+                "version": version,
+                "server": data["server"],
+                "nodes_ready": f"{ready_nodes}/{len(node_items)}",
+                "pid": data["pid"],
+                "components": data["components"],
+                "kubeconfig": data["kubeconfig"],
+                "data_dir": data["data_dir"],
+            },
+            indent=2,
+        )
+    )
     return 0 if ready else 1
 
 
@@ -127,7 +150,9 @@ def cmd_kubeconfig(args) -> int:
     if not data:
         _log("[devcluster] no devcluster is running; start one with `python -m devcluster up --detach`")
         return 1
-    print(Path(data["kubeconfig"]).read_text() if args.print else data["kubeconfig"], end="\n" if not args.print else "")
+    print(
+        Path(data["kubeconfig"]).read_text() if args.print else data["kubeconfig"], end="\n" if not args.print else ""
+    )
     return 0
 
 

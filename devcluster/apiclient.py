@@ -25,11 +25,21 @@ class ApiClient:
         self.context = ssl.create_default_context(cafile=str(ca_file))
         self.context.load_cert_chain(str(cert_file), str(key_file))
         # Never through a proxy from the environment: the server is on loopback.
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=self.context))
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=self.context)
+        )
 
-    def request(self, method: str, path: str, body: dict | None = None, content_type: str = "application/json", timeout: float = 10.0):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        content_type: str = "application/json",
+        timeout: float = 10.0,
+    ):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server + path, data=data, method=method)
+        # self.server is always our own https://127.0.0.1:<port>.
+        request = urllib.request.Request(self.server + path, data=data, method=method)  # noqa: S310
         request.add_header("Accept", "application/json")
         if data is not None:
             request.add_header("Content-Type", content_type)

@@ -25,7 +25,10 @@ def _deployment(name: str, replicas: int) -> dict:
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "registry.example/bench:1"}]}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "app", "image": "registry.example/bench:1"}]},
+            },
         },
     }
 
@@ -45,7 +48,8 @@ def main(argv=None) -> int:
         record = build.build_record()
         build_line = (
             f"cold build: not run now (binaries cached); recorded build of this hash took {record['seconds']}s ({record['go']}, {record['finished']})"
-            if record else "cold build: not run now (binaries cached, no build record)"
+            if record
+            else "cold build: not run now (binaries cached, no build record)"
         )
     else:
         started = time.monotonic()
@@ -83,9 +87,14 @@ def main(argv=None) -> int:
     print(f"machine: {cores} cores, {platform.system()} {platform.release()}, python {platform.python_version()}")
     print(build_line)
     print(f"warm start-to-ready (3 nodes Ready, default SA present): {ready_after:.1f}s (goal <= 20s)")
-    print(f"RSS idle after start: {idle_total / GIB:.2f} GiB  " + ", ".join(f"{k}={v / 2**20:.0f}MiB" for k, v in idle_per.items()))
-    print(f"RSS after {args.replicas}-replica rollout: {busy_total / GIB:.2f} GiB (goal <= 1.5 GiB)  "
-          + ", ".join(f"{k}={v / 2**20:.0f}MiB" for k, v in busy_per.items()))
+    print(
+        f"RSS idle after start: {idle_total / GIB:.2f} GiB  "
+        + ", ".join(f"{k}={v / 2**20:.0f}MiB" for k, v in idle_per.items())
+    )
+    print(
+        f"RSS after {args.replicas}-replica rollout: {busy_total / GIB:.2f} GiB (goal <= 1.5 GiB)  "
+        + ", ".join(f"{k}={v / 2**20:.0f}MiB" for k, v in busy_per.items())
+    )
     print(f"{args.replicas}-replica Deployment created -> all ready: {rollout:.1f}s")
     return 0
 

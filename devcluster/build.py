@@ -9,6 +9,7 @@ and build caches are used, so they stay warm between runs and repositories.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -114,7 +115,9 @@ def go_env() -> dict[str, str]:
     """The build environment: the user's Go caches, no cgo, no VCS stamping."""
     env = dict(os.environ)
     env["CGO_ENABLED"] = "0"
-    env.setdefault("GOFLAGS", "-buildvcs=false")
+    # Only our go.mod/go.sum decide what is built: no go.work, no vendor mode.
+    env["GOFLAGS"] = "-buildvcs=false -mod=readonly"
+    env["GOWORK"] = "off"
     # Go 1.26 builds all three modules; never silently fetch another toolchain.
     env.setdefault("GOTOOLCHAIN", "local")
     return env
@@ -128,7 +131,9 @@ def _go_build(target: Target, out_dir: Path, log) -> None:
     for name, package in target.packages.items():
         cmd = ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(out_dir / name), package]
         log(f"[devcluster] ({target.module_dir}) go build {package}")
-        result = subprocess.run(cmd, cwd=module_dir, env=go_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        result = subprocess.run(
+            cmd, cwd=module_dir, env=go_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         if result.returncode != 0:
             raise BuildError(f"go build {package} failed:\n{result.stdout[-4000:]}")
 
@@ -141,6 +146,15 @@ def ensure_built(log=print) -> Path:
     if shutil.which("go") is None:
         raise BuildError("the Go toolchain (`go`) is not on PATH; install Go >= 1.26 to build the devcluster")
     directory.parent.mkdir(parents=True, exist_ok=True)
+    # Two test runs starting at once: the second waits for the first's build.
+    with open(directory.parent / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if is_built():
+            return directory
+        return _build_into(directory, log)
+
+
+def _build_into(directory: Path, log) -> Path:
     # Build into a temporary sibling and rename: an interrupted build never
     # leaves a half-filled bin/ that looks finished.
     staging = Path(tempfile.mkdtemp(prefix="bin.", dir=directory.parent))
@@ -155,7 +169,12 @@ def ensure_built(log=print) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
     seconds = round(time.monotonic() - started, 1)
     go_version = subprocess.run(["go", "version"], capture_output=True, text=True, env=go_env()).stdout.strip()
-    record = {"seconds": seconds, "go": go_version, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "hash": source_hash()}
+    record = {
+        "seconds": seconds,
+        "go": go_version,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "hash": source_hash(),
+    }
     (directory.parent / "build.json").write_text(json.dumps(record, indent=2) + "\n")
     log(f"[devcluster] built {', '.join(BINARIES)} in {seconds}s into {directory}")
     return directory

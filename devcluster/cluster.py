@@ -103,7 +103,7 @@ class DevCluster:
     def rss_bytes(self) -> dict[str, int]:
         return {name: rss_bytes(pid) for name, pid in self.pids().items()}
 
-    def __enter__(self) -> "DevCluster":
+    def __enter__(self) -> DevCluster:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -111,7 +111,7 @@ class DevCluster:
 
     # ------------------------------------------------------------------ start
     @classmethod
-    def start(cls, nodes: int = 3, *, log=None, timeout: float = 180.0, data_root: str | None = None) -> "DevCluster":
+    def start(cls, nodes: int = 3, *, log=None, timeout: float = 180.0, data_root: str | None = None) -> DevCluster:
         """Build if needed, start every component, wait until usable."""
         log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         bin_dir = build.ensure_built(log)
@@ -129,7 +129,7 @@ class DevCluster:
         return cluster
 
     @classmethod
-    def attach(cls, data_dir: str | Path, server: str) -> "DevCluster":
+    def attach(cls, data_dir: str | Path, server: str) -> DevCluster:
         """A handle on a devcluster another process runs (nothing to stop)."""
         cluster = cls(Path(data_dir), server, owned=False)
         if not cluster.kubeconfig_path.is_file():
@@ -149,7 +149,9 @@ class DevCluster:
         health = f"http://127.0.0.1:{ports.etcd_client}/health"
         self._wait(etcd, lambda: _http_ok(health), deadline, "etcd /health")
 
-        apiserver = self._run("kube-apiserver", components.kube_apiserver(bin_dir, files, ports), components.component_env())
+        apiserver = self._run(
+            "kube-apiserver", components.kube_apiserver(bin_dir, files, ports), components.component_env()
+        )
         client = self.api()
         self._wait(apiserver, lambda: client.ok("/readyz"), deadline, "kube-apiserver /readyz")
         log(f"[devcluster] kube-apiserver ready at {self.server} after {time.monotonic() - started:.1f}s")
@@ -167,10 +169,15 @@ class DevCluster:
         self._wait_all(lambda: nodes.all_ready(client, self.node_names), deadline, "all nodes Ready")
         # The service-account controller creating `default` proves the
         # controller-manager is up and acting.
-        self._wait_all(lambda: _exists(client, "/api/v1/namespaces/default/serviceaccounts/default"), deadline,
-                       "the default service account")
+        self._wait_all(
+            lambda: _exists(client, "/api/v1/namespaces/default/serviceaccounts/default"),
+            deadline,
+            "the default service account",
+        )
         self.started_seconds = round(time.monotonic() - started, 1)
-        log(f"[devcluster] ready in {self.started_seconds}s: {len(self.node_names)} nodes, kubeconfig {self.kubeconfig_path}")
+        log(
+            f"[devcluster] ready in {self.started_seconds}s: {len(self.node_names)} nodes, kubeconfig {self.kubeconfig_path}"
+        )
 
     def _write_pki_and_kubeconfigs(self) -> None:
         files = self.files
@@ -181,9 +188,20 @@ class DevCluster:
         ca = certs.CertificateAuthority.create()
         serving = ca.serving_cert(
             "kube-apiserver",
-            ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
+            [
+                "localhost",
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local",
+            ],
             ["127.0.0.1", components.SERVICE_IP],
         )
+        # The aggregation layer's front proxy (kubeadm's front-proxy-ca): the
+        # controller-manager and scheduler expect its CA in kube-system.
+        front_proxy = certs.CertificateAuthority.create("devcluster-front-proxy-ca")
+        _write_pair(files, "front-proxy-ca", front_proxy.pair)
+        _write_pair(files, "front-proxy-client", front_proxy.client_cert("front-proxy-client"))
         sa = certs.service_account_key()
         _write_pair(files, "ca", ca.pair)
         _write_pair(files, "apiserver", serving)
@@ -216,7 +234,9 @@ class DevCluster:
     def _wait(self, component: Component, predicate, deadline: float, what: str) -> None:
         def check():
             if not component.running():
-                raise DevClusterError(f"{component.name} exited ({component.proc.returncode}) while waiting for {what}:\n{component.log_tail()}")
+                raise DevClusterError(
+                    f"{component.name} exited ({component.proc.returncode}) while waiting for {what}:\n{component.log_tail()}"
+                )
             return predicate()
 
         try:
@@ -228,7 +248,9 @@ class DevCluster:
         def check():
             for component in self.components:
                 if not component.running():
-                    raise DevClusterError(f"{component.name} exited ({component.proc.returncode}) while waiting for {what}:\n{component.log_tail()}")
+                    raise DevClusterError(
+                        f"{component.name} exited ({component.proc.returncode}) while waiting for {what}:\n{component.log_tail()}"
+                    )
             return predicate()
 
         try:

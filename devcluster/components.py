@@ -100,6 +100,13 @@ def kube_apiserver(bin_dir: Path, files: Files, ports: Ports) -> list[str]:
         f"--service-account-key-file={files.pem('sa-pub')}",
         f"--service-account-signing-key-file={files.pem('sa-key')}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
+        f"--requestheader-client-ca-file={files.pem('front-proxy-ca')}",
+        "--requestheader-allowed-names=front-proxy-client",
+        "--requestheader-username-headers=X-Remote-User",
+        "--requestheader-group-headers=X-Remote-Group",
+        "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+        f"--proxy-client-cert-file={files.pem('front-proxy-client')}",
+        f"--proxy-client-key-file={files.pem('front-proxy-client-key')}",
         "--authorization-mode=Node,RBAC",
         # Added to the defaults (which already include most of these): tenancy
         # tests rely on quota and limit-range admission being the real ones.

@@ -12,8 +12,16 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def build(server: str, ca_pem: bytes, user: str, *, cert_pem: bytes | None = None, key_pem: bytes | None = None,
-          token: str | None = None, cluster_name: str = "devcluster") -> dict:
+def build(
+    server: str,
+    ca_pem: bytes,
+    user: str,
+    *,
+    cert_pem: bytes | None = None,
+    key_pem: bytes | None = None,
+    token: str | None = None,
+    cluster_name: str = "devcluster",
+) -> dict:
     """A kubeconfig dict for one user: a client certificate or a bearer token."""
     credentials: dict[str, str] = {}
     if cert_pem is not None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .components import NODE_ANNOTATION
 from . import build
+from .components import NODE_ANNOTATION
 
 CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 

@@ -42,7 +42,7 @@ class Component:
         self.env = env
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Component":
+    def start(self) -> Component:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 self.argv,

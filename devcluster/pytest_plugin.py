@@ -29,7 +29,9 @@ def _in_ci() -> bool:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "devcluster: needs the devcluster (real kube-apiserver etc.); skipped without Go outside CI")
+    config.addinivalue_line(
+        "markers", "devcluster: needs the devcluster (real kube-apiserver etc.); skipped without Go outside CI"
+    )
     config.addinivalue_line("markers", "slow: takes about a minute or more")
 
 

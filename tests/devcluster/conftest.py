@@ -68,7 +68,9 @@ def create_namespace(core: client.CoreV1Api, prefix: str = "t") -> str:
     created before the service-account controller made it are refused."""
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
-    _eventually(lambda: core.read_namespaced_service_account("default", name), 30, 0.2, f"serviceaccount default in {name}")
+    _eventually(
+        lambda: core.read_namespaced_service_account("default", name), 30, 0.2, f"serviceaccount default in {name}"
+    )
     return name
 
 

@@ -12,14 +12,24 @@ pytestmark = pytest.mark.devcluster
 def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_pod, eventually):
     core.create_namespaced_resource_quota(
         namespace,
-        client.V1ResourceQuota(metadata=client.V1ObjectMeta(name="small"), spec=client.V1ResourceQuotaSpec(hard={"pods": "2"})),
+        client.V1ResourceQuota(
+            metadata=client.V1ObjectMeta(name="small"), spec=client.V1ResourceQuotaSpec(hard={"pods": "2"})
+        ),
     )
     # Until the quota controller computed status.used, admission refuses pods.
-    eventually(lambda: (core.read_namespaced_resource_quota("small", namespace).status.used or {}).get("pods") == "0", 30, what="quota status")
+    eventually(
+        lambda: (core.read_namespaced_resource_quota("small", namespace).status.used or {}).get("pods") == "0",
+        30,
+        what="quota status",
+    )
 
     core.create_namespaced_pod(namespace, new_pod("one"))
     core.create_namespaced_pod(namespace, new_pod("two"))
-    eventually(lambda: core.read_namespaced_resource_quota("small", namespace).status.used["pods"] == "2", 30, what="used pods = 2")
+    eventually(
+        lambda: core.read_namespaced_resource_quota("small", namespace).status.used["pods"] == "2",
+        30,
+        what="used pods = 2",
+    )
 
     with pytest.raises(ApiException) as refused:
         core.create_namespaced_pod(namespace, new_pod("three"))

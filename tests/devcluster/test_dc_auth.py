@@ -2,7 +2,6 @@
 
 import base64
 import datetime
-import json
 
 import pytest
 from cryptography import x509
@@ -41,7 +40,9 @@ def _bind_edit(rbac, namespace, subject_kind, subject_name):
         client.V1RoleBinding(
             metadata=client.V1ObjectMeta(name=f"edit-{subject_name.replace(':', '-')}"),
             role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name="edit"),
-            subjects=[client.RbacV1Subject(kind=subject_kind, name=subject_name, api_group="rbac.authorization.k8s.io")],
+            subjects=[
+                client.RbacV1Subject(kind=subject_kind, name=subject_name, api_group="rbac.authorization.k8s.io")
+            ],
         ),
     )
 
@@ -60,20 +61,36 @@ def test_it_lets_an_edit_binding_work_in_its_namespace_only(devcluster, rbac, na
     with _impersonating(devcluster, "portal:alice") as api:
         core = client.CoreV1Api(api)
         # RBAC reads bindings from an informer: give it a moment.
-        eventually(lambda: _status(lambda: core.list_namespaced_pod(namespace)) == 200, 10, 0.2, what="edit binding effective")
+        eventually(
+            lambda: _status(lambda: core.list_namespaced_pod(namespace)) == 200, 10, 0.2, what="edit binding effective"
+        )
 
-        created = core.create_namespaced_config_map(namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="c"), data={"k": "v"}))
+        created = core.create_namespaced_config_map(
+            namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="c"), data={"k": "v"})
+        )
         assert created.metadata.namespace == namespace
         assert _status(lambda: core.list_namespaced_pod(other_namespace)) == 403
-        assert _status(lambda: core.create_namespaced_config_map(other_namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="c")))) == 403
+        assert (
+            _status(
+                lambda: core.create_namespaced_config_map(
+                    other_namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="c"))
+                )
+            )
+            == 403
+        )
         # `edit` does not include RBAC itself.
         assert _status(lambda: client.RbacAuthorizationV1Api(api).list_namespaced_role_binding(namespace)) == 403
 
 
-def test_it_authenticates_a_client_certificate_for_any_user_and_group(devcluster, rbac, namespace, other_namespace, eventually):
+def test_it_authenticates_a_client_certificate_for_any_user_and_group(
+    devcluster, rbac, namespace, other_namespace, eventually
+):
     _bind_edit(rbac, namespace, "Group", "team-b")
     cert_pem, key_pem = devcluster.client_cert("bob", ["team-b"])
-    assert x509.load_pem_x509_certificate(cert_pem).issuer == x509.load_pem_x509_certificate(devcluster.ca_cert_pem).subject
+    assert (
+        x509.load_pem_x509_certificate(cert_pem).issuer
+        == x509.load_pem_x509_certificate(devcluster.ca_cert_pem).subject
+    )
 
     with _client_for(devcluster.kubeconfig_dict("bob", ["team-b"])) as api:
         core = client.CoreV1Api(api)
@@ -81,14 +98,20 @@ def test_it_authenticates_a_client_certificate_for_any_user_and_group(devcluster
 
         assert review.status.user_info.username == "bob"
         assert "team-b" in review.status.user_info.groups
-        eventually(lambda: _status(lambda: core.list_namespaced_pod(namespace)) == 200, 10, 0.2, what="group binding effective")
+        eventually(
+            lambda: _status(lambda: core.list_namespaced_pod(namespace)) == 200, 10, 0.2, what="group binding effective"
+        )
         assert _status(lambda: core.list_namespaced_pod(other_namespace)) == 403
 
 
 def test_it_issues_service_account_tokens_usable_as_bearer_tokens(devcluster, core, namespace):
-    core.create_namespaced_service_account(namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="robot")))
+    core.create_namespaced_service_account(
+        namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="robot"))
+    )
     token = core.create_namespaced_service_account_token(
-        "robot", namespace, client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600))
+        "robot",
+        namespace,
+        client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600)),
     ).status.token
 
     with _client_for(devcluster.kubeconfig_dict("robot", token=token)) as api:
@@ -103,7 +126,14 @@ def test_it_signs_an_approved_certificate_signing_request(admin_client, eventual
     key = ec.generate_private_key(ec.SECP256R1())
     csr_pem = (
         x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "carol"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "team-c")]))
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, "carol"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "team-c"),
+                ]
+            )
+        )
         .sign(key, hashes.SHA256())
         .public_bytes(serialization.Encoding.PEM)
     )
@@ -121,10 +151,16 @@ def test_it_signs_an_approved_certificate_signing_request(admin_client, eventual
     )
     certificates.patch_certificate_signing_request_approval(
         name,
-        {"status": {"conditions": [{"type": "Approved", "status": "True", "reason": "Test", "message": "approved by test"}]}},
+        {
+            "status": {
+                "conditions": [{"type": "Approved", "status": "True", "reason": "Test", "message": "approved by test"}]
+            }
+        },
     )
 
-    issued = eventually(lambda: certificates.read_certificate_signing_request(name).status.certificate, 30, what="certificate issued")
+    issued = eventually(
+        lambda: certificates.read_certificate_signing_request(name).status.certificate, 30, what="certificate issued"
+    )
 
     cert = x509.load_pem_x509_certificate(base64.b64decode(issued))
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "carol"

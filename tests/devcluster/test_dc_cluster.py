@@ -23,7 +23,10 @@ def test_it_has_a_control_plane_node_and_two_workers_all_ready(core):
         assert node.status.node_info.kubelet_version.startswith("v1.37."), node.status.node_info
         assert node.status.allocatable["pods"] == "110"
     roles = sorted(
-        label.split("/", 1)[1] for node in nodes for label in node.metadata.labels if label.startswith("node-role.kubernetes.io/")
+        label.split("/", 1)[1]
+        for node in nodes
+        for label in node.metadata.labels
+        if label.startswith("node-role.kubernetes.io/")
     )
     assert roles == ["control-plane", "worker", "worker"]
 
@@ -31,7 +34,9 @@ def test_it_has_a_control_plane_node_and_two_workers_all_ready(core):
 def test_it_keeps_node_leases_renewed(core, admin_client):
     leases = client.CoordinationV1Api(admin_client).list_namespaced_lease("kube-node-lease").items
 
-    assert sorted(lease.metadata.name for lease in leases) == sorted(node.metadata.name for node in core.list_node().items)
+    assert sorted(lease.metadata.name for lease in leases) == sorted(
+        node.metadata.name for node in core.list_node().items
+    )
     assert all(lease.spec.renew_time is not None for lease in leases)
 
 

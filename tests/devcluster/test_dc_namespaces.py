@@ -9,7 +9,11 @@ pytestmark = pytest.mark.devcluster
 def test_it_finalizes_a_deleted_namespace_with_its_pods(core, apps, make_namespace, new_deployment, eventually):
     namespace = make_namespace("doomed")
     apps.create_namespaced_deployment(namespace, new_deployment("web", 3))
-    eventually(lambda: len([p for p in core.list_namespaced_pod(namespace).items if p.status.phase == "Running"]) == 3, 60, what="3 pods Running")
+    eventually(
+        lambda: len([p for p in core.list_namespaced_pod(namespace).items if p.status.phase == "Running"]) == 3,
+        60,
+        what="3 pods Running",
+    )
 
     core.delete_namespace(namespace)
 

@@ -3,8 +3,8 @@
 import ipaddress
 
 import pytest
-from kubernetes.client.rest import ApiException
 from kubernetes import client
+from kubernetes.client.rest import ApiException
 
 pytestmark = pytest.mark.devcluster
 
@@ -13,7 +13,8 @@ POD_CIDR = ipaddress.ip_network("10.244.0.0/16")
 
 def _owned_replicasets(apps, namespace, name):
     return [
-        rs for rs in apps.list_namespaced_replica_set(namespace).items
+        rs
+        for rs in apps.list_namespaced_replica_set(namespace).items
         if any(ref.name == name for ref in rs.metadata.owner_references or [])
     ]
 
@@ -23,7 +24,11 @@ def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_ch
 ):
     apps.create_namespaced_deployment(namespace, new_deployment("web", 20, image="registry.example/web:1"))
 
-    eventually(lambda: (apps.read_namespaced_deployment("web", namespace).status.ready_replicas or 0) == 20, 90, what="20 ready replicas")
+    eventually(
+        lambda: (apps.read_namespaced_deployment("web", namespace).status.ready_replicas or 0) == 20,
+        90,
+        what="20 ready replicas",
+    )
     pods = core.list_namespaced_pod(namespace, label_selector="app=web").items
     assert len(pods) == 20
     assert all(pod.status.phase == "Running" for pod in pods)
@@ -34,7 +39,9 @@ def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_ch
     [first] = _owned_replicasets(apps, namespace, "web")
 
     apps.patch_namespaced_deployment(
-        "web", namespace, {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "registry.example/web:2"}]}}}}
+        "web",
+        namespace,
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "registry.example/web:2"}]}}}},
     )
 
     def rolled_over():
@@ -42,7 +49,9 @@ def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_ch
         status = deployment.status
         return (
             status.observed_generation == deployment.metadata.generation
-            and status.updated_replicas == 20 and status.ready_replicas == 20 and status.replicas == 20
+            and status.updated_replicas == 20
+            and status.ready_replicas == 20
+            and status.replicas == 20
         )
 
     eventually(rolled_over, 120, what="rollover to image web:2")
@@ -57,7 +66,8 @@ def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_ch
             p.spec.containers[0].image == "registry.example/web:2"
             for p in core.list_namespaced_pod(namespace, label_selector="app=web").items
         ),
-        60, what="old pods gone",
+        60,
+        what="old pods gone",
     )
 
 
@@ -69,13 +79,20 @@ def test_it_runs_a_job_to_completion(batch, core, namespace, eventually):
             parallelism=2,
             backoff_limit=0,
             template=client.V1PodTemplateSpec(
-                spec=client.V1PodSpec(restart_policy="Never", containers=[client.V1Container(name="task", image="registry.example/task:1")])
+                spec=client.V1PodSpec(
+                    restart_policy="Never",
+                    containers=[client.V1Container(name="task", image="registry.example/task:1")],
+                )
             ),
         ),
     )
     batch.create_namespaced_job(namespace, job)
 
-    done = eventually(lambda: (j := batch.read_namespaced_job("once", namespace)).status.succeeded == 2 and j, 60, what="job succeeded")
+    done = eventually(
+        lambda: (j := batch.read_namespaced_job("once", namespace)).status.succeeded == 2 and j,
+        60,
+        what="job succeeded",
+    )
 
     assert any(c.type == "Complete" and c.status == "True" for c in done.status.conditions)
     pods = core.list_namespaced_pod(namespace, label_selector="job-name=once").items
@@ -91,7 +108,10 @@ def test_it_creates_a_job_from_an_every_minute_cronjob(batch, namespace, eventua
             job_template=client.V1JobTemplateSpec(
                 spec=client.V1JobSpec(
                     template=client.V1PodTemplateSpec(
-                        spec=client.V1PodSpec(restart_policy="Never", containers=[client.V1Container(name="tick", image="registry.example/tick:1")])
+                        spec=client.V1PodSpec(
+                            restart_policy="Never",
+                            containers=[client.V1Container(name="tick", image="registry.example/tick:1")],
+                        )
                     )
                 )
             ),
@@ -101,14 +121,19 @@ def test_it_creates_a_job_from_an_every_minute_cronjob(batch, namespace, eventua
 
     jobs = eventually(
         lambda: [
-            j for j in batch.list_namespaced_job(namespace).items
+            j
+            for j in batch.list_namespaced_job(namespace).items
             if any(ref.kind == "CronJob" and ref.name == "tick" for ref in j.metadata.owner_references or [])
         ],
-        75, 1, what="a Job created by the CronJob",
+        90,  # fires on the next minute boundary, then the controller acts
+        1,
+        what="a Job created by the CronJob",
     )
 
     assert jobs[0].metadata.name.startswith("tick-")
-    eventually(lambda: batch.read_namespaced_cron_job("tick", namespace).status.last_schedule_time, 10, what="lastScheduleTime")
+    eventually(
+        lambda: batch.read_namespaced_cron_job("tick", namespace).status.last_schedule_time, 10, what="lastScheduleTime"
+    )
 
 
 def test_it_removes_a_deleted_pod(core, namespace, new_pod, eventually):
