@@ -5,7 +5,9 @@ Development gets working defaults that need no server; production
 silently running with a generated or empty one.
 """
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import environ
@@ -25,10 +27,19 @@ def _kept_secret(filename: str, make) -> str:
     if path.exists():
         return path.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    value = make()
-    path.touch(mode=0o600)
-    path.write_text(value + "\n")
-    return value
+    # Written aside and linked into place, so processes starting together
+    # (web, worker, beat) all end up with the one value that won.
+    fd, temp = tempfile.mkstemp(dir=VAR_DIR, prefix=f".{filename}.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make() + "\n")
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temp)
+    return path.read_text().strip()
 
 
 def required_secret(name: str, filename: str, make) -> str:

@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Everything else
+# here serves them (or CI, or benchmarks).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test setup lint format check lock clean compose-config
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+## run: the portal with embedded defaults (SQLite, filesystem broker, devcluster demo when Go is there)
+run: setup
+	$(PY) manage.py rundev
+
+## test: the whole test suite (services it needs are skipped with a reason, or FAIL under CI=true)
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## check: what CI checks besides the tests
+check: setup lint
+	$(PY) manage.py makemigrations --check --dry-run
+	PORTAL_ENV=production DEBUG=false SECRET_KEY=ci-only-$$(date +%s)-not-a-real-secret-key-but-long-enough-for-check \
+	  PORTAL_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	  ALLOWED_HOSTS=portal.example.com $(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+compose-config:
+	docker-compose -f docker-compose.yml config -q
+
+lock:
+	$(PY) -m pip freeze --exclude-editable > requirements.lock.new
+	(echo "# Pinned versions of every Python dependency (pyproject.toml declares the ranges)."; \
+	 echo "# Regenerate: make lock"; cat requirements.lock.new) > requirements.lock
+	rm requirements.lock.new
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles
+
+-include Makefile.devcluster

@@ -1,0 +1,114 @@
+"""`make run`: the whole portal on one machine with embedded defaults.
+
+Migrates, makes sure there is an admin, starts a Celery worker with beat (on
+the broker from settings: a filesystem queue unless CELERY_BROKER_URL/REDIS_URL
+is set), registers the devcluster as a demo cluster when Go is available, and
+serves the web UI. Ctrl-C stops everything it started.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from portal.env import BASE_DIR, VAR_DIR
+
+
+class Command(BaseCommand):
+    help = "Run the portal locally: web, Celery worker + beat, and the devcluster demo."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default=os.environ.get("PORTAL_ADDR", "127.0.0.1:8000"))
+        parser.add_argument("--no-worker", action="store_true", help="Do not start a Celery worker.")
+        parser.add_argument("--no-devcluster", action="store_true", help="Do not start the demo cluster.")
+
+    def handle(self, *args, addr, no_worker, no_devcluster, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("ensure_admin")
+        children = []
+        started_demo = False
+        try:
+            if not no_devcluster:
+                started_demo = self._demo_cluster()
+            if not no_worker:
+                children.append(
+                    self._spawn(
+                        [
+                            sys.executable,
+                            "-m",
+                            "celery",
+                            "-A",
+                            "portal",
+                            "worker",
+                            "-B",
+                            "-c",
+                            "2",
+                            "-l",
+                            "info",
+                            "-n",
+                            "portal-dev@%h",
+                            "-s",
+                            str(VAR_DIR / "celerybeat-schedule"),
+                        ],
+                        "worker",
+                    )
+                )
+            children.append(
+                self._spawn(
+                    [sys.executable, "manage.py", "runserver", addr, "--noreload"],
+                    "web",
+                )
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nPortal running at http://{addr}/  (broker: {settings.CELERY_BROKER_URL.split('://')[0]}, "
+                    f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}). Ctrl-C stops it.\n"
+                )
+            )
+            call_command("ensure_admin")
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            self.stderr.write("A portal process exited; stopping the others.")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            if started_demo:
+                from portal.demo import demo_cluster_stop
+
+                self.stdout.write("Stopping the demo cluster …")
+                demo_cluster_stop()
+
+    def _spawn(self, command, name):
+        self.stdout.write(f"Starting {name}: {' '.join(command[1:4])} …")
+        return subprocess.Popen(command, cwd=BASE_DIR)
+
+    def _demo_cluster(self) -> bool:
+        if not shutil.which("go"):
+            self.stdout.write("Go is not installed: no demo cluster (the portal runs without one).")
+            return False
+        from portal.demo import demo_cluster_register, demo_cluster_start
+
+        self.stdout.write("Starting the demo cluster (the first start builds Kubernetes: 10-25 minutes) …")
+        started = False
+        try:
+            started = demo_cluster_start()
+            cluster = demo_cluster_register()
+        except Exception as exc:  # the portal is useful without the demo; say why it is missing
+            self.stderr.write(f"The demo cluster could not start, the portal runs without it: {exc}")
+            return started
+        self.stdout.write(f"Demo cluster registered as '{cluster.name}' ({cluster.api_server_url}).")
+        return started
