@@ -46,9 +46,17 @@ class SSHCredentialForm(PortalModelForm):
     class Meta:
         model = SSHCredential
         fields = ["name", "kind"]
+        help_texts = {"kind": _("A private key (with an optional passphrase) or a password.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("private_key", "passphrase", "password"):
+                self.fields[name].help_text = _("Stored and never shown. Leave empty to keep it.")
 
 
 class HostForm(PortalModelForm):
     class Meta:
         model = Host
         fields = ["name", "address", "port", "username", "sudo_mode", "credential", "cluster", "role"]
+        labels = {"cluster": _("cluster")}

@@ -1,6 +1,7 @@
 """HTML pages for clusters and their nodes."""
 
-from django.urls import reverse
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from clusters.forms import ClusterForm
@@ -9,9 +10,32 @@ from clusters.services import clusters as services
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 
 
+def with_node_counts(queryset):
+    """Clusters annotated with `node_count` and `nodes_ready`, by subquery so a
+    scoped (joined, distinct) queryset does not multiply the counts."""
+
+    def count(condition):
+        rows = (
+            Node.objects.filter(condition, cluster=OuterRef("pk"), missing_since__isnull=True)
+            .order_by()
+            .values("cluster")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    return queryset.annotate(node_count=count(Q()), nodes_ready=count(Q(ready=True)))
+
+
+def nodes_summary(cluster) -> str:
+    return f"{cluster.nodes_ready}/{cluster.node_count}"
+
+
 class ClusterMixin:
     model = Cluster
     lookup_field = "slug"
+    list_url_name = "cluster-list"
+    detail_url_name = "cluster-detail"
 
     def audit_target(self, obj):
         return {"cluster": obj.slug, "name": obj.slug}
@@ -24,12 +48,14 @@ class ClusterListView(ClusterMixin, ObjectListView):
         ("get_phase_display", _("Phase")),
         ("kubernetes_version", _("Version")),
         ("api_server_url", _("API server")),
-        (lambda c: c.nodes.count(), _("Nodes")),
+        (nodes_summary, _("Nodes ready")),
         ("last_seen", _("Last seen")),
     ]
     search_fields = ("name", "slug", "description")
     create_url_name = "cluster-create"
-    detail_url_name = "cluster-detail"
+
+    def get_queryset(self):
+        return with_node_counts(super().get_queryset())
 
 
 class ClusterDetailView(ClusterMixin, ObjectDetailView):
@@ -42,9 +68,12 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
         ("kubeconfig_context", _("Context")),
         ("credential_kind", _("Credential kind")),
         ("credentials_rotated", _("Credentials last replaced")),
+        ("desired_version", _("Desired Kubernetes version")),
         ("kubernetes_version", _("Kubernetes version")),
         ("get_phase_display", _("Phase")),
+        ("health_checks_enabled", _("Health checks enabled")),
         ("last_seen", _("Last seen")),
+        ("last_checked", _("Last checked")),
     ]
     edit_url_name = "cluster-edit"
     delete_url_name = "cluster-delete"
@@ -58,6 +87,9 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
 
 class ClusterEditView(ClusterMixin, ObjectEditView):
     form_class = ClusterForm
+    title_new = _("New cluster")
+    # Kubeconfig problems the parser does not pin to a field belong to the kubeconfig.
+    default_error_field = "kubeconfig"
 
     def save(self, form, obj):
         data = dict(form.cleaned_data)
@@ -65,9 +97,6 @@ class ClusterEditView(ClusterMixin, ObjectEditView):
         if obj is None:
             return services.cluster_create(**data)
         return services.cluster_update(cluster=obj, **data)
-
-    def success_url(self, obj):
-        return reverse("cluster-detail", args=[obj.slug])
 
 
 class ClusterDeleteView(ClusterMixin, ObjectDeleteView):
@@ -77,31 +106,39 @@ class ClusterDeleteView(ClusterMixin, ObjectDeleteView):
         services.cluster_delete(cluster=obj)
 
 
-class NodeListView(ObjectListView):
+class NodeMixin:
     model = Node
-    title = _("Nodes")
     select_related = ("cluster",)
-    columns = [
-        ("cluster.name", _("Cluster")),
-        ("name", _("Name")),
-        (lambda n: ", ".join(n.roles), _("Roles")),
-        (lambda n: _("Ready") if n.ready else _("Not ready"), _("Status")),
-        ("address", _("Internal IP")),
-        (lambda n: n.versions.get("kubelet", ""), _("Kubelet")),
-    ]
-    search_fields = ("name", "address")
+    list_url_name = "node-list"
     detail_url_name = "node-detail"
 
 
-class NodeDetailView(ObjectDetailView):
-    model = Node
-    select_related = ("cluster",)
+def node_status(node) -> str:
+    if node.missing_since:
+        return _("Missing")
+    status = _("Ready") if node.ready else _("Not ready")
+    return f"{status}, {_('cordoned')}" if node.unschedulable else status
+
+
+class NodeListView(NodeMixin, ObjectListView):
+    title = _("Nodes")
+    columns = [
+        ("name", _("Name")),
+        ("cluster.name", _("Cluster")),
+        (lambda n: ", ".join(n.roles), _("Roles")),
+        (node_status, _("Status")),
+        ("address", _("Internal IP")),
+        (lambda n: n.versions.get("kubelet", ""), _("Kubelet")),
+    ]
+    search_fields = ("name", "address", "cluster__name")
+
+
+class NodeDetailView(NodeMixin, ObjectDetailView):
     fields = [
         ("cluster.name", _("Cluster")),
         ("address", _("Internal IP")),
-        ("roles", _("Roles")),
-        ("ready", _("Ready")),
-        ("unschedulable", _("Unschedulable")),
+        (lambda n: ", ".join(n.roles), _("Roles")),
+        (node_status, _("Status")),
         ("capacity", _("Capacity")),
         ("allocatable", _("Allocatable")),
         ("versions", _("Versions")),

@@ -1,6 +1,8 @@
-"""HTML pages for SSH hosts and credentials (platform admins only)."""
+"""HTML pages for SSH hosts and credentials (platform admins only).
 
-from django.urls import reverse
+Secrets are write-only: no page renders a private key, passphrase or password.
+"""
+
 from django.utils.translation import gettext_lazy as _
 
 from clusters.forms import HostForm, SSHCredentialForm
@@ -9,10 +11,16 @@ from clusters.services import hosts as services
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 
 
-class HostListView(ObjectListView):
+class HostMixin:
     model = Host
-    title = _("Hosts")
+    staff_only = True
     select_related = ("credential", "cluster")
+    list_url_name = "host-list"
+    detail_url_name = "host-detail"
+
+
+class HostListView(HostMixin, ObjectListView):
+    title = _("Hosts")
     columns = [
         ("name", _("Name")),
         ("address", _("Address")),
@@ -24,12 +32,9 @@ class HostListView(ObjectListView):
     ]
     search_fields = ("name", "address")
     create_url_name = "host-create"
-    detail_url_name = "host-detail"
 
 
-class HostDetailView(ObjectDetailView):
-    model = Host
-    select_related = ("credential", "cluster")
+class HostDetailView(HostMixin, ObjectDetailView):
     fields = [
         ("address", _("Address")),
         ("port", _("SSH port")),
@@ -46,32 +51,35 @@ class HostDetailView(ObjectDetailView):
     delete_url_name = "host-delete"
 
 
-class HostEditView(ObjectEditView):
-    model = Host
+class HostEditView(HostMixin, ObjectEditView):
     form_class = HostForm
+    title_new = _("New host")
 
     def save(self, form, obj):
         if obj is None:
             return services.host_create(**form.cleaned_data)
         return services.host_update(host=obj, **form.cleaned_data)
 
-    def success_url(self, obj):
-        return reverse("host-detail", args=[obj.pk])
 
-
-class HostDeleteView(ObjectDeleteView):
-    model = Host
+class HostDeleteView(HostMixin, ObjectDeleteView):
     success_url_name = "host-list"
 
     def confirm_name(self, obj):
         return obj.name
 
     def delete(self, obj):
+        # No service yet: a host is only a record; jobs keep their history (SET_NULL).
         obj.delete()
 
 
-class CredentialListView(ObjectListView):
+class CredentialMixin:
     model = SSHCredential
+    staff_only = True
+    list_url_name = "credential-list"
+    detail_url_name = "credential-detail"
+
+
+class CredentialListView(CredentialMixin, ObjectListView):
     title = _("SSH credentials")
     columns = [
         ("name", _("Name")),
@@ -81,11 +89,10 @@ class CredentialListView(ObjectListView):
     ]
     search_fields = ("name",)
     create_url_name = "credential-create"
-    detail_url_name = "credential-detail"
 
 
-class CredentialDetailView(ObjectDetailView):
-    model = SSHCredential
+class CredentialDetailView(CredentialMixin, ObjectDetailView):
+    template_name = "clusters/credential_detail.html"
     fields = [
         ("get_kind_display", _("Kind")),
         ("public_key_fingerprint", _("Public key fingerprint")),
@@ -95,26 +102,26 @@ class CredentialDetailView(ObjectDetailView):
     edit_url_name = "credential-edit"
     delete_url_name = "credential-delete"
 
+    def extra_context(self, obj):
+        return {"hosts": obj.hosts.all()}
 
-class CredentialEditView(ObjectEditView):
-    model = SSHCredential
+
+class CredentialEditView(CredentialMixin, ObjectEditView):
     form_class = SSHCredentialForm
+    title_new = _("New SSH credential")
 
     def save(self, form, obj):
         if obj is None:
             return services.ssh_credential_create(**form.cleaned_data)
         return services.ssh_credential_update(credential=obj, **form.cleaned_data)
 
-    def success_url(self, obj):
-        return reverse("credential-detail", args=[obj.pk])
 
-
-class CredentialDeleteView(ObjectDeleteView):
-    model = SSHCredential
+class CredentialDeleteView(CredentialMixin, ObjectDeleteView):
     success_url_name = "credential-list"
 
     def confirm_name(self, obj):
         return obj.name
 
     def delete(self, obj):
+        # Hosts protect the credentials they use: the page then says which.
         obj.delete()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from clusters.choices import JobStatus
 from clusters.models import Job, JobEvent
 from clusters.services import jobs as services
 from portal.audit import audit_describe
@@ -31,12 +32,9 @@ class JobListView(ObjectListView):
         ("created", _lazy("Created")),
     ]
     search_fields = ("title", "kind")
+    filters = [("status", _lazy("Status"), JobStatus.choices)]
+    list_url_name = "job-list"
     detail_url_name = "job-detail"
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        status = self.request.GET.get("status")
-        return queryset.filter(status=status) if status else queryset
 
 
 def _job_for(request, pk) -> Job:
@@ -47,10 +45,15 @@ def _may_control(user, job) -> bool:
     return user.is_staff or job.created_by_id == user.pk or team_role(user, job.team) in MANAGING_ROLES
 
 
+# The page shows the tail of a long log; the rest stays in the database.
+DETAIL_EVENTS = 2000
+POLL_EVENTS = 500
+
+
 @login_required
 def job_detail(request, pk):
     job = _job_for(request, pk)
-    events = JobEvent.objects.filter(job=job).select_related("step").order_by("counter")[:2000]
+    events = list(JobEvent.objects.filter(job=job).order_by("-counter")[:DETAIL_EVENTS])[::-1]
     return render(
         request,
         "clusters/job_detail.html",
@@ -58,7 +61,8 @@ def job_detail(request, pk):
             "job": job,
             "steps": job.steps.all(),
             "events": events,
-            "last_counter": events[len(events) - 1].counter if events else 0,
+            "truncated": bool(events) and events[0].counter > 1,
+            "last_counter": events[-1].counter if events else 0,
             "may_control": _may_control(request.user, job),
         },
     )
@@ -72,14 +76,18 @@ def job_events(request, pk):
         after = max(0, int(request.GET.get("after", 0)))
     except ValueError:
         after = 0
-    events = list(JobEvent.objects.filter(job=job, counter__gt=after).select_related("step").order_by("counter")[:500])
+    events = list(JobEvent.objects.filter(job=job, counter__gt=after).order_by("counter")[:POLL_EVENTS])
     return render(
         request,
         "clusters/_job_events.html",
         {
             "job": job,
+            "steps": job.steps.all(),
             "events": events,
             "last_counter": events[-1].counter if events else after,
+            # More output waits: keep polling even if the job has finished meanwhile.
+            "more": len(events) == POLL_EVENTS,
+            "may_control": _may_control(request.user, job),
         },
     )
 

@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from portal.audit import audit_describe
-from portal.errors import PortalError, in_use_error
+from portal.errors import PortalError
 
 
 def resolve(obj, column):
@@ -24,15 +24,48 @@ def resolve(obj, column):
     value = obj
     for part in column.split("."):
         value = getattr(value, part, "")
+        if value is None:
+            return None
         if callable(value) and part.startswith("get_"):
             value = value()
     return value
 
 
+def in_use_message(exc: ProtectedError | RestrictedError) -> str:
+    """A translated "still in use" message naming a few of the dependent records."""
+    objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    names = sorted({str(obj) for obj in list(objects)[:5]})
+    return _("It is still in use by: %(names)s.") % {"names": ", ".join(names)}
+
+
+def add_errors(form, field_errors: dict, message: str, default_field=None):
+    """Put a service's errors on the form's fields; what names no field of the
+    form goes to `default_field`, or to the top of the form."""
+    placed = False
+    for field, errors in (field_errors or {}).items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            if field in form.fields:
+                form.add_error(field, str(error))
+                placed = True
+    if not placed:
+        form.add_error(default_field if default_field in form.fields else None, message)
+
+
 class ScopedMixin(LoginRequiredMixin):
+    """Every page reads through the model's `for_user()`: what a user may not
+    see does not exist for them (404). `staff_only` pages answer 403 to others."""
+
     model = None
     lookup_field = "pk"
     select_related: tuple = ()
+    staff_only = False
+    list_url_name = ""
+    detail_url_name = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.staff_only and request.user.is_authenticated and not request.user.is_staff:
+            raise PermissionDenied(_("Only platform admins may see this."))
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = self.model.objects.for_user(self.request.user)
@@ -45,23 +78,37 @@ class ScopedMixin(LoginRequiredMixin):
         """Who may create (obj is None), edit or delete. Default: platform admins."""
         return self.request.user.is_staff
 
+    def check_may_change(self, obj):
+        if not self.may_change(obj):
+            raise PermissionDenied(_("Your role does not allow this change."))
+
     def audit(self, obj, action: str):
         audit_describe(self.request, action=action, kind=self.model.__name__, **self.audit_target(obj))
 
     def audit_target(self, obj) -> dict:
         return {"name": getattr(obj, "slug", None) or getattr(obj, "name", None) or str(obj.pk)}
 
+    def detail_url(self, obj) -> str:
+        return reverse(self.detail_url_name, args=[getattr(obj, self.lookup_field)])
+
+    def list_url(self) -> str:
+        return reverse(self.list_url_name) if self.list_url_name else reverse("dashboard")
+
 
 class ObjectListView(ScopedMixin, ListView):
-    """A table; `columns` are (attribute or callable, heading) pairs."""
+    """A table; `columns` are (attribute or callable, heading) pairs.
+
+    `filters` are (GET parameter, label, choices) triples offered as selects
+    next to the search box; a chosen value filters the field of the same name.
+    """
 
     template_name = "generic/object_list.html"
     paginate_by = 50
     columns: list = []
     search_fields: tuple = ()
+    filters: list = []
     title = ""
     create_url_name = ""
-    detail_url_name = ""
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -71,6 +118,10 @@ class ObjectListView(ScopedMixin, ListView):
             for field in self.search_fields:
                 condition |= Q(**{f"{field}__icontains": query})
             queryset = queryset.filter(condition)
+        for param, _label, choices in self.filters:
+            value = self.request.GET.get(param, "")
+            if value and value in {str(v) for v, _l in choices}:
+                queryset = queryset.filter(**{param: value})
         return queryset
 
     def get_context_data(self, **kwargs):
@@ -79,6 +130,9 @@ class ObjectListView(ScopedMixin, ListView):
             title=self.title,
             columns=self.columns,
             query=self.request.GET.get("q", ""),
+            filters=[
+                (param, label, choices, self.request.GET.get(param, "")) for param, label, choices in self.filters
+            ],
             create_url_name=self.create_url_name if self.may_change(None) else "",
             detail_url_name=self.detail_url_name,
             lookup_field=self.lookup_field,
@@ -94,7 +148,9 @@ class ObjectDetailView(ScopedMixin, View):
     delete_url_name = ""
 
     def get(self, request, **kwargs):
-        obj = self.get_object()
+        return self.render_page(self.get_object())
+
+    def render_page(self, obj, *, status=200, **extra):
         context = {
             "object": obj,
             "title": str(obj),
@@ -103,9 +159,11 @@ class ObjectDetailView(ScopedMixin, View):
             "edit_url_name": self.edit_url_name,
             "delete_url_name": self.delete_url_name,
             "lookup_value": getattr(obj, self.lookup_field),
+            "list_url": self.list_url(),
         }
         context.update(self.extra_context(obj))
-        return render(request, self.template_name, context)
+        context.update(extra)
+        return render(self.request, self.template_name, context, status=status)
 
     def extra_context(self, obj) -> dict:
         return {}
@@ -114,13 +172,16 @@ class ObjectDetailView(ScopedMixin, View):
 class ObjectEditView(ScopedMixin, View):
     """Create (no lookup kwarg) or edit one object through a service.
 
-    Subclasses give `form_class` and implement `save(form, obj)`, which calls a
-    service; PortalError and ValidationError become messages on the form.
+    Subclasses give `form_class`, `title_new` and implement `save(form, obj)`,
+    which calls a service; PortalError and ValidationError become messages on
+    the form. Errors that name no form field go to `default_error_field` (or
+    the top of the form).
     """
 
     template_name = "generic/object_form.html"
     form_class = None
-    success_url_name = ""
+    title_new = ""
+    default_error_field = None
 
     def _object(self):
         return self.get_object() if self.lookup_field in self.kwargs else None
@@ -128,18 +189,15 @@ class ObjectEditView(ScopedMixin, View):
     def get_form(self, obj, data=None, files=None):
         return self.form_class(data=data, files=files, instance=obj, user=self.request.user)
 
-    def _check(self, obj):
-        if not self.may_change(obj):
-            raise PermissionDenied(_("You may not change this."))
-
     def get(self, request, **kwargs):
         obj = self._object()
-        self._check(obj)
-        return self.render_form(self.get_form(obj), obj)
+        self.check_may_change(obj)
+        return self.render_form(self.get_form(obj), obj, self.form_title(obj))
 
     def post(self, request, **kwargs):
         obj = self._object()
-        self._check(obj)
+        self.check_may_change(obj)
+        title = self.form_title(obj)  # before a failed save changes the object in memory
         form = self.get_form(obj, request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -152,33 +210,25 @@ class ObjectEditView(ScopedMixin, View):
                 self.audit(saved, f"{self.model.__name__.lower()}.{'update' if obj else 'create'}")
                 messages.success(request, _("Saved %(object)s.") % {"object": saved})
                 return HttpResponseRedirect(self.success_url(saved))
-        return self.render_form(form, obj, status=400)
+        return self.render_form(form, obj, title, status=400)
 
-    @staticmethod
-    def _add_errors(form, field_errors: dict, message: str):
-        placed = False
-        for field, errors in (field_errors or {}).items():
-            for error in errors if isinstance(errors, list) else [errors]:
-                if field in form.fields:
-                    form.add_error(field, str(error))
-                    placed = True
-        if not placed:
-            form.add_error(None, message)
+    def _add_errors(self, form, field_errors: dict, message: str):
+        add_errors(form, field_errors, message, default_field=self.default_error_field)
 
-    def render_form(self, form, obj, status=200):
+    def render_form(self, form, obj, title, status=200):
+        cancel_url = self.success_url(obj) if obj is not None else self.list_url()
         return render(
             self.request,
             self.template_name,
-            {"form": form, "object": obj, "title": self.form_title(obj)},
+            {"form": form, "object": obj, "title": title, "cancel_url": cancel_url},
             status=status,
         )
 
     def form_title(self, obj):
-        name = self.model._meta.verbose_name
-        return _("Edit %(object)s") % {"object": obj} if obj else _("New %(model)s") % {"model": name}
+        return _("Edit %(object)s") % {"object": obj} if obj else self.title_new
 
     def success_url(self, obj):
-        return obj.get_absolute_url()
+        return self.detail_url(obj)
 
     def save(self, form, obj):
         raise NotImplementedError
@@ -190,44 +240,43 @@ class ObjectDeleteView(ScopedMixin, View):
     template_name = "generic/object_confirm_delete.html"
     success_url_name = ""
 
-    def get(self, request, **kwargs):
-        obj = self.get_object()
-        if not self.may_change(obj):
-            raise PermissionDenied
-        return render(request, self.template_name, {"object": obj, "confirm_name": self.confirm_name(obj)})
-
     def confirm_name(self, obj) -> str:
         return getattr(obj, "slug", None) or getattr(obj, "name", None) or str(obj.pk)
 
+    def render_page(self, obj, *, error="", status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "object": obj,
+                "title": _("Delete %(object)s") % {"object": obj},
+                "confirm_name": self.confirm_name(obj),
+                "cancel_url": self.detail_url(obj),
+                "error": error,
+            },
+            status=status,
+        )
+
+    def get(self, request, **kwargs):
+        obj = self.get_object()
+        self.check_may_change(obj)
+        return self.render_page(obj)
+
     def post(self, request, **kwargs):
         obj = self.get_object()
-        if not self.may_change(obj):
-            raise PermissionDenied
+        self.check_may_change(obj)
         expected = self.confirm_name(obj)
         if request.POST.get("confirm", "").strip() != expected:
-            return render(
-                request,
-                self.template_name,
-                {"object": obj, "confirm_name": expected, "error": _("Type %(name)s to confirm.") % {"name": expected}},
-                status=400,
-            )
+            return self.render_page(obj, error=_("Type %(name)s to confirm.") % {"name": expected}, status=400)
         self.audit(obj, f"{self.model.__name__.lower()}.delete")
         try:
             self.delete(obj)
         except (ProtectedError, RestrictedError) as exc:
-            return self._refuse(obj, expected, in_use_error(exc).message)
+            return self.render_page(obj, error=in_use_message(exc), status=409)
         except PortalError as exc:
-            return self._refuse(obj, expected, exc.message)
+            return self.render_page(obj, error=exc.message, status=409)
         messages.success(request, _("Deleted %(object)s.") % {"object": obj})
         return HttpResponseRedirect(reverse(self.success_url_name))
-
-    def _refuse(self, obj, expected, message):
-        return render(
-            self.request,
-            self.template_name,
-            {"object": obj, "confirm_name": expected, "error": message},
-            status=409,
-        )
 
     def delete(self, obj):
         raise NotImplementedError

@@ -7,23 +7,32 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from clusters.models import Cluster, Job
+from clusters.views import with_node_counts
 from portal.errors import api_not_found, api_server_error
 from portal.models import AuditChannel, AuditEvent, AuditResult
-from rbac.models import Team, TeamNamespace
+from rbac.choices import NamespacePhase, TeamRole
+from rbac.models import Membership, Team, TeamNamespace
+
+DASHBOARD_ROWS = 10
 
 
 @login_required
 def dashboard(request):
+    """What a user looks at first: their clusters' health, teams, namespaces, recent jobs."""
     user = request.user
-    clusters = Cluster.objects.for_user(user).prefetch_related("nodes")
+    roles = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+    teams = [(team, TeamRole(roles[team.pk]).label if team.pk in roles else "") for team in Team.objects.for_user(user)]
+    namespaces = TeamNamespace.objects.for_user(user).select_related("team", "cluster")
     return render(
         request,
         "portal/dashboard.html",
         {
-            "clusters": clusters,
-            "teams": Team.objects.for_user(user),
-            "namespaces": TeamNamespace.objects.for_user(user).select_related("team", "cluster")[:20],
-            "jobs": Job.objects.for_user(user).select_related("cluster", "team")[:10],
+            "clusters": with_node_counts(Cluster.objects.for_user(user)),
+            "teams": teams,
+            "namespaces": namespaces[:DASHBOARD_ROWS],
+            "namespace_count": namespaces.count(),
+            "pending_approval": namespaces.filter(phase=NamespacePhase.PENDING_APPROVAL).count(),
+            "jobs": Job.objects.for_user(user).select_related("cluster", "team")[:DASHBOARD_ROWS],
         },
     )
 

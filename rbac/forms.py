@@ -22,15 +22,20 @@ class TeamForm(PortalModelForm):
 
 
 class MembershipForm(PortalModelForm):
-    user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        to_field_name="username",
-        label=_("user"),
-    )
+    # A username typed in, not a list of every account: owners must not browse
+    # the portal's users.
+    user = forms.CharField(max_length=150, label=_("username"))
 
     class Meta:
         model = Membership
         fields = ["user", "role"]
+
+    def clean_user(self):
+        username = self.cleaned_data["user"].strip()
+        user = get_user_model().objects.filter(is_active=True, username=username).first()
+        if user is None:
+            raise forms.ValidationError(_("There is no active user named %(name)s."), params={"name": username})
+        return user
 
 
 class MembershipRoleForm(PortalModelForm):
@@ -60,6 +65,8 @@ class TeamNamespaceForm(PortalModelForm):
     class Meta:
         model = TeamNamespace
         fields = ["team", "cluster", "name", "plan", "network_isolated"]
+        labels = {"team": _("team"), "cluster": _("cluster"), "plan": _("quota plan")}
+        help_texts = {"name": _("The Kubernetes namespace name: lowercase letters, digits and '-'.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,6 @@ urlpatterns = [
     path("<slug:slug>/", views.TeamDetailView.as_view(), name="team-detail"),
     path("<slug:slug>/edit/", views.TeamEditView.as_view(), name="team-edit"),
     path("<slug:slug>/delete/", views.TeamDeleteView.as_view(), name="team-delete"),
-    path("<slug:slug>/members/", views.membership_add, name="membership-add"),
+    path("<slug:slug>/members/", views.MembershipAddView.as_view(), name="membership-add"),
     path("<slug:slug>/members/<int:pk>/", views.membership_change, name="membership-change"),
 ]

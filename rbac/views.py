@@ -4,16 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
 from rbac import services
-from rbac.choices import MANAGING_ROLES, TeamRole
+from rbac.choices import MANAGING_ROLES, NamespacePhase, TeamRole
 from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm, TeamNamespaceForm
 from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
 
@@ -21,6 +20,8 @@ from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
 class TeamMixin:
     model = Team
     lookup_field = "slug"
+    list_url_name = "team-list"
+    detail_url_name = "team-detail"
 
     def may_change(self, obj):
         if obj is None:
@@ -41,7 +42,6 @@ class TeamListView(TeamMixin, ObjectListView):
     ]
     search_fields = ("name", "slug")
     create_url_name = "team-create"
-    detail_url_name = "team-detail"
 
 
 class TeamDetailView(TeamMixin, ObjectDetailView):
@@ -65,17 +65,39 @@ class TeamDetailView(TeamMixin, ObjectDetailView):
         }
 
 
+class MembershipAddView(TeamDetailView):
+    """Adds a member from the team page; bad input re-renders the page with the
+    form's errors and what was typed (status 400)."""
+
+    def get(self, request, **kwargs):
+        return redirect("team-detail", slug=kwargs["slug"])
+
+    def post(self, request, **kwargs):
+        team = self.get_object()
+        self.check_may_change(team)
+        form = MembershipForm(request.POST, user=request.user)
+        audit_describe(request, action="membership.create", kind="Membership", team=team)
+        if form.is_valid():
+            try:
+                membership = services.membership_create(team=team, **form.cleaned_data)
+            except PortalError as exc:
+                add_errors(form, exc.field_errors, exc.message)
+            else:
+                audit_describe(request, name=f"{team.slug}/{membership.user.username}")
+                messages.success(request, _("Added %(user)s.") % {"user": membership.user})
+                return redirect("team-detail", slug=team.slug)
+        return self.render_page(team, status=400, member_form=form)
+
+
 class TeamEditView(TeamMixin, ObjectEditView):
     form_class = TeamForm
+    title_new = _lazy("New team")
 
     def save(self, form, obj):
         data = dict(form.cleaned_data)
         if obj is None:
             return services.team_create(**data)
         return services.team_update(team=obj, **data)
-
-    def success_url(self, obj):
-        return reverse("team-detail", args=[obj.slug])
 
 
 class TeamDeleteView(TeamMixin, ObjectDeleteView):
@@ -93,25 +115,6 @@ def _team_for_owner(request, slug) -> Team:
     if not (request.user.is_staff or team.role_of(request.user) == TeamRole.OWNER):
         raise PermissionDenied
     return team
-
-
-@login_required
-@require_POST
-def membership_add(request, slug):
-    team = _team_for_owner(request, slug)
-    form = MembershipForm(request.POST, user=request.user)
-    audit_describe(request, action="membership.create", kind="Membership", team=team)
-    if form.is_valid():
-        try:
-            membership = services.membership_create(team=team, **form.cleaned_data)
-        except PortalError as exc:
-            messages.error(request, exc.message)
-        else:
-            audit_describe(request, name=f"{team.slug}/{membership.user.username}")
-            messages.success(request, _("Added %(user)s.") % {"user": membership.user})
-    else:
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
-    return redirect("team-detail", slug=team.slug)
 
 
 @login_required
@@ -141,6 +144,8 @@ def membership_change(request, slug, pk):
 class QuotaPlanMixin:
     model = QuotaPlan
     lookup_field = "slug"
+    list_url_name = "quotaplan-list"
+    detail_url_name = "quotaplan-detail"
 
 
 class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
@@ -155,15 +160,17 @@ class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
     ]
     search_fields = ("name", "slug")
     create_url_name = "quotaplan-create"
-    detail_url_name = "quotaplan-detail"
 
 
 class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
     fields = [
         ("slug", _lazy("Slug")),
         ("description", _lazy("Description")),
-        ("resource_quota_hard", _lazy("ResourceQuota hard limits")),
-        ("limit_range_container", _lazy("LimitRange for containers")),
+        (lambda p: p.resource_quota_hard(), _lazy("ResourceQuota hard limits")),
+        (
+            lambda p: {k: v for k, v in p.limit_range_container().items() if k != "type"},
+            _lazy("LimitRange for containers"),
+        ),
     ]
     edit_url_name = "quotaplan-edit"
     delete_url_name = "quotaplan-delete"
@@ -171,14 +178,12 @@ class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
 
 class QuotaPlanEditView(QuotaPlanMixin, ObjectEditView):
     form_class = QuotaPlanForm
+    title_new = _lazy("New quota plan")
 
     def save(self, form, obj):
         if obj is None:
             return services.quota_plan_create(**form.cleaned_data)
         return services.quota_plan_update(plan=obj, **form.cleaned_data)
-
-    def success_url(self, obj):
-        return reverse("quotaplan-detail", args=[obj.slug])
 
 
 class QuotaPlanDeleteView(QuotaPlanMixin, ObjectDeleteView):
@@ -191,6 +196,8 @@ class QuotaPlanDeleteView(QuotaPlanMixin, ObjectDeleteView):
 class NamespaceMixin:
     model = TeamNamespace
     select_related = ("team", "cluster", "plan")
+    list_url_name = "namespace-list"
+    detail_url_name = "namespace-detail"
 
     def may_change(self, obj):
         user = self.request.user
@@ -214,8 +221,8 @@ class NamespaceListView(NamespaceMixin, ObjectListView):
         ("get_phase_display", _lazy("Phase")),
     ]
     search_fields = ("name", "team__name", "cluster__name")
+    filters = [("phase", _lazy("Phase"), NamespacePhase.choices)]
     create_url_name = "namespace-create"
-    detail_url_name = "namespace-detail"
 
 
 class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
@@ -226,6 +233,7 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
         ("network_isolated", _lazy("Isolated from other teams")),
         ("labels", _lazy("Labels")),
         ("get_phase_display", _lazy("Phase")),
+        ("requested_by.username", _lazy("Requested by")),
         ("conditions", _lazy("Conditions")),
         ("last_reconciled", _lazy("Last reconciled")),
     ]
@@ -235,6 +243,7 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
 
 class NamespaceEditView(NamespaceMixin, ObjectEditView):
     form_class = TeamNamespaceForm
+    title_new = _lazy("Request a namespace")
 
     def save(self, form, obj):
         data = dict(form.cleaned_data)
@@ -246,9 +255,6 @@ class NamespaceEditView(NamespaceMixin, ObjectEditView):
         for field in ("team", "cluster", "name"):
             data.pop(field, None)
         return services.team_namespace_update(namespace=obj, **data)
-
-    def success_url(self, obj):
-        return reverse("namespace-detail", args=[obj.pk])
 
 
 class NamespaceDeleteView(NamespaceMixin, ObjectDeleteView):
