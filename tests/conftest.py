@@ -35,7 +35,13 @@ def world(db, make_user):
 
     cluster = Cluster.objects.create(name="Prod", slug="prod")
     plan = QuotaPlan.objects.create(
-        name="Small", slug="small", requests_cpu="2", requests_memory="4Gi", limits_cpu="4", limits_memory="8Gi", pods=20
+        name="Small",
+        slug="small",
+        requests_cpu="2",
+        requests_memory="4Gi",
+        limits_cpu="4",
+        limits_memory="8Gi",
+        pods=20,
     )
     team_a = Team.objects.create(name="Team A", slug="team-a")
     team_b = Team.objects.create(name="Team B", slug="team-b")
