@@ -1,0 +1,415 @@
+"""The one module that talks to Kubernetes (the official `kubernetes` client).
+
+Every call gets a fresh ApiClient built from a cluster's stored credentials:
+never the global configuration, never a client shared between requests or
+users. Calls made on behalf of a team member impersonate that member
+(`Impersonate-User` and one `Impersonate-Group` header per group), so the API
+server itself enforces tenancy. Every error, from the API server or the
+network, becomes one of the `KubeError` classes below with a message a user
+can act on.
+"""
+
+import json
+import logging
+import os
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import urllib3
+import yaml
+from django.utils.translation import gettext as _
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.kube_config import load_kube_config_from_dict
+from kubernetes.utils import parse_quantity
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from clusters import kubeconfig as kc
+from portal.env import VAR_DIR
+from portal.errors import PortalError
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+PAGE_SIZE = 500
+FIELD_MANAGER = "kube-portal"
+IMPERSONATED_USER_PREFIX = "portal:"
+
+__all__ = [
+    "FIELD_MANAGER",
+    "Identity",
+    "KubeClient",
+    "KubeError",
+    "client_for",
+    "client_from_kubeconfig",
+    "parse_quantity",
+    "k8s",
+    "ApiException",
+]
+
+
+# --- errors ---------------------------------------------------------------
+
+
+class KubeError(PortalError):
+    """A Kubernetes call failed; `message` is safe and useful to show."""
+
+    status_code = 502
+    error_type = "cluster_error"
+
+
+class ClusterUnreachable(KubeError):
+    status_code = 503
+    error_type = "cluster_unreachable"
+
+
+class ClusterTLSError(KubeError):
+    status_code = 502
+    error_type = "cluster_tls"
+
+
+class ClusterUnauthorized(KubeError):
+    """The cluster refused the portal's stored credentials (expired or revoked)."""
+
+    status_code = 502
+    error_type = "cluster_unauthorized"
+
+
+class KubeForbidden(KubeError):
+    status_code = 403
+    error_type = "forbidden"
+
+
+class KubeNotFound(KubeError):
+    status_code = 404
+    error_type = "not_found"
+
+
+class KubeConflict(KubeError):
+    status_code = 409
+    error_type = "conflict"
+
+
+class KubeInvalid(KubeError):
+    status_code = 400
+    error_type = "invalid"
+
+
+class QuotaExceeded(KubeError):
+    status_code = 403
+    error_type = "quota_exceeded"
+
+
+def _status_body(exc: ApiException) -> dict:
+    try:
+        body = json.loads(exc.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def translate(exc: Exception, *, server: str = "") -> KubeError:
+    """One translation of API and network errors into portal errors."""
+    where = server or _("the cluster")
+    if isinstance(exc, KubeError):
+        return exc
+    if isinstance(exc, ApiException):
+        body = _status_body(exc)
+        message = body.get("message") or exc.reason or ""
+        status = exc.status or 0
+        if status == 0:
+            return (
+                translate(getattr(exc, "__cause__", None) or exc.reason or exc, server=server)
+                if isinstance(getattr(exc, "__cause__", None), Exception)
+                else ClusterUnreachable(str(exc.reason))
+            )
+        if status == 401:
+            return ClusterUnauthorized(
+                _("%(where)s refused the portal's credentials (expired or revoked?); replace them.") % {"where": where}
+            )
+        if status == 403 and "exceeded quota" in message:
+            return QuotaExceeded(_("Quota exceeded: %(message)s") % {"message": message})
+        if status == 403:
+            return KubeForbidden(_("Forbidden by the cluster: %(message)s") % {"message": message})
+        if status == 404:
+            return KubeNotFound(_("Not found in the cluster: %(message)s") % {"message": message})
+        if status == 409:
+            return KubeConflict(_("Conflict: %(message)s") % {"message": message})
+        if status == 422 or status == 400:
+            causes = (body.get("details") or {}).get("causes") or []
+            field_errors: dict[str, list[str]] = {}
+            for cause in causes:
+                field_errors.setdefault(cause.get("field") or "non_field_errors", []).append(
+                    cause.get("message") or cause.get("reason") or ""
+                )
+            return KubeInvalid(_("Invalid: %(message)s") % {"message": message}, field_errors=field_errors)
+        if status == 429:
+            return KubeError(_("The cluster asked to retry later: %(message)s") % {"message": message})
+        return KubeError(_("The cluster answered %(status)s: %(message)s") % {"status": status, "message": message})
+    if isinstance(exc, MaxRetryError) and exc.reason is not None:
+        return translate(exc.reason, server=server)
+    if isinstance(exc, (SSLError, ssl.SSLError)):
+        return ClusterTLSError(
+            _(
+                "TLS failure talking to %(where)s: the server's certificate does not match the CA in the "
+                "kubeconfig, or the client certificate was refused (%(detail)s)."
+            )
+            % {"where": where, "detail": exc}
+        )
+    # urllib3's NewConnectionError is a ConnectTimeoutError: test it first.
+    if isinstance(exc, NewConnectionError):
+        return ClusterUnreachable(
+            _("Cannot connect to %(where)s (%(detail)s).") % {"where": where, "detail": _brief(exc)}
+        )
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, TimeoutError)):
+        return ClusterUnreachable(_("%(where)s did not answer in time.") % {"where": where})
+    if isinstance(exc, (NewConnectionError, ConnectionError, ProtocolError, OSError, HTTPError)):
+        return ClusterUnreachable(
+            _("Cannot connect to %(where)s (%(detail)s).") % {"where": where, "detail": _brief(exc)}
+        )
+    if isinstance(exc, ConfigException):
+        return KubeError(_("The stored kubeconfig cannot be used: %(detail)s") % {"detail": exc})
+    return KubeError(f"{type(exc).__name__}: {exc}")
+
+
+def _brief(exc: Exception) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "No route to host", "timed out"):
+        if marker in text:
+            return marker
+    return text[:200]
+
+
+# --- clients --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a call is made for: a portal user and the groups of their team roles."""
+
+    user: str
+    groups: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def for_username(cls, username: str, groups=()) -> "Identity":
+        return cls(IMPERSONATED_USER_PREFIX + username, tuple(groups))
+
+
+class _PortalApiClient(k8s.ApiClient):
+    """Translates every failure of every generated API call.
+
+    Every generated method funnels through `_call_with_legacy_options`
+    (request, HTTP errors and deserialisation), so this is the one place.
+    """
+
+    server = ""
+
+    def _call_with_legacy_options(self, *args, **kwargs):
+        try:
+            return super()._call_with_legacy_options(*args, **kwargs)
+        except Exception as exc:
+            raise translate(exc, server=self.server) from exc
+
+
+class _PoolManagerWithDefaults:
+    """Wraps urllib3's pool manager: a default (connect, read) timeout on every
+    request, and one header line per impersonated group (a dict of default
+    headers can hold only one)."""
+
+    def __init__(self, pool_manager, timeout: urllib3.Timeout, groups: tuple[str, ...]):
+        self._pool_manager = pool_manager
+        self._timeout = timeout
+        self._groups = groups
+
+    def request(self, method, url, *args, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        if self._groups:
+            headers = urllib3.HTTPHeaderDict(kwargs.get("headers") or {})
+            for group in self._groups:
+                headers.add("Impersonate-Group", group)
+            kwargs["headers"] = headers
+        return self._pool_manager.request(method, url, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._pool_manager, name)
+
+
+def _temp_dir() -> str:
+    # The client writes inline certificates to files (ssl needs paths): keep
+    # them in a private folder, not the shared /tmp.
+    path = Path(VAR_DIR) / "kube-tmp"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return str(path)
+
+
+class KubeClient:
+    """A per-call client for one cluster. Use as a context manager."""
+
+    def __init__(
+        self,
+        config: dict,
+        *,
+        identity: Identity | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+    ):
+        _refuse_local_credentials(config)
+        configuration = type.__call__(k8s.Configuration)
+        try:
+            load_kube_config_from_dict(
+                config_dict=config,
+                context=config.get("current-context"),
+                client_configuration=configuration,
+                persist_config=False,
+                temp_file_path=_temp_dir(),
+            )
+        except (ConfigException, ValueError, TypeError) as exc:
+            raise KubeError(_("The stored kubeconfig cannot be used: %(detail)s") % {"detail": exc}) from None
+        # One try per call: callers decide about retries, and a dead cluster
+        # must fail within the timeout, not three times the timeout.
+        configuration.retries = 0
+        self.server = configuration.host
+        self.identity = identity
+        self.api = _PortalApiClient(configuration=configuration)
+        self.api.server = self.server
+        self.api.user_agent = "kube-portal"
+        if identity is not None:
+            self.api.set_default_header("Impersonate-User", identity.user)
+        self.api.rest_client.pool_manager = _PoolManagerWithDefaults(
+            self.api.rest_client.pool_manager,
+            urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+            identity.groups if identity else (),
+        )
+
+    def __enter__(self) -> "KubeClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.api.close()
+
+    # Typed API groups.
+    @property
+    def core(self) -> k8s.CoreV1Api:
+        return k8s.CoreV1Api(self.api)
+
+    @property
+    def apps(self) -> k8s.AppsV1Api:
+        return k8s.AppsV1Api(self.api)
+
+    @property
+    def batch(self) -> k8s.BatchV1Api:
+        return k8s.BatchV1Api(self.api)
+
+    @property
+    def rbac(self) -> k8s.RbacAuthorizationV1Api:
+        return k8s.RbacAuthorizationV1Api(self.api)
+
+    @property
+    def coordination(self) -> k8s.CoordinationV1Api:
+        return k8s.CoordinationV1Api(self.api)
+
+    @property
+    def policy(self) -> k8s.PolicyV1Api:
+        return k8s.PolicyV1Api(self.api)
+
+    @property
+    def networking(self) -> k8s.NetworkingV1Api:
+        return k8s.NetworkingV1Api(self.api)
+
+    @property
+    def custom(self) -> k8s.CustomObjectsApi:
+        return k8s.CustomObjectsApi(self.api)
+
+    def list_paged(self, list_call, *args, limit: int = PAGE_SIZE, **kwargs):
+        """Yield every item of a list call, `limit` at a time (`continue` tokens),
+        so a cluster's tens of thousands of pods are never held at once."""
+        token = None
+        while True:
+            page = (
+                list_call(*args, limit=limit, _continue=token, **kwargs)
+                if token
+                else list_call(*args, limit=limit, **kwargs)
+            )
+            yield from page.items
+            token = page.metadata._continue if page.metadata else None
+            if not token:
+                return
+
+    def version(self) -> dict:
+        info = k8s.VersionApi(self.api).get_code()
+        return {"git_version": info.git_version, "platform": info.platform, "go_version": info.go_version}
+
+    def get_text(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, str]:
+        """GET a non-resource path (/readyz, /livez). Returns (status, body)
+        without raising for an unhealthy (500) answer."""
+        request = self.api.param_serialize(
+            "GET",
+            path,
+            query_params=query or [],
+            header_params={"Accept": "text/plain"},
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = self.api.call_api(*request)
+            response.read()
+        except Exception as exc:
+            raise translate(exc, server=self.server) from exc
+        text = (response.data or b"").decode(errors="replace")
+        if response.status >= 500 or 200 <= response.status < 300:
+            return response.status, text
+        raise translate(ApiException(status=response.status, reason=response.reason, body=text), server=self.server)
+
+    def post_object(self, path: str, body: dict) -> dict:
+        """POST to a path the typed APIs lack; returns the decoded JSON answer."""
+        request = self.api.param_serialize(
+            "POST",
+            path,
+            body=body,
+            header_params={"Content-Type": "application/json", "Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = self.api.call_api(*request)
+            response.read()
+        except Exception as exc:
+            raise translate(exc, server=self.server) from exc
+        text = (response.data or b"").decode(errors="replace")
+        if not 200 <= response.status < 300:
+            raise translate(ApiException(status=response.status, reason=response.reason, body=text), server=self.server)
+        return json.loads(text)
+
+
+def _refuse_local_credentials(config: dict) -> None:
+    """Never run a program or read a file named by a kubeconfig on this server."""
+    for entry in config.get("users") or []:
+        kc.credential_kind((entry or {}).get("user") or {})
+    for entry in config.get("clusters") or []:
+        if ((entry or {}).get("cluster") or {}).get("certificate-authority"):
+            raise KubeError(_("The kubeconfig names a CA file; only inline certificate-authority-data is accepted."))
+
+
+def client_from_kubeconfig(text: str, *, identity: Identity | None = None, timeout=None) -> KubeClient:
+    config = yaml.safe_load(text)
+    return KubeClient(config, identity=identity, **({"timeout": timeout} if timeout else {}))
+
+
+def client_for(cluster, *, identity: Identity | None = None, timeout=None) -> KubeClient:
+    """A client for a stored cluster, optionally acting as `identity`."""
+    if not cluster.kubeconfig:
+        raise KubeError(_("Cluster %(name)s has no credentials.") % {"name": cluster.name})
+    return client_from_kubeconfig(cluster.kubeconfig.reveal(), identity=identity, timeout=timeout)
