@@ -26,10 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import build, certs, components, kubeconfig, nodes
-from .apiclient import ApiClient
+from .apiclient import ApiClient, ApiError
 from .processes import Component, free_port, rss_bytes, wait_for
 
 ADMIN_USER = "devcluster-admin"
+PORT_ATTEMPTS = 3
 
 
 class DevClusterError(RuntimeError):
@@ -81,6 +82,25 @@ class DevCluster:
         cert_pem, key_pem = self.client_cert(user, groups)
         return kubeconfig.build(self.server, self.ca_cert_pem, user, cert_pem=cert_pem, key_pem=key_pem)
 
+    def service_account_token(self, namespace: str, name: str, *, seconds: int = 3600) -> str:
+        """A TokenRequest token for service account ``namespace/name`` (created if missing)."""
+        client = self.api()
+        try:
+            client.post(
+                f"/api/v1/namespaces/{namespace}/serviceaccounts",
+                {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}},
+            )
+        except ApiError as error:
+            if error.status != 409:
+                raise
+        request = {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": seconds},
+        }
+        response = client.post(f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token", request)
+        return response["status"]["token"]
+
     def admin_kubeconfig_dict(self) -> dict:
         """Cluster-admin (group system:masters) kubeconfig, as written to kubeconfig_path."""
         import json
@@ -116,17 +136,26 @@ class DevCluster:
         log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         bin_dir = build.ensure_built(log)
         root = data_root or os.environ.get("DEVCLUSTER_DATA_ROOT") or None
-        data_dir = Path(tempfile.mkdtemp(prefix="devcluster-", dir=root))
-        cluster = cls(data_dir, server="", owned=True)
-        cluster.bin_dir = bin_dir
-        cluster._start_watchdog()
-        atexit.register(_stop_at_exit, weakref.ref(cluster))
-        try:
-            cluster._boot(nodes, log, timeout)
-        except BaseException:
-            cluster.stop()
-            raise
-        return cluster
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            data_dir = Path(tempfile.mkdtemp(prefix="devcluster-", dir=root))
+            cluster = cls(data_dir, server="", owned=True)
+            cluster.bin_dir = bin_dir
+            cluster._start_watchdog()
+            atexit.register(_stop_at_exit, weakref.ref(cluster))
+            try:
+                cluster._boot(nodes, log, timeout)
+                return cluster
+            except DevClusterError as error:
+                cluster.stop()
+                # Free ports are picked, then bound by the component: another
+                # process can take one in between. Start over on fresh ports.
+                if "address already in use" not in str(error) or attempt == PORT_ATTEMPTS:
+                    raise
+                log(f"[devcluster] a port was taken meanwhile; retrying ({attempt}/{PORT_ATTEMPTS})")
+            except BaseException:
+                cluster.stop()
+                raise
+        raise AssertionError("unreachable")
 
     @classmethod
     def attach(cls, data_dir: str | Path, server: str) -> DevCluster:

@@ -165,3 +165,12 @@ def test_it_signs_an_approved_certificate_signing_request(admin_client, eventual
     cert = x509.load_pem_x509_certificate(base64.b64decode(issued))
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "carol"
     certificates.delete_certificate_signing_request(name)
+
+
+def test_it_mints_a_service_account_token_through_the_handle(devcluster, namespace):
+    token = devcluster.service_account_token(namespace, "portal", seconds=600)
+
+    with _client_for(devcluster.kubeconfig_dict("portal", token=token)) as api:
+        review = client.AuthenticationV1Api(api).create_self_subject_review(client.V1SelfSubjectReview())
+
+    assert review.status.user_info.username == f"system:serviceaccount:{namespace}:portal"
