@@ -9,20 +9,21 @@ class ClusterForm(PortalModelForm):
     kubeconfig = SecretField(
         textarea=True,
         max_length=256 * 1024,
-        label=_("kubeconfig"),
+        label=_("Kubeconfig"),
         help_text=_("Paste a kubeconfig. On an existing cluster, leave empty to keep the stored credentials."),
     )
-    kubeconfig_file = forms.FileField(required=False, label=_("or upload a kubeconfig file"))
+    kubeconfig_file = forms.FileField(required=False, label=_("Or upload a kubeconfig file"))
     context = forms.CharField(
         required=False,
         max_length=253,
-        label=_("context"),
+        label=_("Context"),
         help_text=_("Leave empty to use the kubeconfig's current context."),
     )
 
     class Meta:
         model = Cluster
         fields = ["name", "slug", "description", "desired_version", "health_checks_enabled"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def clean(self):
         data = super().clean()
@@ -39,9 +40,9 @@ class ClusterForm(PortalModelForm):
 
 
 class SSHCredentialForm(PortalModelForm):
-    private_key = SecretField(textarea=True, max_length=16 * 1024, label=_("private key"))
-    passphrase = SecretField(max_length=1024, label=_("passphrase"))
-    password = SecretField(max_length=1024, label=_("password"))
+    private_key = SecretField(textarea=True, max_length=16 * 1024, label=_("Private key"))
+    passphrase = SecretField(max_length=1024, label=_("Passphrase"))
+    password = SecretField(max_length=1024, label=_("Password"))
 
     class Meta:
         model = SSHCredential
@@ -59,4 +60,4 @@ class HostForm(PortalModelForm):
     class Meta:
         model = Host
         fields = ["name", "address", "port", "username", "sudo_mode", "credential", "cluster", "role"]
-        labels = {"cluster": _("cluster")}
+        labels = {"cluster": _("Cluster")}

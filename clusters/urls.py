@@ -2,6 +2,9 @@ from django.urls import path
 
 from clusters import views
 
+# A namespace of its own: the API router uses the same names ("cluster-list", ...).
+app_name = "clusters"
+
 urlpatterns = [
     path("", views.ClusterListView.as_view(), name="cluster-list"),
     path("new/", views.ClusterEditView.as_view(), name="cluster-create"),

@@ -2,6 +2,9 @@ from django.urls import path
 
 from clusters import views_hosts as views
 
+# A namespace of its own: the API router uses the same names ("cluster-list", ...).
+app_name = "hosts"
+
 urlpatterns = [
     path("", views.HostListView.as_view(), name="host-list"),
     path("new/", views.HostEditView.as_view(), name="host-create"),

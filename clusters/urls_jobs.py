@@ -2,6 +2,9 @@ from django.urls import path
 
 from clusters import views_jobs as views
 
+# A namespace of its own: the API router uses the same names ("cluster-list", ...).
+app_name = "jobs"
+
 urlpatterns = [
     path("", views.JobListView.as_view(), name="job-list"),
     path("<int:pk>/", views.job_detail, name="job-detail"),

@@ -34,8 +34,8 @@ def nodes_summary(cluster) -> str:
 class ClusterMixin:
     model = Cluster
     lookup_field = "slug"
-    list_url_name = "cluster-list"
-    detail_url_name = "cluster-detail"
+    list_url_name = "clusters:cluster-list"
+    detail_url_name = "clusters:cluster-detail"
 
     def audit_target(self, obj):
         return {"cluster": obj.slug, "name": obj.slug}
@@ -52,7 +52,7 @@ class ClusterListView(ClusterMixin, ObjectListView):
         ("last_seen", _("Last seen")),
     ]
     search_fields = ("name", "slug", "description")
-    create_url_name = "cluster-create"
+    create_url_name = "clusters:cluster-create"
 
     def get_queryset(self):
         return with_node_counts(super().get_queryset())
@@ -75,8 +75,8 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
         ("last_seen", _("Last seen")),
         ("last_checked", _("Last checked")),
     ]
-    edit_url_name = "cluster-edit"
-    delete_url_name = "cluster-delete"
+    edit_url_name = "clusters:cluster-edit"
+    delete_url_name = "clusters:cluster-delete"
 
     def extra_context(self, obj):
         return {
@@ -100,7 +100,7 @@ class ClusterEditView(ClusterMixin, ObjectEditView):
 
 
 class ClusterDeleteView(ClusterMixin, ObjectDeleteView):
-    success_url_name = "cluster-list"
+    success_url_name = "clusters:cluster-list"
 
     def delete(self, obj):
         services.cluster_delete(cluster=obj)
@@ -109,8 +109,8 @@ class ClusterDeleteView(ClusterMixin, ObjectDeleteView):
 class NodeMixin:
     model = Node
     select_related = ("cluster",)
-    list_url_name = "node-list"
-    detail_url_name = "node-detail"
+    list_url_name = "clusters:node-list"
+    detail_url_name = "clusters:node-detail"
 
 
 def node_status(node) -> str:

@@ -15,8 +15,8 @@ class HostMixin:
     model = Host
     staff_only = True
     select_related = ("credential", "cluster")
-    list_url_name = "host-list"
-    detail_url_name = "host-detail"
+    list_url_name = "hosts:host-list"
+    detail_url_name = "hosts:host-detail"
 
 
 class HostListView(HostMixin, ObjectListView):
@@ -31,7 +31,7 @@ class HostListView(HostMixin, ObjectListView):
         ("get_role_display", _("Role")),
     ]
     search_fields = ("name", "address")
-    create_url_name = "host-create"
+    create_url_name = "hosts:host-create"
 
 
 class HostDetailView(HostMixin, ObjectDetailView):
@@ -47,8 +47,8 @@ class HostDetailView(HostMixin, ObjectDetailView):
         ("facts", _("Facts")),
         ("last_seen", _("Last seen")),
     ]
-    edit_url_name = "host-edit"
-    delete_url_name = "host-delete"
+    edit_url_name = "hosts:host-edit"
+    delete_url_name = "hosts:host-delete"
 
 
 class HostEditView(HostMixin, ObjectEditView):
@@ -62,7 +62,7 @@ class HostEditView(HostMixin, ObjectEditView):
 
 
 class HostDeleteView(HostMixin, ObjectDeleteView):
-    success_url_name = "host-list"
+    success_url_name = "hosts:host-list"
 
     def confirm_name(self, obj):
         return obj.name
@@ -75,8 +75,8 @@ class HostDeleteView(HostMixin, ObjectDeleteView):
 class CredentialMixin:
     model = SSHCredential
     staff_only = True
-    list_url_name = "credential-list"
-    detail_url_name = "credential-detail"
+    list_url_name = "hosts:credential-list"
+    detail_url_name = "hosts:credential-detail"
 
 
 class CredentialListView(CredentialMixin, ObjectListView):
@@ -88,7 +88,7 @@ class CredentialListView(CredentialMixin, ObjectListView):
         (lambda c: c.hosts.count(), _("Hosts")),
     ]
     search_fields = ("name",)
-    create_url_name = "credential-create"
+    create_url_name = "hosts:credential-create"
 
 
 class CredentialDetailView(CredentialMixin, ObjectDetailView):
@@ -99,8 +99,8 @@ class CredentialDetailView(CredentialMixin, ObjectDetailView):
         ("created", _("Created")),
         ("updated", _("Updated")),
     ]
-    edit_url_name = "credential-edit"
-    delete_url_name = "credential-delete"
+    edit_url_name = "hosts:credential-edit"
+    delete_url_name = "hosts:credential-delete"
 
     def extra_context(self, obj):
         return {"hosts": obj.hosts.all()}
@@ -117,7 +117,7 @@ class CredentialEditView(CredentialMixin, ObjectEditView):
 
 
 class CredentialDeleteView(CredentialMixin, ObjectDeleteView):
-    success_url_name = "credential-list"
+    success_url_name = "hosts:credential-list"
 
     def confirm_name(self, obj):
         return obj.name

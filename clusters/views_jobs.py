@@ -33,8 +33,8 @@ class JobListView(ObjectListView):
     ]
     search_fields = ("title", "kind")
     filters = [("status", _lazy("Status"), JobStatus.choices)]
-    list_url_name = "job-list"
-    detail_url_name = "job-detail"
+    list_url_name = "jobs:job-list"
+    detail_url_name = "jobs:job-detail"
 
 
 def _job_for(request, pk) -> Job:
@@ -106,7 +106,7 @@ def _control(request, pk, action):
             messages.success(request, _("Resumed as job #%(id)s.") % {"id": job.pk})
     except PortalError as exc:
         messages.error(request, exc.message)
-    return redirect("job-detail", pk=job.pk)
+    return redirect("jobs:job-detail", pk=job.pk)
 
 
 @login_required

@@ -11,7 +11,7 @@ class TeamForm(PortalModelForm):
     class Meta:
         model = Team
         fields = ["name", "slug", "description", "max_namespaces", "allowed_clusters", "auto_approve_namespaces"]
-        widgets = {"allowed_clusters": forms.CheckboxSelectMultiple}
+        widgets = {"allowed_clusters": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,7 +24,7 @@ class TeamForm(PortalModelForm):
 class MembershipForm(PortalModelForm):
     # A username typed in, not a list of every account: owners must not browse
     # the portal's users.
-    user = forms.CharField(max_length=150, label=_("username"))
+    user = forms.CharField(max_length=150, label=_("Username"))
 
     class Meta:
         model = Membership
@@ -65,7 +65,7 @@ class TeamNamespaceForm(PortalModelForm):
     class Meta:
         model = TeamNamespace
         fields = ["team", "cluster", "name", "plan", "network_isolated"]
-        labels = {"team": _("team"), "cluster": _("cluster"), "plan": _("quota plan")}
+        labels = {"team": _("Team"), "cluster": _("Cluster"), "plan": _("Quota plan")}
         help_texts = {"name": _("The Kubernetes namespace name: lowercase letters, digits and '-'.")}
 
     def __init__(self, *args, **kwargs):
@@ -85,12 +85,12 @@ class TeamNamespaceForm(PortalModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label=_("name"))
+    name = forms.CharField(max_length=100, label=_("Name"))
     expires_in_days = forms.IntegerField(
         min_value=1,
         max_value=3650,
         required=False,
         initial=90,
-        label=_("expires in (days)"),
+        label=_("Expires in (days)"),
         help_text=_("Leave empty for a token that does not expire."),
     )

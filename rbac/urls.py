@@ -2,6 +2,9 @@ from django.urls import path
 
 from rbac import views
 
+# A namespace of its own: the API router uses the same names ("cluster-list", ...).
+app_name = "teams"
+
 urlpatterns = [
     path("", views.TeamListView.as_view(), name="team-list"),
     path("new/", views.TeamEditView.as_view(), name="team-create"),

@@ -20,8 +20,8 @@ from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
 class TeamMixin:
     model = Team
     lookup_field = "slug"
-    list_url_name = "team-list"
-    detail_url_name = "team-detail"
+    list_url_name = "teams:team-list"
+    detail_url_name = "teams:team-detail"
 
     def may_change(self, obj):
         if obj is None:
@@ -41,7 +41,7 @@ class TeamListView(TeamMixin, ObjectListView):
         (lambda t: t.namespaces.count(), _lazy("Namespaces")),
     ]
     search_fields = ("name", "slug")
-    create_url_name = "team-create"
+    create_url_name = "teams:team-create"
 
 
 class TeamDetailView(TeamMixin, ObjectDetailView):
@@ -52,8 +52,8 @@ class TeamDetailView(TeamMixin, ObjectDetailView):
         ("max_namespaces", _lazy("Maximum namespaces")),
         ("auto_approve_namespaces", _lazy("Namespace requests approved automatically")),
     ]
-    edit_url_name = "team-edit"
-    delete_url_name = "team-delete"
+    edit_url_name = "teams:team-edit"
+    delete_url_name = "teams:team-delete"
 
     def extra_context(self, obj):
         return {
@@ -70,7 +70,7 @@ class MembershipAddView(TeamDetailView):
     form's errors and what was typed (status 400)."""
 
     def get(self, request, **kwargs):
-        return redirect("team-detail", slug=kwargs["slug"])
+        return redirect("teams:team-detail", slug=kwargs["slug"])
 
     def post(self, request, **kwargs):
         team = self.get_object()
@@ -85,7 +85,7 @@ class MembershipAddView(TeamDetailView):
             else:
                 audit_describe(request, name=f"{team.slug}/{membership.user.username}")
                 messages.success(request, _("Added %(user)s.") % {"user": membership.user})
-                return redirect("team-detail", slug=team.slug)
+                return redirect("teams:team-detail", slug=team.slug)
         return self.render_page(team, status=400, member_form=form)
 
 
@@ -101,7 +101,7 @@ class TeamEditView(TeamMixin, ObjectEditView):
 
 
 class TeamDeleteView(TeamMixin, ObjectDeleteView):
-    success_url_name = "team-list"
+    success_url_name = "teams:team-list"
 
     def may_change(self, obj):
         return self.request.user.is_staff
@@ -138,14 +138,14 @@ def membership_change(request, slug, pk):
                 messages.success(request, _("Changed the role of %(user)s.") % {"user": membership.user})
     except PortalError as exc:
         messages.error(request, exc.message)
-    return redirect("team-detail", slug=team.slug)
+    return redirect("teams:team-detail", slug=team.slug)
 
 
 class QuotaPlanMixin:
     model = QuotaPlan
     lookup_field = "slug"
-    list_url_name = "quotaplan-list"
-    detail_url_name = "quotaplan-detail"
+    list_url_name = "teams:quotaplan-list"
+    detail_url_name = "teams:quotaplan-detail"
 
 
 class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
@@ -159,7 +159,7 @@ class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
         ("pods", _lazy("Pods")),
     ]
     search_fields = ("name", "slug")
-    create_url_name = "quotaplan-create"
+    create_url_name = "teams:quotaplan-create"
 
 
 class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
@@ -172,8 +172,8 @@ class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
             _lazy("LimitRange for containers"),
         ),
     ]
-    edit_url_name = "quotaplan-edit"
-    delete_url_name = "quotaplan-delete"
+    edit_url_name = "teams:quotaplan-edit"
+    delete_url_name = "teams:quotaplan-delete"
 
 
 class QuotaPlanEditView(QuotaPlanMixin, ObjectEditView):
@@ -187,7 +187,7 @@ class QuotaPlanEditView(QuotaPlanMixin, ObjectEditView):
 
 
 class QuotaPlanDeleteView(QuotaPlanMixin, ObjectDeleteView):
-    success_url_name = "quotaplan-list"
+    success_url_name = "teams:quotaplan-list"
 
     def delete(self, obj):
         services.quota_plan_delete(plan=obj)
@@ -196,8 +196,8 @@ class QuotaPlanDeleteView(QuotaPlanMixin, ObjectDeleteView):
 class NamespaceMixin:
     model = TeamNamespace
     select_related = ("team", "cluster", "plan")
-    list_url_name = "namespace-list"
-    detail_url_name = "namespace-detail"
+    list_url_name = "teams:namespace-list"
+    detail_url_name = "teams:namespace-detail"
 
     def may_change(self, obj):
         user = self.request.user
@@ -222,7 +222,7 @@ class NamespaceListView(NamespaceMixin, ObjectListView):
     ]
     search_fields = ("name", "team__name", "cluster__name")
     filters = [("phase", _lazy("Phase"), NamespacePhase.choices)]
-    create_url_name = "namespace-create"
+    create_url_name = "teams:namespace-create"
 
 
 class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
@@ -237,8 +237,8 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
         ("conditions", _lazy("Conditions")),
         ("last_reconciled", _lazy("Last reconciled")),
     ]
-    edit_url_name = "namespace-edit"
-    delete_url_name = "namespace-delete"
+    edit_url_name = "teams:namespace-edit"
+    delete_url_name = "teams:namespace-delete"
 
 
 class NamespaceEditView(NamespaceMixin, ObjectEditView):
@@ -258,7 +258,7 @@ class NamespaceEditView(NamespaceMixin, ObjectEditView):
 
 
 class NamespaceDeleteView(NamespaceMixin, ObjectDeleteView):
-    success_url_name = "namespace-list"
+    success_url_name = "teams:namespace-list"
 
     def confirm_name(self, obj):
         return obj.name

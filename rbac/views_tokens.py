@@ -53,4 +53,4 @@ def token_revoke(request, pk):
     audit_describe(request, action="apitoken.revoke", kind="ApiToken", name=token.name)
     services.api_token_revoke(token=token)
     messages.success(request, _("Revoked %(name)s.") % {"name": token.name})
-    return redirect("token-list")
+    return redirect("tokens:token-list")

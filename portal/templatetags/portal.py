@@ -12,55 +12,63 @@ from django.utils.translation import gettext_lazy as _lazy
 
 register = template.Library()
 
-# The main navigation's sections and the pages each one groups, in order:
-# (section url name, label, url-name prefixes that belong to it, [(sub-page, label, staff only)]).
+# The main navigation: (url name, label, URL namespace of its pages, sub-pages).
+# Dashboard and audit live in the project's own URLs (no namespace).
 SECTIONS = [
-    ("dashboard", _lazy("Dashboard"), ("dashboard",), []),
+    ("dashboard", _lazy("Dashboard"), None, []),
     (
-        "cluster-list",
+        "clusters:cluster-list",
         _lazy("Clusters"),
-        ("cluster-", "node-"),
-        [("cluster-list", _lazy("Clusters")), ("node-list", _lazy("Nodes"))],
+        "clusters",
+        [("clusters:cluster-list", _lazy("Clusters")), ("clusters:node-list", _lazy("Nodes"))],
     ),
     (
-        "host-list",
+        "hosts:host-list",
         _lazy("Hosts"),
-        ("host-", "credential-"),
-        [("host-list", _lazy("Hosts")), ("credential-list", _lazy("SSH credentials"))],
+        "hosts",
+        [("hosts:host-list", _lazy("Hosts")), ("hosts:credential-list", _lazy("SSH credentials"))],
     ),
     (
-        "team-list",
+        "teams:team-list",
         _lazy("Teams"),
-        ("team-", "membership-", "namespace-", "quotaplan-"),
+        "teams",
         [
-            ("team-list", _lazy("Teams")),
-            ("namespace-list", _lazy("Namespaces")),
-            ("quotaplan-list", _lazy("Quota plans")),
+            ("teams:team-list", _lazy("Teams")),
+            ("teams:namespace-list", _lazy("Namespaces")),
+            ("teams:quotaplan-list", _lazy("Quota plans")),
         ],
     ),
-    ("workload-index", _lazy("Workloads"), ("workload-",), []),
-    ("access-overview", _lazy("RBAC"), ("access-",), []),
-    ("job-list", _lazy("Jobs"), ("job-",), []),
-    ("audit-list", _lazy("Audit"), ("audit-",), []),
+    ("workloads:workload-index", _lazy("Workloads"), "workloads", []),
+    ("rbac:access-overview", _lazy("RBAC"), "rbac", []),
+    ("jobs:job-list", _lazy("Jobs"), "jobs", []),
+    ("audit-list", _lazy("Audit"), None, []),
 ]
-STAFF_SECTIONS = {"host-list"}
+STAFF_SECTIONS = {"hosts"}
 
 
-def _current(request) -> str:
+def _where(request) -> tuple[str, str]:
+    """(namespace, url name) of the current page."""
     match = getattr(request, "resolver_match", None)
-    return (match.url_name or "") if match else ""
+    return (match.namespace or "", match.url_name or "") if match else ("", "")
+
+
+def _kind(url_name: str) -> str:
+    """The record a page is about: "namespace-detail" -> "namespace"."""
+    kind = url_name.rsplit(":", 1)[-1].split("-")[0]
+    return "team" if kind == "membership" else kind
 
 
 @register.simple_tag(takes_context=True)
 def main_navigation(context):
     """[(url, label, is current section)] for the header, hiding admin-only sections."""
     request = context["request"]
-    current = _current(request)
+    namespace, url_name = _where(request)
     links = []
-    for name, label, prefixes, _sub in SECTIONS:
-        if name in STAFF_SECTIONS and not request.user.is_staff:
+    for name, label, section, _sub in SECTIONS:
+        if section in STAFF_SECTIONS and not request.user.is_staff:
             continue
-        links.append((reverse(name), label, current.startswith(prefixes)))
+        current = section == namespace if section else (not namespace and url_name == name)
+        links.append((reverse(name), label, current))
     return links
 
 
@@ -70,13 +78,12 @@ def sub_navigation(context):
     request = context.get("request")
     if request is None:
         return []
-    current = _current(request)
-    for name, _label, prefixes, sub in SECTIONS:
-        if current.startswith(prefixes):
-            if name in STAFF_SECTIONS and not request.user.is_staff:
+    namespace, url_name = _where(request)
+    for _name, _label, section, sub in SECTIONS:
+        if section and section == namespace and sub:
+            if section in STAFF_SECTIONS and not request.user.is_staff:
                 return []
-            kind = current.split("-")[0].replace("membership", "team")
-            return [(reverse(page), label, page.split("-")[0] == kind) for page, label in sub]
+            return [(reverse(page), label, _kind(page) == _kind(url_name)) for page, label in sub]
     return []
 
 
