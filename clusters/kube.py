@@ -106,6 +106,13 @@ class KubeInvalid(KubeError):
     error_type = "invalid"
 
 
+class KubeTooManyRequests(KubeError):
+    """429: e.g. an eviction a PodDisruptionBudget does not allow right now."""
+
+    status_code = 429
+    error_type = "too_many_requests"
+
+
 class QuotaExceeded(KubeError):
     status_code = 403
     error_type = "quota_exceeded"
@@ -155,7 +162,7 @@ def translate(exc: Exception, *, server: str = "") -> KubeError:
                 )
             return KubeInvalid(_("Invalid: %(message)s") % {"message": message}, field_errors=field_errors)
         if status == 429:
-            return KubeError(_("The cluster asked to retry later: %(message)s") % {"message": message})
+            return KubeTooManyRequests(_("The cluster asked to retry later: %(message)s") % {"message": message})
         return KubeError(_("The cluster answered %(status)s: %(message)s") % {"status": status, "message": message})
     if isinstance(exc, MaxRetryError) and exc.reason is not None:
         return translate(exc.reason, server=server)

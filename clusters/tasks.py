@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from clusters.jobs import recovery
+from clusters.services import health
 from clusters.jobs.runner import job_run as run_job
 from clusters.services.jobs import job_events_purge as purge_events
 
@@ -21,3 +22,9 @@ def jobs_reap_orphans() -> int:
 @shared_task(name="clusters.tasks.job_events_purge")
 def job_events_purge() -> int:
     return purge_events()
+
+
+@shared_task(name="clusters.tasks.clusters_health_sweep", acks_late=False)
+def clusters_health_sweep() -> dict:
+    # Not acks_late: a lost sweep is simply repeated at the next beat.
+    return health.clusters_health_sweep()

@@ -130,7 +130,10 @@ def kube_controller_manager(bin_dir: Path, files: Files, ports: Ports) -> list[s
         "--bind-address=127.0.0.1",
         f"--secure-port={ports.controller_manager}",
         f"--cert-dir={files.pki / 'controller-manager'}",
-        "--leader-elect=false",
+        # Leader election on, as in a kubeadm cluster: the portal's health check
+        # reads the leader lease. A fresh etcd has no holder, so it is immediate.
+        "--leader-elect=true",
+        "--leader-elect-retry-period=1s",
         "--controllers=*",
         "--use-service-account-credentials=true",
         f"--service-account-private-key-file={files.pem('sa-key')}",
@@ -156,7 +159,8 @@ def kube_scheduler(bin_dir: Path, files: Files, ports: Ports) -> list[str]:
         "--bind-address=127.0.0.1",
         f"--secure-port={ports.scheduler}",
         f"--cert-dir={files.pki / 'scheduler'}",
-        "--leader-elect=false",
+        "--leader-elect=true",
+        "--leader-elect-retry-period=1s",
         "--v=0",
     ]
 

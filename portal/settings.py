@@ -1,5 +1,6 @@
 """Portal settings, read from the environment (see README, "Configuration")."""
 
+import os
 from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
@@ -69,8 +70,11 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a Celery worker started by a test sees the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # One file per test run, so test runs side by side do not share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
+    # Web, worker threads and health checks write concurrently: take the write
+    # lock when a transaction starts (no deadlock on upgrade) and wait for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -171,12 +175,13 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", de
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -198,6 +203,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clusters.tasks.job_events_purge",
         "schedule": timedelta(hours=1),
     },
+}
+
+# Cluster health checks: how often, how many clusters at once, and how long one may take.
+CLUSTER_HEALTH_INTERVAL_SECONDS = env.int("CLUSTER_HEALTH_INTERVAL_SECONDS", default=60)
+CLUSTER_HEALTH_CONCURRENCY = env.int("CLUSTER_HEALTH_CONCURRENCY", default=8)
+CLUSTER_HEALTH_TIMEOUT_SECONDS = env.float("CLUSTER_HEALTH_TIMEOUT_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["clusters-health-sweep"] = {
+    "task": "clusters.tasks.clusters_health_sweep",
+    "schedule": timedelta(seconds=CLUSTER_HEALTH_INTERVAL_SECONDS),
 }
 
 # Job output is kept this many days, then purged (the events table must not grow forever).

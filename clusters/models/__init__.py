@@ -1,5 +1,15 @@
-from clusters.models.cluster import Cluster, ClusterQuerySet, Node
+from clusters.models.cluster import Cluster, ClusterPhaseChange, ClusterQuerySet, Node
 from clusters.models.host import Host, SSHCredential
 from clusters.models.job import Job, JobEvent, JobStep
 
-__all__ = ["Cluster", "ClusterQuerySet", "Node", "Host", "SSHCredential", "Job", "JobStep", "JobEvent"]
+__all__ = [
+    "Cluster",
+    "ClusterPhaseChange",
+    "ClusterQuerySet",
+    "Node",
+    "Host",
+    "SSHCredential",
+    "Job",
+    "JobStep",
+    "JobEvent",
+]

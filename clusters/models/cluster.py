@@ -47,6 +47,11 @@ class Cluster(models.Model):
     conditions = models.JSONField(default=list, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_checked = models.DateTimeField(_("last checked"), null=True, blank=True)
+    health = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Last health check: API server checks, control-plane components and add-ons."),
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -84,6 +89,10 @@ class Node(models.Model):
     )
     labels = models.JSONField(default=dict, blank=True)
     taints = models.JSONField(default=list, blank=True)
+    pods_running = models.PositiveIntegerField(_("pods"), default=0)
+    requested = models.JSONField(
+        default=dict, blank=True, help_text=_("CPU and memory requested by the pods on the node.")
+    )
     missing_since = models.DateTimeField(
         null=True, blank=True, help_text=_("Set when the node disappeared from the cluster.")
     )
@@ -97,3 +106,19 @@ class Node(models.Model):
 
     def __str__(self):
         return f"{self.cluster}/{self.name}"
+
+
+class ClusterPhaseChange(models.Model):
+    """History of a cluster's health: one row per phase transition."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="phase_changes")
+    previous = models.CharField(max_length=16, choices=ClusterPhase.choices)
+    phase = models.CharField(max_length=16, choices=ClusterPhase.choices)
+    message = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.cluster}: {self.previous} -> {self.phase}"

@@ -1,0 +1,119 @@
+"""Draining a node: cordon, evict its pods through the Eviction API (so
+PodDisruptionBudgets are respected), wait for them to go, and report clearly
+what could not be evicted."""
+
+import time
+
+from clusters import kube
+from clusters.jobs.registry import JobKind, StepFailed, StepSpec, register
+from clusters.services.inventory import cluster_nodes_sync
+
+RETRY_SECONDS = 2.0
+
+
+def _is_daemonset_pod(pod) -> bool:
+    return any(ref.kind == "DaemonSet" for ref in pod.metadata.owner_references or [])
+
+
+def _is_mirror_pod(pod) -> bool:
+    return "kubernetes.io/config.mirror" in (pod.metadata.annotations or {})
+
+
+def _pods_on(client, node_name):
+    return list(client.list_paged(client.core.list_pod_for_all_namespaces, field_selector=f"spec.nodeName={node_name}"))
+
+
+def _evictable(pods):
+    return [
+        p
+        for p in pods
+        if not _is_daemonset_pod(p) and not _is_mirror_pod(p) and p.status.phase not in ("Succeeded", "Failed")
+    ]
+
+
+@register
+class DrainNode(JobKind):
+    name = "node.drain"
+
+    def steps(self, job):
+        return [
+            StepSpec("cordon", "Cordon the node"),
+            StepSpec("evict", "Evict its pods"),
+            StepSpec("wait", "Wait for the pods to leave"),
+        ]
+
+    def run_step(self, ctx, step):
+        job = ctx.job
+        node_name = job.params["node"]
+        with kube.client_for(job.cluster) as client:
+            if step.name == "cordon":
+                node = client.core.read_node(node_name)
+                if node.spec.unschedulable:
+                    ctx.log(f"{node_name} is already cordoned.")
+                    return "skipped"
+                client.core.patch_node(node_name, {"spec": {"unschedulable": True}})
+                ctx.log(f"Cordoned {node_name}.")
+            elif step.name == "evict":
+                self._evict(ctx, client, node_name, job.params.get("timeout_seconds", 300))
+            elif step.name == "wait":
+                self._wait(ctx, client, node_name, job.params.get("timeout_seconds", 300))
+                cluster_nodes_sync(cluster=job.cluster, client=client)
+        return None
+
+    def _evict(self, ctx, client, node_name, timeout):
+        pods = _pods_on(client, node_name)
+        skipped = [p for p in pods if _is_daemonset_pod(p) or _is_mirror_pod(p)]
+        for pod in skipped:
+            ctx.log(f"Left {pod.metadata.namespace}/{pod.metadata.name} (DaemonSet or static pod).")
+        # Pods already being deleted leave by themselves; the wait step sees them go.
+        pending = {
+            (p.metadata.namespace, p.metadata.name) for p in _evictable(pods) if not p.metadata.deletion_timestamp
+        }
+        if not pending:
+            ctx.log("No pods to evict.")
+            return
+        deadline = time.monotonic() + timeout
+        blocked: dict[tuple[str, str], str] = {}
+        while pending:
+            ctx.check_canceled()
+            for namespace, name in sorted(pending):
+                eviction = kube.k8s.V1Eviction(
+                    metadata=kube.k8s.V1ObjectMeta(name=name, namespace=namespace),
+                )
+                try:
+                    client.core.create_namespaced_pod_eviction(name, namespace, eviction)
+                except kube.KubeNotFound:
+                    pass  # gone already
+                except kube.KubeForbidden as exc:
+                    if "being terminated" not in exc.message:
+                        raise
+                    # Its namespace is being deleted: the pod goes with it.
+                except kube.KubeTooManyRequests as exc:
+                    if (namespace, name) not in blocked:
+                        ctx.log(f"Waiting: {namespace}/{name} is protected by a PodDisruptionBudget ({exc.message})")
+                    blocked[(namespace, name)] = exc.message
+                    continue
+                ctx.log(f"Evicted {namespace}/{name}.")
+                blocked.pop((namespace, name), None)
+                pending.discard((namespace, name))
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                report = "; ".join(f"{ns}/{n}: {blocked.get((ns, n), 'not evicted')}" for ns, n in sorted(pending))
+                raise StepFailed(
+                    f"{len(pending)} pod(s) could not be evicted within {timeout}s (the node stays cordoned): {report}"
+                )
+            time.sleep(RETRY_SECONDS)
+
+    def _wait(self, ctx, client, node_name, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            ctx.check_canceled()
+            left = _evictable(_pods_on(client, node_name))
+            if not left:
+                ctx.log(f"{node_name} is drained.")
+                return
+            if time.monotonic() > deadline:
+                names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in left)
+                raise StepFailed(f"Pods still on {node_name} after {timeout}s: {names}")
+            time.sleep(RETRY_SECONDS)
