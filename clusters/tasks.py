@@ -3,8 +3,8 @@
 from celery import shared_task
 
 from clusters.jobs import recovery
-from clusters.services import health
 from clusters.jobs.runner import job_run as run_job
+from clusters.services import health
 from clusters.services.jobs import job_events_purge as purge_events
 
 
