@@ -238,8 +238,10 @@ class _PoolManagerWithDefaults:
         self._pool_manager = pool_manager
         self._timeout = timeout
         self._groups = groups
+        self.requests = 0
 
     def request(self, method, url, *args, **kwargs):
+        self.requests += 1
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
         if self._groups:
@@ -308,6 +310,15 @@ class KubeClient:
 
     def close(self) -> None:
         self.api.close()
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests this client sent (benchmarks count API calls with it)."""
+        return self.api.rest_client.pool_manager.requests
+
+    def to_dict(self, obj) -> dict:
+        """A typed API object as the JSON the API server sent (camelCase keys)."""
+        return self.api.sanitize_for_serialization(obj)
 
     # Typed API groups.
     @property
@@ -399,6 +410,33 @@ class KubeClient:
         if not 200 <= response.status < 300:
             raise translate(ApiException(status=response.status, reason=response.reason, body=text), server=self.server)
         return json.loads(text)
+
+
+# kind -> (API group class attribute, method stem, namespaced)
+_APPLY_TARGETS = {
+    "Namespace": ("core", "namespace", False),
+    "ResourceQuota": ("core", "namespaced_resource_quota", True),
+    "LimitRange": ("core", "namespaced_limit_range", True),
+    "ServiceAccount": ("core", "namespaced_service_account", True),
+    "RoleBinding": ("rbac", "namespaced_role_binding", True),
+    "NetworkPolicy": ("networking", "namespaced_network_policy", True),
+}
+
+
+def server_side_apply(client: "KubeClient", obj: dict) -> object:
+    """Apply `obj` with server-side apply under the portal's field manager.
+
+    The API server merges only the fields we send and records us as their
+    manager, so fields other writers own are never touched; `force` takes
+    back fields someone else changed (drift repair).
+    """
+    group, stem, namespaced = _APPLY_TARGETS[obj["kind"]]
+    api = getattr(client, group)
+    name = obj["metadata"]["name"]
+    args = (name, obj["metadata"]["namespace"]) if namespaced else (name,)
+    return getattr(api, f"patch_{stem}")(
+        *args, obj, field_manager=FIELD_MANAGER, force=True, _content_type="application/apply-patch+yaml"
+    )
 
 
 def _refuse_local_credentials(config: dict) -> None:

@@ -177,6 +177,12 @@ class TeamNamespace(models.Model):
     # Spec: extra labels and whether the default NetworkPolicy isolates the namespace.
     labels = models.JSONField(_("labels"), default=dict, blank=True)
     network_isolated = models.BooleanField(_("isolate from other teams"), default=True)
+    ingress_from_namespaces = models.JSONField(
+        _("also allow traffic from namespaces"),
+        default=list,
+        blank=True,
+        help_text=_("Names of other namespaces whose pods may reach this one when it is isolated."),
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -195,6 +201,44 @@ class TeamNamespace(models.Model):
 
     def __str__(self):
         return f"{self.cluster}/{self.name}"
+
+
+class QuotaChangeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(namespace__team__memberships__user=user).distinct()
+
+
+class QuotaChangeRequest(models.Model):
+    """A maintainer asks for another quota plan; a platform admin decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    namespace = models.ForeignKey(TeamNamespace, on_delete=models.CASCADE, related_name="quota_changes")
+    plan = models.ForeignKey(QuotaPlan, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested plan"))
+    previous_plan = models.ForeignKey(QuotaPlan, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = QuotaChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.namespace}: {self.previous_plan} -> {self.plan} ({self.status})"
 
 
 class ApiTokenQuerySet(models.QuerySet):

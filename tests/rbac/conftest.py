@@ -1,0 +1,61 @@
+"""Tenancy fixtures: a registered devcluster, teams with members of every role."""
+
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from clusters import kube
+from clusters.services.clusters import cluster_create
+from rbac.choices import NamespacePhase, TeamRole
+from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+
+
+@pytest.fixture
+def tenancy(db, devcluster, make_user):
+    """A devcluster registered as a cluster; teams A and B; a small plan."""
+    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
+    plan = QuotaPlan.objects.create(
+        name="Small",
+        slug="small",
+        requests_cpu="1",
+        requests_memory="1Gi",
+        limits_cpu="2",
+        limits_memory="2Gi",
+        pods=3,
+        default_request_cpu="100m",
+        default_request_memory="64Mi",
+        default_limit_cpu="200m",
+        default_limit_memory="128Mi",
+        max_cpu="1",
+        max_memory="1Gi",
+    )
+    team_a = Team.objects.create(name="Team A", slug="team-a", auto_approve_namespaces=True)
+    team_b = Team.objects.create(name="Team B", slug="team-b", auto_approve_namespaces=True)
+    users = {}
+    for role in TeamRole:
+        users[role.value] = make_user(f"a-{role.value}")
+        Membership.objects.create(team=team_a, user=users[role.value], role=role)
+    users["b-owner"] = make_user("b-owner")
+    Membership.objects.create(team=team_b, user=users["b-owner"], role=TeamRole.OWNER)
+    users["admin"] = make_user("platform", staff=True)
+    return SimpleNamespace(cluster=cluster, plan=plan, team_a=team_a, team_b=team_b, users=users, **users)
+
+
+@pytest.fixture
+def unique():
+    import uuid
+
+    return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+def make_team_namespace(tenancy, team, name, **fields) -> TeamNamespace:
+    return TeamNamespace.objects.create(
+        team=team, cluster=tenancy.cluster, name=name, plan=tenancy.plan, phase=NamespacePhase.PROVISIONING, **fields
+    )
+
+
+@pytest.fixture
+def platform_client(tenancy):
+    with kube.client_for(tenancy.cluster) as client:
+        yield client
