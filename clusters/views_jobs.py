@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clusters.choices import JobStatus
@@ -20,19 +20,19 @@ from rbac.choices import MANAGING_ROLES
 
 class JobListView(ObjectListView):
     model = Job
-    title = _lazy("Jobs")
+    title = gettext_lazy("Jobs")
     select_related = ("team", "cluster", "created_by")
     columns = [
         ("pk", "#"),
-        ("title", _lazy("Title")),
-        ("get_status_display", _lazy("Status")),
-        ("cluster.name", _lazy("Cluster")),
-        ("team.name", _lazy("Team")),
-        ("created_by.username", _lazy("Started by")),
-        ("created", _lazy("Created")),
+        ("title", gettext_lazy("Title")),
+        ("get_status_display", gettext_lazy("Status")),
+        ("cluster.name", gettext_lazy("Cluster")),
+        ("team.name", gettext_lazy("Team")),
+        ("created_by.username", gettext_lazy("Started by")),
+        ("created", gettext_lazy("Created")),
     ]
     search_fields = ("title", "kind")
-    filters = [("status", _lazy("Status"), JobStatus.choices)]
+    filters = [("status", gettext_lazy("Status"), JobStatus.choices)]
     list_url_name = "jobs:job-list"
     detail_url_name = "jobs:job-detail"
 

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_describe
@@ -33,12 +33,12 @@ class TeamMixin:
 
 
 class TeamListView(TeamMixin, ObjectListView):
-    title = _lazy("Teams")
+    title = gettext_lazy("Teams")
     columns = [
-        ("name", _lazy("Name")),
-        ("slug", _lazy("Slug")),
-        (lambda t: t.memberships.count(), _lazy("Members")),
-        (lambda t: t.namespaces.count(), _lazy("Namespaces")),
+        ("name", gettext_lazy("Name")),
+        ("slug", gettext_lazy("Slug")),
+        (lambda t: t.memberships.count(), gettext_lazy("Members")),
+        (lambda t: t.namespaces.count(), gettext_lazy("Namespaces")),
     ]
     search_fields = ("name", "slug")
     create_url_name = "teams:team-create"
@@ -47,10 +47,10 @@ class TeamListView(TeamMixin, ObjectListView):
 class TeamDetailView(TeamMixin, ObjectDetailView):
     template_name = "rbac/team_detail.html"
     fields = [
-        ("slug", _lazy("Slug")),
-        ("description", _lazy("Description")),
-        ("max_namespaces", _lazy("Maximum namespaces")),
-        ("auto_approve_namespaces", _lazy("Namespace requests approved automatically")),
+        ("slug", gettext_lazy("Slug")),
+        ("description", gettext_lazy("Description")),
+        ("max_namespaces", gettext_lazy("Maximum namespaces")),
+        ("auto_approve_namespaces", gettext_lazy("Namespace requests approved automatically")),
     ]
     edit_url_name = "teams:team-edit"
     delete_url_name = "teams:team-delete"
@@ -91,7 +91,7 @@ class MembershipAddView(TeamDetailView):
 
 class TeamEditView(TeamMixin, ObjectEditView):
     form_class = TeamForm
-    title_new = _lazy("New team")
+    title_new = gettext_lazy("New team")
 
     def save(self, form, obj):
         data = dict(form.cleaned_data)
@@ -149,14 +149,14 @@ class QuotaPlanMixin:
 
 
 class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
-    title = _lazy("Quota plans")
+    title = gettext_lazy("Quota plans")
     columns = [
-        ("name", _lazy("Name")),
-        ("requests_cpu", _lazy("CPU requests")),
-        ("requests_memory", _lazy("Memory requests")),
-        ("limits_cpu", _lazy("CPU limits")),
-        ("limits_memory", _lazy("Memory limits")),
-        ("pods", _lazy("Pods")),
+        ("name", gettext_lazy("Name")),
+        ("requests_cpu", gettext_lazy("CPU requests")),
+        ("requests_memory", gettext_lazy("Memory requests")),
+        ("limits_cpu", gettext_lazy("CPU limits")),
+        ("limits_memory", gettext_lazy("Memory limits")),
+        ("pods", gettext_lazy("Pods")),
     ]
     search_fields = ("name", "slug")
     create_url_name = "teams:quotaplan-create"
@@ -164,12 +164,12 @@ class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
 
 class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
     fields = [
-        ("slug", _lazy("Slug")),
-        ("description", _lazy("Description")),
-        (lambda p: p.resource_quota_hard(), _lazy("ResourceQuota hard limits")),
+        ("slug", gettext_lazy("Slug")),
+        ("description", gettext_lazy("Description")),
+        (lambda p: p.resource_quota_hard(), gettext_lazy("ResourceQuota hard limits")),
         (
             lambda p: {k: v for k, v in p.limit_range_container().items() if k != "type"},
-            _lazy("LimitRange for containers"),
+            gettext_lazy("LimitRange for containers"),
         ),
     ]
     edit_url_name = "teams:quotaplan-edit"
@@ -178,7 +178,7 @@ class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
 
 class QuotaPlanEditView(QuotaPlanMixin, ObjectEditView):
     form_class = QuotaPlanForm
-    title_new = _lazy("New quota plan")
+    title_new = gettext_lazy("New quota plan")
 
     def save(self, form, obj):
         if obj is None:
@@ -212,30 +212,30 @@ class NamespaceMixin:
 
 
 class NamespaceListView(NamespaceMixin, ObjectListView):
-    title = _lazy("Namespaces")
+    title = gettext_lazy("Namespaces")
     columns = [
-        ("name", _lazy("Name")),
-        ("team.name", _lazy("Team")),
-        ("cluster.name", _lazy("Cluster")),
-        ("plan.name", _lazy("Quota plan")),
-        ("get_phase_display", _lazy("Phase")),
+        ("name", gettext_lazy("Name")),
+        ("team.name", gettext_lazy("Team")),
+        ("cluster.name", gettext_lazy("Cluster")),
+        ("plan.name", gettext_lazy("Quota plan")),
+        ("get_phase_display", gettext_lazy("Phase")),
     ]
     search_fields = ("name", "team__name", "cluster__name")
-    filters = [("phase", _lazy("Phase"), NamespacePhase.choices)]
+    filters = [("phase", gettext_lazy("Phase"), NamespacePhase.choices)]
     create_url_name = "teams:namespace-create"
 
 
 class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
     fields = [
-        ("team.name", _lazy("Team")),
-        ("cluster.name", _lazy("Cluster")),
-        ("plan.name", _lazy("Quota plan")),
-        ("network_isolated", _lazy("Isolated from other teams")),
-        ("labels", _lazy("Labels")),
-        ("get_phase_display", _lazy("Phase")),
-        ("requested_by.username", _lazy("Requested by")),
-        ("conditions", _lazy("Conditions")),
-        ("last_reconciled", _lazy("Last reconciled")),
+        ("team.name", gettext_lazy("Team")),
+        ("cluster.name", gettext_lazy("Cluster")),
+        ("plan.name", gettext_lazy("Quota plan")),
+        ("network_isolated", gettext_lazy("Isolated from other teams")),
+        ("labels", gettext_lazy("Labels")),
+        ("get_phase_display", gettext_lazy("Phase")),
+        ("requested_by.username", gettext_lazy("Requested by")),
+        ("conditions", gettext_lazy("Conditions")),
+        ("last_reconciled", gettext_lazy("Last reconciled")),
     ]
     edit_url_name = "teams:namespace-edit"
     delete_url_name = "teams:namespace-delete"
@@ -243,7 +243,7 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
 
 class NamespaceEditView(NamespaceMixin, ObjectEditView):
     form_class = TeamNamespaceForm
-    title_new = _lazy("Request a namespace")
+    title_new = gettext_lazy("Request a namespace")
 
     def save(self, form, obj):
         data = dict(form.cleaned_data)

@@ -8,40 +8,40 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
 # The main navigation: (url name, label, URL namespace of its pages, sub-pages).
 # Dashboard and audit live in the project's own URLs (no namespace).
 SECTIONS = [
-    ("dashboard", _lazy("Dashboard"), None, []),
+    ("dashboard", gettext_lazy("Dashboard"), None, []),
     (
         "clusters:cluster-list",
-        _lazy("Clusters"),
+        gettext_lazy("Clusters"),
         "clusters",
-        [("clusters:cluster-list", _lazy("Clusters")), ("clusters:node-list", _lazy("Nodes"))],
+        [("clusters:cluster-list", gettext_lazy("Clusters")), ("clusters:node-list", gettext_lazy("Nodes"))],
     ),
     (
         "hosts:host-list",
-        _lazy("Hosts"),
+        gettext_lazy("Hosts"),
         "hosts",
-        [("hosts:host-list", _lazy("Hosts")), ("hosts:credential-list", _lazy("SSH credentials"))],
+        [("hosts:host-list", gettext_lazy("Hosts")), ("hosts:credential-list", gettext_lazy("SSH credentials"))],
     ),
     (
         "teams:team-list",
-        _lazy("Teams"),
+        gettext_lazy("Teams"),
         "teams",
         [
-            ("teams:team-list", _lazy("Teams")),
-            ("teams:namespace-list", _lazy("Namespaces")),
-            ("teams:quotaplan-list", _lazy("Quota plans")),
+            ("teams:team-list", gettext_lazy("Teams")),
+            ("teams:namespace-list", gettext_lazy("Namespaces")),
+            ("teams:quotaplan-list", gettext_lazy("Quota plans")),
         ],
     ),
-    ("workloads:workload-index", _lazy("Workloads"), "workloads", []),
-    ("rbac:access-overview", _lazy("RBAC"), "rbac", []),
-    ("jobs:job-list", _lazy("Jobs"), "jobs", []),
-    ("audit-list", _lazy("Audit"), None, []),
+    ("workloads:workload-index", gettext_lazy("Workloads"), "workloads", []),
+    ("rbac:access-overview", gettext_lazy("RBAC"), "rbac", []),
+    ("jobs:job-list", gettext_lazy("Jobs"), "jobs", []),
+    ("audit-list", gettext_lazy("Audit"), None, []),
 ]
 STAFF_SECTIONS = {"hosts"}
 
