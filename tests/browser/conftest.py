@@ -24,16 +24,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+def require_chromium(path=CHROMIUM) -> str:
+    """The Chromium executable; skips (or fails under CI=true) when it is missing."""
+    if not (os.path.exists(path) or shutil.which(path)):
+        unavailable(f"Chromium is not installed at {path} (apt-get install chromium)")
+    return path
+
+
 @pytest.fixture(scope="session")
 def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    executable = require_chromium()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("the playwright Python package is not installed")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
