@@ -214,6 +214,15 @@ CELERY_BEAT_SCHEDULE["clusters-health-sweep"] = {
     "schedule": timedelta(seconds=CLUSTER_HEALTH_INTERVAL_SECONDS),
 }
 
+# Team namespaces are reconciled periodically, and right after every change.
+NAMESPACE_RECONCILE_INTERVAL_SECONDS = env.int("NAMESPACE_RECONCILE_INTERVAL_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["namespaces-reconcile"] = {
+    "task": "rbac.tasks.namespaces_reconcile_all",
+    "schedule": timedelta(seconds=NAMESPACE_RECONCILE_INTERVAL_SECONDS),
+}
+# Lifetime of the tokens in a downloaded team kubeconfig.
+TEAM_KUBECONFIG_TOKEN_SECONDS = env.int("TEAM_KUBECONFIG_TOKEN_SECONDS", default=8 * 3600)
+
 # Job output is kept this many days, then purged (the events table must not grow forever).
 JOB_EVENT_RETENTION_DAYS = env.int("JOB_EVENT_RETENTION_DAYS", default=30)
 # A running job whose worker has not written a heartbeat for this long is failed.

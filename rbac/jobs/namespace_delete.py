@@ -1,0 +1,70 @@
+"""Deleting a team namespace: delete it in the cluster, wait until it has
+finalized (its pods and everything else gone), then mark the record deleted."""
+
+import time
+
+from django.utils import timezone
+
+from clusters import kube
+from clusters.jobs.registry import JobKind, StepFailed, StepSpec, register
+from rbac.choices import NamespacePhase
+from rbac.models import TeamNamespace
+
+POLL_SECONDS = 1.0
+
+
+@register
+class DeleteNamespace(JobKind):
+    name = "namespace.delete"
+
+    def steps(self, job):
+        return [
+            StepSpec("delete", "Delete the namespace"),
+            StepSpec("finalize", "Wait for the namespace to finalize"),
+        ]
+
+    def run_step(self, ctx, step):
+        tn = TeamNamespace.objects.select_related("cluster").get(pk=ctx.job.params["team_namespace"])
+        with kube.client_for(tn.cluster) as client:
+            if step.name == "delete":
+                try:
+                    client.core.delete_namespace(tn.name)
+                except kube.KubeNotFound:
+                    ctx.log(f"Namespace {tn.name} is already gone.")
+                    return "skipped"
+                ctx.log(f"Deleting namespace {tn.name} on {tn.cluster.name}.")
+            elif step.name == "finalize":
+                self._wait_gone(ctx, client, tn, ctx.job.params.get("timeout_seconds", 600))
+                TeamNamespace.objects.filter(pk=tn.pk).update(
+                    phase=NamespacePhase.DELETED,
+                    last_reconciled=timezone.now(),
+                    conditions=[
+                        {
+                            "type": "Deleted",
+                            "status": "True",
+                            "at": timezone.now().isoformat(),
+                            "message": f"Deleted by job #{ctx.job.pk}.",
+                        }
+                    ],
+                )
+        return None
+
+    def _wait_gone(self, ctx, client, tn, timeout):
+        deadline = time.monotonic() + timeout
+        reported = None
+        while True:
+            ctx.check_canceled()
+            try:
+                ns = client.core.read_namespace(tn.name)
+            except kube.KubeNotFound:
+                ctx.log(f"Namespace {tn.name} has finalized.")
+                return
+            remaining = [c.message for c in ns.status.conditions or [] if c.status == "True" and c.message]
+            if remaining and remaining != reported:
+                ctx.log("Waiting: " + "; ".join(remaining))
+                reported = remaining
+            if time.monotonic() > deadline:
+                raise StepFailed(
+                    f"Namespace {tn.name} did not finalize within {timeout}s: {'; '.join(remaining or [])}"
+                )
+            time.sleep(POLL_SECONDS)

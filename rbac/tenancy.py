@@ -1,0 +1,113 @@
+"""Namespace self-service after the request: approval, quota changes,
+deletion, and the reconcile that follows every change."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clusters.services import jobs as job_services
+from portal.errors import ConflictError, PortalError
+from rbac.choices import NamespacePhase
+from rbac.models import QuotaChangeRequest, QuotaPlan, TeamNamespace
+
+
+def namespaces_reconcile_soon(*, cluster_id: int) -> None:
+    """Converge the cluster's team namespaces right after this transaction."""
+    from rbac.tasks import namespaces_reconcile
+
+    transaction.on_commit(lambda: namespaces_reconcile.delay(cluster_id))
+
+
+def _locked(namespace: TeamNamespace) -> TeamNamespace:
+    return TeamNamespace.objects.select_for_update().select_related("team", "cluster").get(pk=namespace.pk)
+
+
+@transaction.atomic
+def team_namespace_approve(*, namespace: TeamNamespace, user) -> TeamNamespace:
+    namespace = _locked(namespace)
+    if namespace.phase != NamespacePhase.PENDING_APPROVAL:
+        raise ConflictError(_("Only a namespace waiting for approval can be approved."))
+    namespace.phase = NamespacePhase.PROVISIONING
+    namespace.conditions = [
+        {"type": "Approved", "status": "True", "by": user.get_username(), "at": timezone.now().isoformat()}
+    ]
+    namespace.save(update_fields=["phase", "conditions"])
+    namespaces_reconcile_soon(cluster_id=namespace.cluster_id)
+    return namespace
+
+
+@transaction.atomic
+def team_namespace_reject(*, namespace: TeamNamespace, user, reason: str = "") -> TeamNamespace:
+    namespace = _locked(namespace)
+    if namespace.phase != NamespacePhase.PENDING_APPROVAL:
+        raise ConflictError(_("Only a namespace waiting for approval can be rejected."))
+    namespace.phase = NamespacePhase.REJECTED
+    namespace.conditions = [
+        {
+            "type": "Rejected",
+            "status": "True",
+            "by": user.get_username(),
+            "message": reason[:1000],
+            "at": timezone.now().isoformat(),
+        }
+    ]
+    namespace.save(update_fields=["phase", "conditions"])
+    return namespace
+
+
+@transaction.atomic
+def team_namespace_delete_start(*, namespace: TeamNamespace, user, confirm: str):
+    """Start deleting a namespace from its cluster; the user typed its name."""
+    namespace = _locked(namespace)
+    if confirm != namespace.name:
+        raise PortalError(
+            _("Type the namespace's name, %(name)s, to confirm.") % {"name": namespace.name},
+            field_errors={"confirm": [_("Does not match the namespace's name.")]},
+        )
+    if namespace.phase in (NamespacePhase.TERMINATING, NamespacePhase.DELETED):
+        raise ConflictError(_("This namespace is already being deleted."))
+    if namespace.phase in (NamespacePhase.PENDING_APPROVAL, NamespacePhase.REJECTED):
+        namespace.phase = NamespacePhase.DELETED
+        namespace.save(update_fields=["phase"])
+        return None
+    namespace.phase = NamespacePhase.TERMINATING
+    namespace.save(update_fields=["phase"])
+    return job_services.job_create(
+        kind="namespace.delete",
+        title=_("Delete namespace %(name)s") % {"name": namespace.name},
+        params={"team_namespace": namespace.pk},
+        team=namespace.team,
+        cluster=namespace.cluster,
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def quota_change_request(*, namespace: TeamNamespace, plan: QuotaPlan, user, reason: str = "") -> QuotaChangeRequest:
+    if plan.pk == namespace.plan_id:
+        raise PortalError(_("The namespace already uses this plan."), field_errors={"plan": [_("Already in use.")]})
+    if QuotaChangeRequest.objects.filter(namespace=namespace, status=QuotaChangeRequest.Status.PENDING).exists():
+        raise ConflictError(_("A quota change for this namespace is already waiting for a decision."))
+    return QuotaChangeRequest.objects.create(
+        namespace=namespace,
+        plan=plan,
+        previous_plan=namespace.plan,
+        reason=reason[:2000],
+        requested_by=user,
+    )
+
+
+@transaction.atomic
+def quota_change_decide(*, change: QuotaChangeRequest, user, approve: bool) -> QuotaChangeRequest:
+    """A platform admin approves (the namespace moves to the plan, then
+    reconciles) or rejects a requested quota change."""
+    change = QuotaChangeRequest.objects.select_for_update().select_related("namespace").get(pk=change.pk)
+    if change.status != QuotaChangeRequest.Status.PENDING:
+        raise ConflictError(_("This request has already been decided."))
+    change.status = QuotaChangeRequest.Status.APPROVED if approve else QuotaChangeRequest.Status.REJECTED
+    change.decided_by, change.decided = user, timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided"])
+    if approve:
+        TeamNamespace.objects.filter(pk=change.namespace_id).update(plan=change.plan)
+        namespaces_reconcile_soon(cluster_id=change.namespace.cluster_id)
+    return change
