@@ -93,7 +93,8 @@ def audit_record(
         actor_name=actor.get_username() if actor is not None and actor.is_authenticated else "",
         channel=channel,
         action=action[:100],
-        team=team,
+        # A team deleted by this very request is named by target_name only.
+        team=team if team is not None and team.pk is not None else None,
         target_cluster=str(cluster)[:100],
         target_namespace=str(namespace)[:253],
         target_kind=str(kind)[:100],

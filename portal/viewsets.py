@@ -1,26 +1,48 @@
 """The base of every API viewset: one scoping path, and audit details."""
 
 from rest_framework import viewsets
+from rest_framework.permissions import SAFE_METHODS
 
 from portal.audit import audit_describe
 
+# The action a viewset would name a method by, for requests it has no handler
+# for (a POST to a read-only resource is still an attempt worth naming).
+_METHOD_ACTIONS = {"post": "create", "put": "update", "patch": "partial_update", "delete": "destroy"}
+
 
 class AuditedMixin:
-    """Names each mutation for the audit trail and hands it the request body."""
+    """Names each mutation for the audit trail and hands it the request body.
+
+    The action, kind and the object named by the URL are described before
+    authentication and permission checks run, so that a refused attempt is
+    recorded as precisely as an allowed one.
+    """
 
     audit_kind = ""
 
     def audit_target(self, obj) -> dict:
         return {"name": getattr(obj, "slug", None) or getattr(obj, "name", None) or str(obj.pk)}
 
+    def audit_action(self, request) -> str:
+        method = request.method.lower()
+        action = self.action or _METHOD_ACTIONS.get(method, method)
+        return f"{self.basename}.{action}"
+
     def initial(self, request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            audit_describe(request, action=self.audit_action(request), kind=self.audit_kind, name=lookup or "")
         super().initial(request, *args, **kwargs)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            audit_describe(request, action=f"{self.basename}.{self.action}", kind=self.audit_kind)
+
+    def check_object_permissions(self, request, obj):
+        # The object is known before its permission check: a denial names it too.
+        if request.method not in SAFE_METHODS:
+            self._describe(obj)
+        super().check_object_permissions(request, obj)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in SAFE_METHODS:
             try:
                 request._request.audit_data = request.data
             except Exception:  # an unparsable body was already answered with 400/413
@@ -62,5 +84,5 @@ class PortalModelViewSet(AuditedMixin, ScopedViewSetMixin, viewsets.ModelViewSet
     pass
 
 
-class PortalReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+class PortalReadOnlyViewSet(AuditedMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Read-only; attempts to write are still named in the audit trail."""
