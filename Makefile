@@ -56,3 +56,15 @@ clean:
 	rm -rf $(VENV) node_modules staticfiles
 
 -include Makefile.devcluster
+
+## bench-tenancy: reconcile 500 team namespaces on a devcluster (throwaway database)
+bench-tenancy: setup
+	rm -f var/bench-tenancy.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-tenancy.sqlite3 $(PY) manage.py migrate -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-tenancy.sqlite3 $(PY) manage.py bench_tenancy $(BENCH_ARGS)
+
+## bench-clusters: health sweep of 20 clusters (live, closed ports, silent) on a devcluster
+bench-clusters: setup
+	rm -f var/bench-clusters.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-clusters.sqlite3 $(PY) manage.py migrate -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-clusters.sqlite3 $(PY) manage.py bench_clusters $(BENCH_ARGS)
