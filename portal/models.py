@@ -64,6 +64,8 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["target_kind", "target_name"])]
 

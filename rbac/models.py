@@ -41,6 +41,8 @@ class Team(models.Model):
     objects = TeamQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self):
@@ -63,14 +65,18 @@ class MembershipQuerySet(models.QuerySet):
 
 
 class Membership(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=16, choices=TeamRole.choices, default=TeamRole.DEVELOPER)
     created = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["team__name", "user__username"]
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_unique_user")]
 
@@ -130,6 +136,8 @@ class QuotaPlan(models.Model):
     }
 
     class Meta:
+        verbose_name = _("quota plan")
+        verbose_name_plural = _("quota plans")
         ordering = ["name"]
 
     def __str__(self):
@@ -170,10 +178,14 @@ class TeamNamespaceQuerySet(models.QuerySet):
 class TeamNamespace(models.Model):
     """A namespace owned by a team: the desired spec, and what the cluster has."""
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="namespaces")
-    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.PROTECT, related_name="team_namespaces")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="namespaces", verbose_name=_("team"))
+    cluster = models.ForeignKey(
+        "clusters.Cluster", on_delete=models.PROTECT, related_name="team_namespaces", verbose_name=_("cluster")
+    )
     name = models.CharField(_("name"), max_length=63, validators=[dns_label])
-    plan = models.ForeignKey(QuotaPlan, on_delete=models.PROTECT, related_name="namespaces")
+    plan = models.ForeignKey(
+        QuotaPlan, on_delete=models.PROTECT, related_name="namespaces", verbose_name=_("quota plan")
+    )
     # Spec: extra labels and whether the default NetworkPolicy isolates the namespace.
     labels = models.JSONField(_("labels"), default=dict, blank=True)
     network_isolated = models.BooleanField(_("isolate from other teams"), default=True)
@@ -196,6 +208,8 @@ class TeamNamespace(models.Model):
     objects = TeamNamespaceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("team namespace")
+        verbose_name_plural = _("team namespaces")
         ordering = ["cluster__name", "name"]
         constraints = [models.UniqueConstraint(fields=["cluster", "name"], name="teamnamespace_unique_per_cluster")]
 
@@ -235,6 +249,8 @@ class QuotaChangeRequest(models.Model):
     objects = QuotaChangeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("quota change request")
+        verbose_name_plural = _("quota change requests")
         ordering = ["-created"]
 
     def __str__(self):
@@ -272,6 +288,8 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created"]
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="apitoken_unique_name")]
 

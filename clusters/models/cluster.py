@@ -44,7 +44,7 @@ class Cluster(models.Model):
     # Observed status, written by health checks only.
     kubernetes_version = models.CharField(_("Kubernetes version"), max_length=32, blank=True)
     phase = models.CharField(_("phase"), max_length=16, choices=ClusterPhase.choices, default=ClusterPhase.PENDING)
-    conditions = models.JSONField(default=list, blank=True)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_checked = models.DateTimeField(_("last checked"), null=True, blank=True)
     health = models.JSONField(
@@ -58,6 +58,8 @@ class Cluster(models.Model):
     objects = ClusterQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
         ordering = ["name"]
 
     def __str__(self):
@@ -72,11 +74,11 @@ class NodeQuerySet(models.QuerySet):
 class Node(models.Model):
     """A node as last observed in its cluster (the cluster is the truth)."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="nodes")
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("cluster"))
     name = models.CharField(_("name"), max_length=253)
     host = models.ForeignKey("clusters.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes")
     address = models.CharField(_("internal IP"), max_length=64, blank=True)
-    roles = models.JSONField(default=list, blank=True)
+    roles = models.JSONField(_("roles"), default=list, blank=True)
     ready = models.BooleanField(default=False)
     unschedulable = models.BooleanField(default=False)
     conditions = models.JSONField(default=list, blank=True)
@@ -88,7 +90,7 @@ class Node(models.Model):
         help_text=_("kubelet, kube-proxy, container runtime, OS image and kernel versions."),
     )
     labels = models.JSONField(default=dict, blank=True)
-    taints = models.JSONField(default=list, blank=True)
+    taints = models.JSONField(_("taints"), default=list, blank=True)
     pods_running = models.PositiveIntegerField(_("pods"), default=0)
     requested = models.JSONField(
         default=dict, blank=True, help_text=_("CPU and memory requested by the pods on the node.")
@@ -101,6 +103,8 @@ class Node(models.Model):
     objects = NodeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("node")
+        verbose_name_plural = _("nodes")
         ordering = ["cluster__name", "name"]
         constraints = [models.UniqueConstraint(fields=["cluster", "name"], name="node_unique_per_cluster")]
 
@@ -118,6 +122,8 @@ class ClusterPhaseChange(models.Model):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("cluster phase change")
+        verbose_name_plural = _("cluster phase changes")
         ordering = ["-created", "-id"]
 
     def __str__(self):

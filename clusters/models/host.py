@@ -33,6 +33,8 @@ class SSHCredential(models.Model):
     objects = PlatformOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("SSH credential")
+        verbose_name_plural = _("SSH credentials")
         ordering = ["name"]
 
     def __str__(self):
@@ -55,7 +57,12 @@ class Host(models.Model):
     host_key_fingerprint = models.CharField(_("host key fingerprint (SHA256)"), max_length=100, blank=True)
     facts = models.JSONField(default=dict, blank=True)
     cluster = models.ForeignKey(
-        "clusters.Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="hosts"
+        "clusters.Cluster",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hosts",
+        verbose_name=_("cluster"),
     )
     role = models.CharField(_("role"), max_length=16, choices=HostRole.choices, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
@@ -65,6 +72,8 @@ class Host(models.Model):
     objects = PlatformOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("host")
+        verbose_name_plural = _("hosts")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["address", "port"], name="host_unique_endpoint")]
 

@@ -55,6 +55,8 @@ class Job(models.Model):
     objects = JobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
         ordering = ["-created", "-id"]
 
     def __str__(self):
@@ -87,6 +89,8 @@ class JobStep(models.Model):
     message = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("job step")
+        verbose_name_plural = _("job steps")
         ordering = ["job", "position"]
         constraints = [
             models.UniqueConstraint(fields=["job", "position"], name="jobstep_unique_position"),
@@ -108,6 +112,8 @@ class JobEvent(models.Model):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("job event")
+        verbose_name_plural = _("job events")
         ordering = ["job", "counter"]
         constraints = [models.UniqueConstraint(fields=["job", "counter"], name="jobevent_unique_counter")]
 
