@@ -20,6 +20,10 @@ from django.core.management.base import BaseCommand
 from portal.env import BASE_DIR, VAR_DIR
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Run the portal locally: web, Celery worker + beat, and the devcluster demo."
 
@@ -29,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-devcluster", action="store_true", help="Do not start the demo cluster.")
 
     def handle(self, *args, addr, no_worker, no_devcluster, **options):
+        # A stop from a supervisor or a closed terminal cleans up like Ctrl-C.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _interrupt)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("ensure_admin")
         children = []
@@ -111,4 +118,16 @@ class Command(BaseCommand):
             self.stderr.write(f"The demo cluster could not start, the portal runs without it: {exc}")
             return started
         self.stdout.write(f"Demo cluster registered as '{cluster.name}' ({cluster.api_server_url}).")
+        try:
+            # Live data on the dashboard at once, not after the first beat.
+            from clusters.services.health import cluster_health_check
+            from clusters.services.inventory import cluster_nodes_sync
+
+            cluster_nodes_sync(cluster=cluster)
+            cluster = cluster_health_check(cluster=cluster)
+            self.stdout.write(
+                f"Demo cluster is {cluster.get_phase_display()}, Kubernetes {cluster.kubernetes_version}."
+            )
+        except Exception as exc:  # the health check will retry on its schedule
+            self.stderr.write(f"First health check of the demo cluster failed: {exc}")
         return started
