@@ -17,7 +17,11 @@ MAX_KUBECONFIG_BYTES = 256 * 1024
 
 
 class KubeconfigError(PortalError):
-    pass
+    """A kubeconfig the portal cannot use; reported on the `kubeconfig` field
+    unless the message is about another one (the context)."""
+
+    def __init__(self, message, *, field_errors=None):
+        super().__init__(message, field_errors=field_errors or {"kubeconfig": [str(message)]})
 
 
 class CredentialKinds:
@@ -35,6 +39,20 @@ def _named(entries, what: str) -> dict:
             raise KubeconfigError(_("Every entry in %(what)s needs a name.") % {"what": what})
         found[entry["name"]] = entry
     return found
+
+
+def _mapping(entry: dict, key: str, what: str) -> dict:
+    """The body of a named entry (`context`, `cluster`, `user`), which must be a mapping:
+    hand-edited kubeconfigs get this wrong, and it must be a 400, not a crash."""
+    value = entry.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise KubeconfigError(
+            _("The %(what)s entry %(name)s must hold a mapping under %(key)s.")
+            % {"what": what, "name": entry["name"], "key": key}
+        )
+    return dict(value)
 
 
 def _check_base64(value, field: str) -> None:
@@ -72,8 +90,10 @@ def reduce_to_context(doc: dict, context: str | None) -> tuple[dict, dict]:
     """A self-contained kubeconfig with only `context` (default: current-context),
     and facts about it: server URL and credential kind."""
     all_contexts = _named(doc.get("contexts") or [], "contexts")
+    if not all_contexts:
+        raise KubeconfigError(_("The kubeconfig defines no contexts."))
     name = context or doc.get("current-context") or (next(iter(all_contexts)) if len(all_contexts) == 1 else None)
-    if not name:
+    if not isinstance(name, str) or not name:
         raise KubeconfigError(
             _("Choose a context: this kubeconfig has several and no current-context."),
             field_errors={"context": [_("Choose one of: %(names)s") % {"names": ", ".join(all_contexts)}]},
@@ -83,15 +103,15 @@ def reduce_to_context(doc: dict, context: str | None) -> tuple[dict, dict]:
             _("The kubeconfig has no context named %(name)s.") % {"name": name},
             field_errors={"context": [_("Choose one of: %(names)s") % {"names": ", ".join(all_contexts) or "-"}]},
         )
-    ctx = all_contexts[name].get("context") or {}
-    cluster_entry = _named(doc.get("clusters") or [], "clusters").get(ctx.get("cluster"))
-    user_entry = _named(doc.get("users") or [], "users").get(ctx.get("user"))
-    if cluster_entry is None:
+    ctx = _mapping(all_contexts[name], "context", "contexts")
+    cluster_name, user_name = ctx.get("cluster"), ctx.get("user")
+    clusters, users = _named(doc.get("clusters") or [], "clusters"), _named(doc.get("users") or [], "users")
+    if not isinstance(cluster_name, str) or cluster_name not in clusters:
         raise KubeconfigError(_("Context %(name)s names a cluster the kubeconfig does not define.") % {"name": name})
-    if user_entry is None:
+    if not isinstance(user_name, str) or user_name not in users:
         raise KubeconfigError(_("Context %(name)s names a user the kubeconfig does not define.") % {"name": name})
-    cluster = dict(cluster_entry.get("cluster") or {})
-    user = dict(user_entry.get("user") or {})
+    cluster = _mapping(clusters[cluster_name], "cluster", "clusters")
+    user = _mapping(users[user_name], "user", "users")
     server = cluster.get("server")
     if not isinstance(server, str) or not server.startswith("https://"):
         raise KubeconfigError(_("The cluster's server must be an https:// URL."))
@@ -136,6 +156,8 @@ def credential_kind(user: dict) -> str:
         _check_base64(user["client-key-data"], "client-key-data")
         return CredentialKinds.CLIENT_CERTIFICATE
     if user.get("token"):
+        if not isinstance(user["token"], str):
+            raise KubeconfigError(_("The user's token must be a string."))
         return CredentialKinds.TOKEN
     raise KubeconfigError(
         _(

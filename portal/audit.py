@@ -21,6 +21,12 @@ MAX_KEYS = 50
 REDACTED = "[redacted]"
 
 
+def _text(value) -> str:
+    # PostgreSQL text and jsonb cannot hold NUL: a request carrying one must
+    # still be audited (and answered), not crash the audit write.
+    return str(value).replace("\x00", "\N{REPLACEMENT CHARACTER}")
+
+
 def redact(data) -> dict:
     """A short, secret-free summary of a request body."""
     if not hasattr(data, "keys"):
@@ -28,12 +34,12 @@ def redact(data) -> dict:
     summary = {}
     for key in list(data.keys())[:MAX_KEYS]:
         if SENSITIVE_KEY.search(str(key)):
-            summary[key] = REDACTED
+            summary[_text(key)] = REDACTED
             continue
         value = data.getlist(key) if hasattr(data, "getlist") else data[key]
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
-        summary[key] = _shorten(value)
+        summary[_text(key)[:MAX_VALUE_CHARS]] = _shorten(value)
     return summary
 
 
@@ -44,7 +50,7 @@ def _shorten(value):
         return value
     if isinstance(value, list):
         return [_shorten(v) for v in value[:10]]
-    text = str(value)
+    text = _text(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
@@ -92,13 +98,13 @@ def audit_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_name=actor.get_username() if actor is not None and actor.is_authenticated else "",
         channel=channel,
-        action=action[:100],
+        action=_text(action)[:100],
         # A team deleted by this very request is named by target_name only.
         team=team if team is not None and team.pk is not None else None,
-        target_cluster=str(cluster)[:100],
-        target_namespace=str(namespace)[:253],
-        target_kind=str(kind)[:100],
-        target_name=str(name)[:253],
+        target_cluster=_text(cluster)[:100],
+        target_namespace=_text(namespace)[:253],
+        target_kind=_text(kind)[:100],
+        target_name=_text(name)[:253],
         request_summary=summary or {},
         result=result,
         status_code=status_code,

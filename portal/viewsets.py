@@ -1,6 +1,7 @@
 """The base of every API viewset: one scoping path, and audit details."""
 
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 
 from portal.audit import audit_describe
@@ -78,6 +79,12 @@ class ScopedViewSetMixin:
     def get_queryset(self):
         queryset = self.model.objects.for_user(self.request.user)
         return queryset.select_related(*self.select_related) if self.select_related else queryset
+
+    def get_object(self):
+        # No stored slug or name holds NUL, and PostgreSQL refuses it in a query (a 500).
+        if "\x00" in str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")):
+            raise NotFound()
+        return super().get_object()
 
 
 class PortalModelViewSet(AuditedMixin, ScopedViewSetMixin, viewsets.ModelViewSet):

@@ -1,5 +1,6 @@
 """Writes for teams, memberships, quota plans, team namespaces and API tokens."""
 
+import re
 from datetime import timedelta
 
 from django.db import transaction
@@ -90,6 +91,70 @@ def quota_plan_delete(*, plan: QuotaPlan) -> None:
     plan.delete()
 
 
+# Kubernetes' label syntax (k8s.io/apimachinery validation.IsQualifiedName / IsValidLabelValue).
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# Keys the portal sets itself (team ownership feeds network policies and RBAC).
+PORTAL_LABEL_PREFIXES = ("portal.kube",)
+PORTAL_LABEL_KEYS = ("app.kubernetes.io/managed-by",)
+# Keys that change how Kubernetes treats the namespace (Pod Security admission,
+# for one): only platform admins may set them. The recommended app labels are fine.
+RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
+OPEN_LABEL_PREFIXES = ("app.kubernetes.io",)
+
+
+def _label_key_error(key) -> str | None:
+    if not isinstance(key, str) or not key:
+        return _("A label key may not be empty.")
+    prefix, _slash, name = key.rpartition("/")
+    if len(name) > 63 or not _LABEL_NAME.match(name):
+        return _(
+            "%(key)s: the name part must be at most 63 letters, digits, '-', '_' or '.', "
+            "starting and ending with a letter or digit."
+        ) % {"key": key}
+    if _slash and (len(prefix) > 253 or not _LABEL_PREFIX.match(prefix)):
+        return _("%(key)s: the prefix must be a DNS subdomain (e.g. example.com).") % {"key": key}
+    return None
+
+
+def _reserved(key: str) -> bool:
+    prefix = key.rpartition("/")[0]
+    if prefix in OPEN_LABEL_PREFIXES and key not in PORTAL_LABEL_KEYS:
+        return False
+    return any(prefix == d or prefix.endswith("." + d) for d in RESERVED_LABEL_DOMAINS)
+
+
+def namespace_labels_check(labels, *, may_set_reserved: bool = False) -> dict:
+    """Extra labels for a team namespace, checked as Kubernetes would check them,
+    minus the keys the portal owns (and, unless allowed, keys that change how
+    Kubernetes treats the namespace). Raises PortalError on the `labels` field."""
+    if labels is None:
+        return {}
+    if not isinstance(labels, dict):
+        raise PortalError(
+            _("Labels must be a mapping of keys to values."), field_errors={"labels": [_("Expected a mapping.")]}
+        )
+    errors = []
+    for key, value in labels.items():
+        problem = _label_key_error(key)
+        if problem is None and (key in PORTAL_LABEL_KEYS or key.rpartition("/")[0] in PORTAL_LABEL_PREFIXES):
+            problem = _("%(key)s is set by the portal itself.") % {"key": key}
+        if problem is None and not may_set_reserved and _reserved(key):
+            problem = _("%(key)s is reserved for Kubernetes; ask a platform admin.") % {"key": key}
+        if problem is None and (
+            not isinstance(value, str) or len(value) > 63 or (value and not _LABEL_NAME.match(value))
+        ):
+            problem = _(
+                "%(key)s: a value must be at most 63 letters, digits, '-', '_' or '.', "
+                "starting and ending with a letter or digit."
+            ) % {"key": key}
+        if problem:
+            errors.append(problem)
+    if errors:
+        raise PortalError(errors[0], field_errors={"labels": errors})
+    return dict(labels)
+
+
 def team_may_use_cluster(team: Team, cluster: Cluster) -> bool:
     allowed = team.allowed_clusters.all()
     return not allowed.exists() or allowed.filter(pk=cluster.pk).exists()
@@ -127,7 +192,7 @@ def team_namespace_request(
             cluster=cluster,
             name=name,
             plan=plan,
-            labels=labels or {},
+            labels=namespace_labels_check(labels, may_set_reserved=True),
             network_isolated=network_isolated,
             phase=phase,
             requested_by=requested_by if requested_by is not None and requested_by.is_authenticated else None,
@@ -137,6 +202,8 @@ def team_namespace_request(
 
 @transaction.atomic
 def team_namespace_update(*, namespace: TeamNamespace, **changes) -> TeamNamespace:
+    if "labels" in changes:
+        changes["labels"] = namespace_labels_check(changes["labels"], may_set_reserved=True)
     for field, value in changes.items():
         setattr(namespace, field, value)
     return _save(namespace)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from clusters.models import Cluster
+from portal.errors import PortalError
 from portal.serializers import ServiceModelSerializer
 from rbac import services
 from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
@@ -63,6 +64,9 @@ class MembershipSerializer(ServiceModelSerializer):
         model = Membership
         fields = ["id", "team", "user", "role", "created"]
         read_only_fields = ["created"]
+        # The service reports a duplicate on the `user` field; DRF's generic
+        # unique-together message would name no field.
+        validators = []
 
     def validate(self, attrs):
         if self.instance is not None:
@@ -116,7 +120,9 @@ class TeamNamespaceSerializer(ServiceModelSerializer):
     cluster = ScopedSlugField(slug_field="slug", queryset=Cluster.objects.all())
     plan = serializers.SlugRelatedField(slug_field="slug", queryset=QuotaPlan.objects.all())
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    labels = serializers.DictField(child=serializers.CharField(max_length=63), required=False)
+    labels = serializers.DictField(
+        child=serializers.CharField(max_length=63, allow_blank=True, trim_whitespace=False), required=False
+    )
 
     class Meta:
         model = TeamNamespace
@@ -143,6 +149,13 @@ class TeamNamespaceSerializer(ServiceModelSerializer):
                 if field in attrs and attrs[field] != getattr(self.instance, field):
                     raise serializers.ValidationError({field: [_("Cannot be changed after the request.")]})
         return attrs
+
+    def validate_labels(self, labels):
+        # Keys that change how Kubernetes treats a namespace are for platform admins only.
+        try:
+            return services.namespace_labels_check(labels, may_set_reserved=self.context["request"].user.is_staff)
+        except PortalError as exc:
+            raise serializers.ValidationError(exc.field_errors["labels"]) from None
 
     def create_with_service(self, data):
         return services.team_namespace_request(requested_by=self.context["request"].user, **data)

@@ -1,0 +1,511 @@
+"""Bad input gets a 4xx in the one error shape with field messages, never a 500."""
+
+import json
+
+import pytest
+import yaml
+from django.contrib.auth import get_user_model
+
+from clusters.models import Cluster, Host, SSHCredential
+from rbac.choices import TeamRole
+from rbac.models import Membership, QuotaPlan, TeamNamespace
+from tests.api import material
+from tests.api.generic import assert_error_shape
+
+
+@pytest.fixture
+def admin_api(world, api):
+    return api.as_(world.admin)
+
+
+def assert_field_error(response, field, status_code=400, contains=None):
+    body = assert_error_shape(response, status_code)
+    assert field in body["errors"], body
+    messages = body["errors"][field]
+    assert messages and all(isinstance(m, str) and m for m in messages), body
+    if contains:
+        assert any(contains.lower() in m.lower() for m in messages), messages
+    return body
+
+
+# --- slugs, names, duplicates ----------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["Bad Slug", "UPPER", "-dash", "dash-", "a_b", "x" * 64, "", "é"])
+@pytest.mark.parametrize("url", ["/api/v1/clusters/", "/api/v1/teams/", "/api/v1/quota-plans/"])
+def test_it_refuses_invalid_slugs(admin_api, url, slug):
+    assert_field_error(admin_api.post(url, {"name": "Valid name", "slug": slug}, format="json"), "slug")
+
+
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [
+        ("/api/v1/clusters/", {"name": "Prod", "slug": "prod-2"}, "name"),
+        ("/api/v1/clusters/", {"name": "Prod 2", "slug": "prod"}, "slug"),
+        ("/api/v1/teams/", {"name": "Team A", "slug": "team-z"}, "name"),
+        ("/api/v1/teams/", {"name": "Team Z", "slug": "team-a"}, "slug"),
+        ("/api/v1/quota-plans/", {"name": "Small", "slug": "small-2"}, "name"),
+        ("/api/v1/namespaces/", {"team": "team-a", "cluster": "prod", "name": "team-b-dev", "plan": "small"}, "name"),
+    ],
+)
+def test_it_refuses_duplicate_names(admin_api, url, payload, field):
+    response = admin_api.post(url, payload, format="json")
+    body = assert_error_shape(response, 400)
+    assert field in body["errors"] or "non_field_errors" in body["errors"], body
+
+
+def test_it_refuses_a_duplicate_ssh_credential_and_host(admin_api):
+    cred = SSHCredential.objects.create(name="cred", kind="password", password="pw")
+    Host.objects.create(name="h1", address="10.0.0.1", credential=cred)
+    assert_field_error(
+        admin_api.post(
+            "/api/v1/ssh-credentials/", {"name": "cred", "kind": "password", "password": "x"}, format="json"
+        ),
+        "name",
+    )
+    assert_field_error(
+        admin_api.post("/api/v1/hosts/", {"name": "h1", "address": "10.0.0.9", "credential": "cred"}, format="json"),
+        "name",
+    )
+    response = admin_api.post(
+        "/api/v1/hosts/", {"name": "h2", "address": "10.0.0.1", "credential": "cred"}, format="json"
+    )
+    assert_error_shape(response, 400)
+
+
+def test_it_refuses_a_duplicate_membership(world, api):
+    response = api.as_(world.owner).post(
+        "/api/v1/memberships/", {"team": "team-a", "user": "viewer", "role": "developer"}, format="json"
+    )
+    assert_field_error(response, "user")
+
+
+# --- kubeconfigs ---------------------------------------------------------------------
+
+
+def _doc_with(**changes):
+    doc = material.kubeconfig_doc()
+    for path, value in changes.items():
+        target = doc
+        *parents, last = path.split("__")
+        for key in parents:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[last] = value
+    return yaml.safe_dump(doc)
+
+
+def _without(section):
+    doc = material.kubeconfig_doc()
+    del doc[section]
+    return yaml.safe_dump(doc)
+
+
+BAD_KUBECONFIGS = {
+    "not-yaml": ("clusters: [unclosed\n  - {", "YAML"),
+    "not-a-mapping": ("- just\n- a list\n", "not a kubeconfig"),
+    "wrong-kind": ("kind: Pod\napiVersion: v1\n", "not a kubeconfig"),
+    "no-contexts": (_without("contexts"), "contexts"),
+    "empty-contexts": (_doc_with(contexts=[]), "context"),
+    "no-users": (_without("users"), "users"),
+    "exec-plugin": (
+        material.kubeconfig(user={"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "aws"}}),
+        "exec plugin",
+    ),
+    "auth-provider": (material.kubeconfig(user={"auth-provider": {"name": "oidc"}}), "exec plugin"),
+    "http-server": (material.kubeconfig(server="http://10.0.0.1:8080"), "https://"),
+    "no-server": (_doc_with(clusters__0__cluster={"insecure-skip-tls-verify": True}), "https://"),
+    "ca-file-path": (
+        _doc_with(clusters__0__cluster={"server": "https://x", "certificate-authority": "/etc/ca"}),
+        "file",
+    ),
+    "client-cert-paths": (
+        material.kubeconfig(user={"client-certificate": "/home/me/.kube/c.crt", "client-key": "/home/me/k.key"}),
+        "files",
+    ),
+    "token-file": (material.kubeconfig(user={"tokenFile": "/var/run/token"}), "files"),
+    "no-credentials": (material.kubeconfig(user={"username": "admin"}), "credentials"),
+    "bad-base64": (
+        material.kubeconfig(user={"client-certificate-data": "!!!notbase64", "client-key-data": "AAAA"}),
+        "base64",
+    ),
+    "context-not-a-mapping": (_doc_with(contexts__0__context="prod"), ""),
+    "cluster-not-a-mapping": (_doc_with(clusters__0__cluster="https://10.0.0.1"), ""),
+    "user-not-a-mapping": (_doc_with(users__0__user=["token"]), ""),
+    "context-cluster-a-list": (_doc_with(contexts__0__context={"cluster": ["prod"], "user": "admin"}), ""),
+    "unknown-cluster": (_doc_with(contexts__0__context={"cluster": "nope", "user": "admin"}), "cluster"),
+    "unknown-user": (_doc_with(contexts__0__context={"cluster": "prod", "user": "nope"}), "user"),
+    "entry-without-name": (_doc_with(users=[{"user": {"token": "x"}}]), "name"),
+    "token-not-a-string": (material.kubeconfig(user={"token": {"nested": 1}}), ""),
+    "server-not-a-string": (_doc_with(clusters__0__cluster={"server": ["https://x"]}), "https://"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_KUBECONFIGS))
+def test_it_refuses_malformed_kubeconfigs_with_a_clear_message(admin_api, case):
+    text, words = BAD_KUBECONFIGS[case]
+    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text}, format="json")
+    body = assert_field_error(response, "kubeconfig", contains=words)
+    assert body["detail"] and body["detail"] != "Invalid input."
+    assert not Cluster.objects.filter(slug="new").exists()
+
+
+def test_it_names_the_contexts_when_the_chosen_one_is_missing(admin_api):
+    text = material.kubeconfig(extra_contexts=["staging"])
+    response = admin_api.post(
+        "/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text, "context": "nope"}, format="json"
+    )
+    assert_field_error(response, "context", contains="staging")
+
+
+def test_it_asks_for_a_context_when_there_are_several_and_no_current_one(admin_api):
+    doc = material.kubeconfig_doc(extra_contexts=["staging"])
+    del doc["current-context"]
+    response = admin_api.post(
+        "/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": yaml.safe_dump(doc)}, format="json"
+    )
+    assert_field_error(response, "context")
+
+
+def test_it_refuses_a_bad_kubeconfig_on_update_and_keeps_the_old_one(admin_api):
+    good = material.kubeconfig()
+    assert admin_api.patch("/api/v1/clusters/prod/", {"kubeconfig": good}, format="json").status_code == 200, (
+        "a good kubeconfig is accepted"
+    )
+    response = admin_api.patch("/api/v1/clusters/prod/", {"kubeconfig": "::: not yaml"}, format="json")
+    assert_field_error(response, "kubeconfig")
+    assert Cluster.objects.get(slug="prod").kubeconfig.reveal() == yaml.safe_dump(
+        yaml.safe_load(Cluster.objects.get(slug="prod").kubeconfig.reveal()), sort_keys=False
+    )
+
+
+def test_it_refuses_a_kubeconfig_over_256_kib(admin_api):
+    text = material.kubeconfig() + "#" * (257 * 1024)
+    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text}, format="json")
+    assert_field_error(response, "kubeconfig")
+
+
+# --- SSH keys ---------------------------------------------------------------------------
+
+
+def _credential(admin_api, **payload):
+    return admin_api.post("/api/v1/ssh-credentials/", {"name": "key", "kind": "private_key", **payload}, format="json")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "not a key",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n",
+        "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake user@host",
+    ],
+)
+def test_it_refuses_malformed_ssh_keys(admin_api, key):
+    assert_field_error(_credential(admin_api, private_key=key), "private_key")
+
+
+def test_it_asks_for_the_passphrase_of_an_encrypted_key(admin_api):
+    key = material.ssh_private_key("right horse")
+    assert_field_error(_credential(admin_api, private_key=key), "passphrase", contains="passphrase")
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "rsa"])
+def test_it_refuses_a_wrong_passphrase(admin_api, kind):
+    key = material.ssh_private_key("right horse", kind=kind)
+    assert_field_error(_credential(admin_api, private_key=key, passphrase="wrong"), "passphrase", contains="passphrase")
+
+
+def test_it_accepts_the_right_passphrase(admin_api):
+    key = material.ssh_private_key("right horse")
+    response = _credential(admin_api, private_key=key, passphrase="right horse")
+    assert response.status_code == 201, response.content
+    assert response.json()["public_key_fingerprint"].startswith("SHA256:")
+
+
+def test_it_needs_the_secret_of_the_chosen_kind(admin_api):
+    assert_field_error(_credential(admin_api), "private_key")
+    response = admin_api.post("/api/v1/ssh-credentials/", {"name": "pw", "kind": "password"}, format="json")
+    assert_field_error(response, "password")
+    response = admin_api.post("/api/v1/ssh-credentials/", {"name": "pw", "kind": "magic"}, format="json")
+    assert_field_error(response, "kind")
+
+
+# --- wrong JSON types -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "payload", "field"),
+    [
+        ("/api/v1/teams/", {"name": "T", "slug": "t", "max_namespaces": "five"}, "max_namespaces"),
+        ("/api/v1/teams/", {"name": "T", "slug": "t", "max_namespaces": -1}, "max_namespaces"),
+        ("/api/v1/teams/", {"name": "T", "slug": "t", "allowed_clusters": "prod"}, "allowed_clusters"),
+        ("/api/v1/teams/", {"name": "T", "slug": "t", "allowed_clusters": ["nope"]}, "allowed_clusters"),
+        ("/api/v1/teams/", {"name": {"a": 1}, "slug": "t"}, "name"),
+        ("/api/v1/teams/", {"name": None, "slug": "t"}, "name"),
+        ("/api/v1/teams/", {"name": "T", "slug": "t", "auto_approve_namespaces": "perhaps"}, "auto_approve_namespaces"),
+        ("/api/v1/clusters/", {"name": "N", "slug": "n", "kubeconfig": {"apiVersion": "v1"}}, "kubeconfig"),
+        ("/api/v1/clusters/", {"name": "N", "slug": "n", "kubeconfig": ["a", "b"]}, "kubeconfig"),
+        ("/api/v1/clusters/", {"name": "N", "slug": "n", "health_checks_enabled": []}, "health_checks_enabled"),
+        ("/api/v1/quota-plans/", {"name": "Q", "slug": "q", "pods": "many"}, "pods"),
+        ("/api/v1/quota-plans/", {"name": "Q", "slug": "q", "pods": -3}, "pods"),
+        ("/api/v1/quota-plans/", {"name": "Q", "slug": "q", "pods": [1]}, "pods"),
+        ("/api/v1/quota-plans/", {"name": "Q", "slug": "q", "requests_cpu": "lots"}, "requests_cpu"),
+        ("/api/v1/quota-plans/", {"name": "Q", "slug": "q", "limits_memory": "8 GB"}, "limits_memory"),
+        ("/api/v1/quota-plans/", {"name": "Q", "slug": "q", "max_cpu": {"cpu": 1}}, "max_cpu"),
+        ("/api/v1/hosts/", {"name": "h", "address": "not a host!", "credential": "c"}, "address"),
+        ("/api/v1/hosts/", {"name": "h", "address": "10.0.0.5", "port": "ssh", "credential": "c"}, "port"),
+        ("/api/v1/hosts/", {"name": "h", "address": "10.0.0.5", "port": 70000, "credential": "c"}, "port"),
+        ("/api/v1/hosts/", {"name": "h", "address": "10.0.0.5", "credential": "missing"}, "credential"),
+        ("/api/v1/hosts/", {"name": "h", "address": "10.0.0.5", "credential": "c", "cluster": "nope"}, "cluster"),
+        ("/api/v1/hosts/", {"name": "h", "address": "10.0.0.5", "credential": "c", "sudo_mode": "yes"}, "sudo_mode"),
+        ("/api/v1/ssh-credentials/", {"name": "k", "kind": "private_key", "private_key": ["x"]}, "private_key"),
+        (
+            "/api/v1/namespaces/",
+            {"team": "team-a", "cluster": "prod", "name": "ns", "plan": "small", "labels": []},
+            "labels",
+        ),
+        (
+            "/api/v1/namespaces/",
+            {"team": "team-a", "cluster": "prod", "name": "ns", "plan": "small", "labels": {"a": {"b": 1}}},
+            "labels",
+        ),
+        ("/api/v1/namespaces/", {"team": "team-a", "cluster": "prod", "name": "Bad_NS", "plan": "small"}, "name"),
+        ("/api/v1/namespaces/", {"team": "team-a", "cluster": "prod", "name": "ns", "plan": "huge"}, "plan"),
+        ("/api/v1/namespaces/", {"team": ["team-a"], "cluster": "prod", "name": "ns", "plan": "small"}, "team"),
+        ("/api/v1/memberships/", {"team": "team-a", "user": "viewer2", "role": "developer"}, "user"),
+        ("/api/v1/memberships/", {"team": "team-a", "user": "admin", "role": "god"}, "role"),
+        ("/api/v1/tokens/", {"name": "t", "expires_in_days": "soon"}, "expires_in_days"),
+        ("/api/v1/tokens/", {"name": "t", "expires_in_days": 0}, "expires_in_days"),
+        ("/api/v1/tokens/", {"name": "", "expires_in_days": 1}, "name"),
+    ],
+)
+def test_it_refuses_wrong_types_with_field_messages(admin_api, url, payload, field):
+    SSHCredential.objects.create(name="c", kind="password", password="pw")
+    assert_field_error(admin_api.post(url, payload, format="json"), field)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"bad key!": "v"},
+        {"ok": "bad value!"},
+        {"ok": "v" * 64},
+        {"x" * 64: "v"},
+        {"portal.kube/team": "team-b"},
+        {"app.kubernetes.io/managed-by": "someone"},
+        {"pod-security.kubernetes.io/enforce": "privileged"},
+        {"": "v"},
+    ],
+)
+def test_it_refuses_label_keys_and_values_kubernetes_or_the_portal_would_refuse(world, api, labels):
+    payload = {"team": "team-a", "cluster": "prod", "name": "ns-labels", "plan": "small", "labels": labels}
+    assert_field_error(api.as_(world.owner).post("/api/v1/namespaces/", payload, format="json"), "labels")
+
+
+def test_it_accepts_ordinary_labels(world, api):
+    payload = {
+        "team": "team-a",
+        "cluster": "prod",
+        "name": "ns-labels",
+        "plan": "small",
+        "labels": {"env": "dev", "example.com/cost-center": "4_2.a", "empty": ""},
+    }
+    response = api.as_(world.owner).post("/api/v1/namespaces/", payload, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_it_refuses_a_quota_plan_update_with_an_unknown_quantity(admin_api):
+    response = admin_api.patch("/api/v1/quota-plans/small/", {"requests_memory": "lots"}, format="json")
+    assert_field_error(response, "requests_memory", contains="quantity")
+    assert QuotaPlan.objects.get(slug="small").requests_memory == "4Gi"
+
+
+def test_a_team_owner_cannot_change_the_namespace_policy(world, api):
+    response = api.as_(world.owner).patch("/api/v1/teams/team-a/", {"max_namespaces": 100}, format="json")
+    assert_field_error(response, "max_namespaces")
+
+
+def test_a_namespace_cannot_move_to_another_team_or_cluster(world, api):
+    response = api.as_(world.admin).patch(f"/api/v1/namespaces/{world.ns_a.pk}/", {"team": "team-b"}, format="json")
+    assert_field_error(response, "team")
+    response = api.as_(world.admin).patch(f"/api/v1/namespaces/{world.ns_a.pk}/", {"name": "renamed"}, format="json")
+    assert_field_error(response, "name")
+
+
+def test_a_membership_cannot_move_to_another_user(world, api):
+    membership = Membership.objects.get(team=world.team_a, user=world.viewer)
+    response = api.as_(world.owner).patch(f"/api/v1/memberships/{membership.pk}/", {"user": "owner"}, format="json")
+    assert_field_error(response, "user")
+
+
+def test_put_without_required_fields_names_them(admin_api):
+    response = admin_api.put("/api/v1/teams/team-a/", {}, format="json")
+    body = assert_field_error(response, "name")
+    assert "slug" in body["errors"]
+
+
+# --- request bodies ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["{not json", '{"name": "x",}', "\x00\x01", '"just a string"', "[1, 2]", "null", "42"])
+def test_it_refuses_malformed_or_non_object_json(admin_api, body):
+    response = admin_api.generic("POST", "/api/v1/teams/", body, content_type="application/json")
+    assert_error_shape(response, 400)
+
+
+def test_it_refuses_an_unsupported_content_type(admin_api):
+    response = admin_api.generic("POST", "/api/v1/teams/", "name=x", content_type="text/plain")
+    assert_error_shape(response, 415)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_it_refuses_oversized_payloads(world, api, content_type):
+    client = api.as_(world.admin)
+    filler = "x" * (1024 * 1024 + 10)
+    if content_type == "application/json":
+        body = json.dumps({"name": "Big", "slug": "big", "description": filler})
+    else:
+        body = f"name=Big&slug=big&description={filler}"
+    response = client.generic("POST", "/api/v1/teams/", body, content_type=content_type)
+    assert response.status_code in (400, 413), response.content
+    assert_error_shape(response)
+    from portal.models import AuditEvent
+
+    assert AuditEvent.objects.latest("pk").status_code == response.status_code
+
+
+def test_it_refuses_a_nul_character_in_text(admin_api):
+    response = admin_api.post("/api/v1/teams/", {"name": "T\x00", "slug": "t"}, format="json")
+    assert_field_error(response, "name")
+
+
+# --- query parameters ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=0",
+        "page=-1",
+        "page=99999",
+        "page_size=abc",
+        "page_size=-5",
+        "page_size=100000",
+        "ordering=nope",
+        "ordering=-kubeconfig",
+        "ordering=credential__private_key",
+        "ordering=,,,",
+        "phase=nonsense",
+        "search=%00",
+        "search=" + "x" * 5000,
+        "provider=%00",
+    ],
+)
+def test_it_answers_bad_query_parameters_without_a_500(admin_api, query):
+    response = admin_api.get(f"/api/v1/clusters/?{query}")
+    assert response.status_code < 500, response.content
+    if response.status_code >= 400:
+        assert_error_shape(response)
+
+
+@pytest.mark.parametrize(
+    ("url", "status_code"),
+    [
+        ("/api/v1/audit-events/?since=yesterday", 400),
+        ("/api/v1/audit-events/?channel=carrier-pigeon", 400),
+        ("/api/v1/audit-events/?result=%00", 400),
+        ("/api/v1/nodes/?cluster=%00", 400),
+        ("/api/v1/jobs/?status=sleeping", 400),
+        ("/api/v1/jobs/abc/", 404),
+        ("/api/v1/jobs/99999999999999999999999/", 404),
+        ("/api/v1/clusters/%00/", 404),
+        ("/api/v1/namespaces/?team__slug=%00", 400),
+    ],
+)
+def test_it_answers_bad_filters_and_lookups_in_the_error_shape(admin_api, url, status_code):
+    assert_error_shape(admin_api.get(url), status_code)
+
+
+def test_job_events_refuse_a_non_integer_counter(world, api):
+    from clusters.models import Job
+
+    job = Job.objects.create(kind="noop", title="J", team=world.team_a)
+    response = api.as_(world.owner).get(f"/api/v1/jobs/{job.pk}/events/?after=abc")
+    assert_field_error(response, "after")
+
+
+# --- conflicts ----------------------------------------------------------------------------
+
+
+def test_deleting_a_credential_used_by_a_host_is_a_conflict(admin_api):
+    cred = SSHCredential.objects.create(name="cred", kind="password", password="pw")
+    Host.objects.create(name="h1", address="10.0.0.1", credential=cred)
+    body = assert_error_shape(admin_api.delete(f"/api/v1/ssh-credentials/{cred.pk}/"), 409)
+    assert "h1" in body["detail"]
+    assert SSHCredential.objects.filter(pk=cred.pk).exists()
+
+
+def test_deleting_a_plan_used_by_a_namespace_is_a_conflict(world, admin_api):
+    assert_error_shape(admin_api.delete("/api/v1/quota-plans/small/"), 409)
+    assert QuotaPlan.objects.filter(slug="small").exists()
+
+
+def test_deleting_a_cluster_with_namespaces_is_a_conflict(world, admin_api):
+    body = assert_error_shape(admin_api.delete("/api/v1/clusters/prod/"), 409)
+    assert body["type"] == "conflict"
+    assert Cluster.objects.filter(slug="prod").exists()
+
+
+def test_deleting_a_team_with_namespaces_is_a_conflict(world, admin_api):
+    assert_error_shape(admin_api.delete("/api/v1/teams/team-a/"), 409)
+
+
+def test_deleting_a_namespace_that_exists_in_the_cluster_is_a_conflict(world, api):
+    assert_error_shape(api.as_(world.owner).delete(f"/api/v1/namespaces/{world.ns_a.pk}/"), 409)
+    assert TeamNamespace.objects.filter(pk=world.ns_a.pk).exists()
+
+
+def test_the_last_owner_cannot_be_demoted_or_removed(world, api):
+    mine = Membership.objects.get(team=world.team_b, user=world.outsider)
+    client = api.as_(world.outsider)
+    body = assert_error_shape(client.patch(f"/api/v1/memberships/{mine.pk}/", {"role": "viewer"}, format="json"), 409)
+    assert "owner" in body["detail"]
+    assert_error_shape(client.delete(f"/api/v1/memberships/{mine.pk}/"), 409)
+    assert_error_shape(api.as_(world.admin).delete(f"/api/v1/memberships/{mine.pk}/"), 409)
+    mine.refresh_from_db()
+    assert mine.role == TeamRole.OWNER
+
+
+def test_an_owner_can_step_down_once_there_is_another_owner(world, api):
+    other = get_user_model().objects.create_user("second")
+    Membership.objects.create(team=world.team_b, user=other, role=TeamRole.OWNER)
+    mine = Membership.objects.get(team=world.team_b, user=world.outsider)
+    response = api.as_(world.outsider).patch(f"/api/v1/memberships/{mine.pk}/", {"role": "viewer"}, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_namespace_limit_is_a_field_error(world, api):
+    world.team_a.max_namespaces = 1
+    world.team_a.save()
+    payload = {"team": "team-a", "cluster": "prod", "name": "one-too-many", "plan": "small"}
+    assert_field_error(api.as_(world.owner).post("/api/v1/namespaces/", payload, format="json"), "name")
+
+
+def test_canceling_a_finished_job_is_a_conflict(world, api):
+    from clusters.models import Job
+
+    job = Job.objects.create(kind="noop", title="J", team=world.team_a, status="succeeded")
+    assert_error_shape(api.as_(world.owner).post(f"/api/v1/jobs/{job.pk}/cancel/"), 409)
+    assert_error_shape(api.as_(world.owner).post(f"/api/v1/jobs/{job.pk}/resume/"), 409)
+
+
+def test_a_nul_character_in_a_write_is_answered_and_audited(admin_api):
+    from portal.models import AuditEvent
+
+    response = admin_api.delete("/api/v1/clusters/%00/")
+    assert_error_shape(response, 404)
+    assert AuditEvent.objects.latest("pk").status_code == 404
+    response = admin_api.patch("/api/v1/teams/team-a/", {"description\x00": "x\x00y"}, format="json")
+    assert response.status_code < 500
+    assert AuditEvent.objects.latest("pk").status_code == response.status_code
