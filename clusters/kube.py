@@ -135,12 +135,8 @@ def translate(exc: Exception, *, server: str = "") -> KubeError:
         body = _status_body(exc)
         message = body.get("message") or exc.reason or ""
         status = exc.status or 0
-        if status == 0:
-            return (
-                translate(getattr(exc, "__cause__", None) or exc.reason or exc, server=server)
-                if isinstance(getattr(exc, "__cause__", None), Exception)
-                else ClusterUnreachable(str(exc.reason))
-            )
+        if status == 0:  # the client gave up before an HTTP answer
+            return ClusterUnreachable(_("No answer from %(where)s: %(detail)s") % {"where": where, "detail": exc.reason})
         if status == 401:
             return ClusterUnauthorized(
                 _("%(where)s refused the portal's credentials (expired or revoked?); replace them.") % {"where": where}
