@@ -1,16 +1,25 @@
 from django.urls import path
 
-from clusters import views
+from clusters import views, views_nodes
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
 app_name = "clusters"
 
 urlpatterns = [
     path("", views.ClusterListView.as_view(), name="cluster-list"),
-    path("new/", views.ClusterEditView.as_view(), name="cluster-create"),
+    path("new/", views.ClusterImportView.as_view(), name="cluster-create"),
+    path("new/contexts/", views.kubeconfig_contexts, name="kubeconfig-contexts"),
     path("nodes/", views.NodeListView.as_view(), name="node-list"),
-    path("nodes/<int:pk>/", views.NodeDetailView.as_view(), name="node-detail"),
+    path("nodes/<int:pk>/", views_nodes.NodeDetailView.as_view(), name="node-detail"),
+    *[
+        path(
+            f"nodes/<int:pk>/{action}/", views_nodes.NodeActionView.as_view(), {"action": action}, name=f"node-{action}"
+        )
+        for action in ("cordon", "uncordon", "drain", "labels", "taints")
+    ],
     path("<slug:slug>/", views.ClusterDetailView.as_view(), name="cluster-detail"),
     path("<slug:slug>/edit/", views.ClusterEditView.as_view(), name="cluster-edit"),
+    path("<slug:slug>/credentials/", views.cluster_rotate, name="cluster-rotate"),
+    path("<slug:slug>/check/", views.cluster_check, name="cluster-check"),
     path("<slug:slug>/delete/", views.ClusterDeleteView.as_view(), name="cluster-delete"),
 ]

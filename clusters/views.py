@@ -1,13 +1,47 @@
-"""HTML pages for clusters and their nodes."""
+"""HTML pages for clusters and their nodes.
 
+Importing a cluster and replacing its credentials go parse → choose a context
+→ reduce → connect check → save: a kubeconfig that does not work is refused
+on the page and nothing is stored.
+"""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from clusters.forms import ClusterForm
+from clusters import kube
+from clusters import kubeconfig as kc
+from clusters.forms import ClusterEditForm, ClusterImportForm, CredentialRotateForm
 from clusters.models import Cluster, Node
 from clusters.services import clusters as services
-from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from clusters.services.connect import cluster_connect_check
+from clusters.services.health import cluster_health_check
+from clusters.services.inventory import cluster_nodes_sync
+from portal.audit import audit_describe
+from portal.errors import PortalError
+from portal.generic import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    add_errors,
+    format_quantity,
+    percent_of,
+    quantity_value,
+    sum_quantities,
+)
+
+PHASE_HISTORY_ROWS = 20
 
 
 def with_node_counts(queryset):
@@ -31,6 +65,54 @@ def nodes_summary(cluster) -> str:
     return f"{cluster.nodes_ready}/{cluster.node_count}"
 
 
+# --- capacity vs allocatable vs requested -----------------------------------
+
+CAPACITY_RESOURCES = (
+    ("cpu", gettext_lazy("CPU")),
+    ("memory", gettext_lazy("Memory")),
+    ("pods", gettext_lazy("Pods")),
+)
+
+
+def _requested(node, resource: str):
+    if resource == "pods":
+        return Decimal(node.pods_running or 0)
+    return quantity_value((node.requested or {}).get(resource))
+
+
+def capacity_bars(nodes) -> list[dict]:
+    """Capacity, allocatable and requested CPU, memory and pods summed over
+    `nodes` (present ones), as bar rows: percentages of capacity."""
+    nodes = [n for n in nodes if n.missing_since is None]
+    rows = []
+    for resource, label in CAPACITY_RESOURCES:
+        capacity = sum_quantities((n.capacity or {}).get(resource) for n in nodes)
+        allocatable = sum_quantities((n.allocatable or {}).get(resource) for n in nodes)
+        requested = sum((_requested(n, resource) or Decimal(0) for n in nodes), Decimal(0))
+        rows.append(
+            {
+                "resource": resource,
+                "label": label,
+                "capacity": format_quantity(capacity, resource),
+                "allocatable": format_quantity(allocatable, resource),
+                "requested": format_quantity(requested, resource),
+                "allocatable_percent": percent_of(allocatable, capacity),
+                "requested_percent": percent_of(requested, capacity),
+                "level": "full" if allocatable and requested >= allocatable else "ok",
+            }
+        )
+    return rows
+
+
+def clusters_overview(queryset) -> list[tuple]:
+    """(cluster, capacity bars) for the dashboard, nodes read in one query."""
+    clusters = list(with_node_counts(queryset))
+    by_cluster: dict[int, list[Node]] = {c.pk: [] for c in clusters}
+    for node in Node.objects.filter(cluster__in=[c.pk for c in clusters], missing_since__isnull=True):
+        by_cluster[node.cluster_id].append(node)
+    return [(cluster, capacity_bars(by_cluster[cluster.pk])) for cluster in clusters]
+
+
 class ClusterMixin:
     model = Cluster
     lookup_field = "slug"
@@ -42,14 +124,14 @@ class ClusterMixin:
 
 
 class ClusterListView(ClusterMixin, ObjectListView):
-    title = _("Clusters")
+    title = gettext_lazy("Clusters")
     columns = [
-        ("name", _("Name")),
-        ("get_phase_display", _("Phase")),
-        ("kubernetes_version", _("Version")),
-        ("api_server_url", _("API server")),
-        (nodes_summary, _("Nodes ready")),
-        ("last_seen", _("Last seen")),
+        ("name", gettext_lazy("Name")),
+        ("get_phase_display", gettext_lazy("Phase")),
+        ("kubernetes_version", gettext_lazy("Version")),
+        ("api_server_url", gettext_lazy("API server")),
+        (nodes_summary, gettext_lazy("Nodes ready")),
+        ("last_seen", gettext_lazy("Last seen")),
     ]
     search_fields = ("name", "slug", "description")
     create_url_name = "clusters:cluster-create"
@@ -61,49 +143,251 @@ class ClusterListView(ClusterMixin, ObjectListView):
 class ClusterDetailView(ClusterMixin, ObjectDetailView):
     template_name = "clusters/cluster_detail.html"
     fields = [
-        ("slug", _("Slug")),
-        ("description", _("Description")),
-        ("get_provider_display", _("Provider")),
-        ("api_server_url", _("API server")),
-        ("kubeconfig_context", _("Context")),
-        ("credential_kind", _("Credential kind")),
-        ("credentials_rotated", _("Credentials last replaced")),
-        ("desired_version", _("Desired Kubernetes version")),
-        ("kubernetes_version", _("Kubernetes version")),
-        ("get_phase_display", _("Phase")),
-        ("health_checks_enabled", _("Health checks enabled")),
-        ("last_seen", _("Last seen")),
-        ("last_checked", _("Last checked")),
+        ("slug", gettext_lazy("Slug")),
+        ("description", gettext_lazy("Description")),
+        ("get_provider_display", gettext_lazy("Provider")),
+        ("api_server_url", gettext_lazy("API server")),
+        ("kubeconfig_context", gettext_lazy("Context")),
+        ("credential_kind", gettext_lazy("Credential kind")),
+        ("credentials_rotated", gettext_lazy("Credentials last replaced")),
+        ("desired_version", gettext_lazy("Desired Kubernetes version")),
+        ("kubernetes_version", gettext_lazy("Kubernetes version")),
+        ("get_phase_display", gettext_lazy("Phase")),
+        ("health_checks_enabled", gettext_lazy("Health checks enabled")),
+        ("last_seen", gettext_lazy("Last seen")),
+        ("last_checked", gettext_lazy("Last checked")),
     ]
     edit_url_name = "clusters:cluster-edit"
     delete_url_name = "clusters:cluster-delete"
 
     def extra_context(self, obj):
+        nodes = list(obj.nodes.all())
+        health = obj.health or {}
+        readyz = health.get("readyz") or []
         return {
-            "nodes": obj.nodes.all(),
+            "nodes": nodes,
+            "present_nodes": [n for n in nodes if n.missing_since is None],
+            "capacity": capacity_bars(nodes),
+            "health": health,
+            "readyz_failed": [c for c in readyz if not c.get("ok")],
+            "readyz_passed": sum(1 for c in readyz if c.get("ok")),
+            "phase_changes": obj.phase_changes.all()[:PHASE_HISTORY_ROWS],
             "namespaces": obj.team_namespaces.for_user(self.request.user).select_related("team"),
         }
 
 
 class ClusterEditView(ClusterMixin, ObjectEditView):
-    form_class = ClusterForm
-    title_new = _("New cluster")
-    # Kubeconfig problems the parser does not pin to a field belong to the kubeconfig.
-    default_error_field = "kubeconfig"
+    """Edit the record; credentials have their own page (a check first)."""
+
+    form_class = ClusterEditForm
+
+    def get(self, request, **kwargs):
+        if self.lookup_field not in kwargs:
+            return redirect("clusters:cluster-create")
+        return super().get(request, **kwargs)
 
     def save(self, form, obj):
-        data = dict(form.cleaned_data)
-        data.pop("kubeconfig_file", None)
-        if obj is None:
-            return services.cluster_create(**data)
-        return services.cluster_update(cluster=obj, **data)
+        return services.cluster_update(cluster=obj, **form.cleaned_data)
+
+
+def _connect(kubeconfig_text: str, context: str) -> tuple[dict, dict]:
+    """parse → choose the context → reduce → connect check.
+
+    Returns (what the cluster answered, facts about the context). Raises
+    PortalError (the kubeconfig) or KubeError (the cluster) with the message to show.
+    """
+    doc = kc.parse(kubeconfig_text)
+    reduced, facts = kc.reduce_to_context(doc, context or None)
+    found = cluster_connect_check(kubeconfig=kc.dump(reduced))
+    return found, facts
+
+
+def _check_record(data: dict) -> None:
+    """The record's own rules (a taken name or slug) before any connection:
+    no point reaching a cluster for a record that cannot be saved."""
+    record = {k: v for k, v in data.items() if k not in ("kubeconfig", "context")}
+    Cluster(**record).full_clean(exclude=["kubeconfig", "api_server_url"])
+
+
+def _found_message(found: dict) -> str:
+    ready = _("ready") if found["ready"] else _("NOT ready")
+    return _("Connected to %(server)s: Kubernetes %(version)s, API server %(ready)s, %(nodes)s nodes.") % {
+        "server": found["server"],
+        "version": found["version"],
+        "ready": ready,
+        "nodes": found["nodes"],
+    }
+
+
+def _staff_only(request):
+    if not request.user.is_staff:
+        raise PermissionDenied(_("Only platform admins may see this."))
+
+
+def _context_choices(text: str) -> tuple[list[str], str, str]:
+    """(context names, the preselected one, an error message) of pasted text."""
+    try:
+        doc = kc.parse(text)
+        names = kc.contexts(doc)
+    except PortalError as exc:
+        return [], "", exc.message
+    current = doc.get("current-context") if doc.get("current-context") in names else ""
+    return names, current or (names[0] if len(names) == 1 else ""), ""
+
+
+class ClusterImportView(ClusterMixin, ObjectEditView):
+    """Import an existing cluster from a kubeconfig that must work first."""
+
+    form_class = ClusterImportForm
+    title_new = gettext_lazy("Import a cluster")
+    template_name = "clusters/cluster_import.html"
+    default_error_field = "kubeconfig"
+
+    def get(self, request, **kwargs):
+        self.check_may_change(None)
+        return self.render_form(self.get_form(None), None, self.title_new)
+
+    def post(self, request, **kwargs):
+        self.check_may_change(None)
+        form = self.get_form(None, request.POST, request.FILES)
+        audit_describe(request, action="cluster.create", kind="Cluster", name=request.POST.get("slug", ""))
+        contexts = []
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("kubeconfig_file", None)
+            contexts, _chosen, _error = _context_choices(data["kubeconfig"])
+            try:
+                _check_record(data)
+                found, facts = _connect(data["kubeconfig"], data["context"])
+                data["context"] = facts["context"]
+                cluster = services.cluster_create(**data)
+            except PortalError as exc:
+                add_errors(form, exc.field_errors, exc.message, default_field="kubeconfig")
+            except ValidationError as exc:  # the record itself: a taken name or slug
+                add_errors(form, getattr(exc, "message_dict", {}), " ".join(exc.messages))
+            else:
+                audit_describe(request, cluster=cluster.slug, name=cluster.slug)
+                messages.success(request, _("Imported %(cluster)s.") % {"cluster": cluster})
+                messages.info(request, _found_message(found))
+                return HttpResponseRedirect(self.detail_url(cluster))
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "title": self.title_new, "cancel_url": self.list_url(), "contexts": contexts},
+            status=400,
+        )
+
+    def render_form(self, form, obj, title, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "title": title, "cancel_url": self.list_url(), "contexts": []},
+            status=status,
+        )
+
+
+@login_required
+@require_POST
+def kubeconfig_contexts(request):
+    """htmx: the contexts of a pasted or uploaded kubeconfig, as a select."""
+    _staff_only(request)
+    text = request.POST.get("kubeconfig", "")
+    upload = request.FILES.get("kubeconfig_file")
+    if upload and upload.size <= kc.MAX_KUBECONFIG_BYTES:
+        try:
+            text = upload.read().decode()
+        except UnicodeDecodeError:
+            text = ""
+    names, chosen, error = _context_choices(text) if text.strip() else ([], "", "")
+    return render(
+        request,
+        "clusters/_kubeconfig_contexts.html",
+        {"contexts": names, "chosen": request.POST.get("context") or chosen, "error": error},
+    )
+
+
+def _cluster_for_admin(request, slug) -> Cluster:
+    cluster = get_object_or_404(Cluster.objects.for_user(request.user), slug=slug)
+    _staff_only(request)
+    return cluster
+
+
+@login_required
+def cluster_rotate(request, slug):
+    """Replace a cluster's credentials with a kubeconfig that works (checked first)."""
+    cluster = _cluster_for_admin(request, slug)
+    form = CredentialRotateForm()
+    status = 200
+    if request.method == "POST":
+        audit_describe(
+            request, action="cluster.rotate_credentials", kind="Cluster", cluster=cluster.slug, name=cluster.slug
+        )
+        form = CredentialRotateForm(request.POST, request.FILES)
+        status = 400
+        if form.is_valid():
+            try:
+                found, facts = _connect(form.cleaned_data["kubeconfig"], form.cleaned_data["context"])
+                services.cluster_update(
+                    cluster=cluster, kubeconfig=form.cleaned_data["kubeconfig"], context=facts["context"]
+                )
+            except PortalError as exc:
+                add_errors(form, exc.field_errors, exc.message, default_field="kubeconfig")
+            else:
+                messages.success(request, _("Replaced the credentials of %(cluster)s.") % {"cluster": cluster})
+                messages.info(request, _found_message(found))
+                return redirect("clusters:cluster-detail", slug=cluster.slug)
+    return render(
+        request,
+        "clusters/cluster_rotate.html",
+        {"form": form, "object": cluster, "title": _("Replace the credentials of %(cluster)s") % {"cluster": cluster}},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def cluster_check(request, slug):
+    """Check now: control-plane health, then the node inventory; show the result."""
+    cluster = _cluster_for_admin(request, slug)
+    audit_describe(request, action="cluster.check", kind="Cluster", cluster=cluster.slug, name=cluster.slug)
+    cluster = cluster_health_check(cluster=cluster)
+    healthy = next((c for c in cluster.conditions or [] if c.get("type") == "Healthy"), {})
+    summary = _("%(cluster)s is %(phase)s.") % {"cluster": cluster, "phase": cluster.get_phase_display()}
+    if healthy.get("message"):
+        summary = f"{summary} {healthy['message']}"
+    (messages.success if cluster.phase == "ready" else messages.warning)(request, summary)
+    try:
+        counts = cluster_nodes_sync(cluster=cluster)
+    except kube.KubeError as exc:
+        messages.error(request, _("Could not read the nodes: %(message)s") % {"message": exc.message})
+    else:
+        messages.info(
+            request,
+            _("Nodes: %(ready)s of %(nodes)s ready, %(missing)s newly missing.")
+            % {"ready": counts["ready"], "nodes": counts["nodes"], "missing": counts["missing"]},
+        )
+    return redirect(
+        request.POST.get("next") if _safe_next(request) else reverse("clusters:cluster-detail", args=[cluster.slug])
+    )
+
+
+def _safe_next(request) -> bool:
+    target = request.POST.get("next", "")
+    return target.startswith("/") and not target.startswith("//")
 
 
 class ClusterDeleteView(ClusterMixin, ObjectDeleteView):
     success_url_name = "clusters:cluster-list"
+    warning = gettext_lazy(
+        "This removes the cluster's record and stored credentials from the portal only. "
+        "The real cluster is not touched: its nodes, namespaces and workloads keep running."
+    )
 
     def delete(self, obj):
         services.cluster_delete(cluster=obj)
+
+
+# --- nodes -------------------------------------------------------------------
 
 
 class NodeMixin:
@@ -111,6 +395,9 @@ class NodeMixin:
     select_related = ("cluster",)
     list_url_name = "clusters:node-list"
     detail_url_name = "clusters:node-detail"
+
+    def audit_target(self, obj):
+        return {"cluster": obj.cluster.slug, "name": obj.name}
 
 
 def node_status(node) -> str:
@@ -121,29 +408,14 @@ def node_status(node) -> str:
 
 
 class NodeListView(NodeMixin, ObjectListView):
-    title = _("Nodes")
+    title = gettext_lazy("Nodes")
     columns = [
-        ("name", _("Name")),
-        ("cluster.name", _("Cluster")),
-        (lambda n: ", ".join(n.roles), _("Roles")),
-        (node_status, _("Status")),
-        ("address", _("Internal IP")),
-        (lambda n: n.versions.get("kubelet", ""), _("Kubelet")),
+        ("name", gettext_lazy("Name")),
+        ("cluster.name", gettext_lazy("Cluster")),
+        (lambda n: ", ".join(n.roles), gettext_lazy("Roles")),
+        (node_status, gettext_lazy("Status")),
+        ("address", gettext_lazy("Internal IP")),
+        (lambda n: n.versions.get("kubelet", ""), gettext_lazy("Kubelet")),
+        ("pods_running", gettext_lazy("Pods")),
     ]
     search_fields = ("name", "address", "cluster__name")
-
-
-class NodeDetailView(NodeMixin, ObjectDetailView):
-    fields = [
-        ("cluster.name", _("Cluster")),
-        ("address", _("Internal IP")),
-        (lambda n: ", ".join(n.roles), _("Roles")),
-        (node_status, _("Status")),
-        ("capacity", _("Capacity")),
-        ("allocatable", _("Allocatable")),
-        ("versions", _("Versions")),
-        ("labels", _("Labels")),
-        ("taints", _("Taints")),
-        ("missing_since", _("Missing since")),
-        ("last_synced", _("Last synced")),
-    ]

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from clusters.models import Cluster, Job
-from clusters.views import with_node_counts
+from clusters.views import clusters_overview
 from portal.errors import api_not_found, api_server_error
 from portal.models import AuditChannel, AuditEvent, AuditResult
 from rbac.choices import NamespacePhase, TeamRole
@@ -27,7 +27,7 @@ def dashboard(request):
         request,
         "portal/dashboard.html",
         {
-            "clusters": with_node_counts(Cluster.objects.for_user(user)),
+            "clusters": clusters_overview(Cluster.objects.for_user(user)),
             "teams": teams,
             "namespaces": namespaces[:DASHBOARD_ROWS],
             "namespace_count": namespaces.count(),

@@ -1,9 +1,14 @@
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
 from portal.forms import PortalModelForm
+from portal.validators import dns_label
+from rbac.choices import MANAGING_ROLES
 from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
 
 
@@ -62,6 +67,8 @@ class QuotaPlanForm(PortalModelForm):
 
 
 class TeamNamespaceForm(PortalModelForm):
+    """A namespace request: team, cluster, name, plan and the network spec."""
+
     class Meta:
         model = TeamNamespace
         fields = ["team", "cluster", "name", "plan", "network_isolated"]
@@ -70,8 +77,6 @@ class TeamNamespaceForm(PortalModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from rbac.choices import MANAGING_ROLES
-
         teams = Team.objects.for_user(self.user)
         if not self.user.is_staff:
             teams = teams.filter(memberships__user=self.user, memberships__role__in=MANAGING_ROLES)
@@ -79,9 +84,69 @@ class TeamNamespaceForm(PortalModelForm):
         self.fields["cluster"].queryset = (
             Cluster.objects.for_user(self.user) if not self.user.is_staff else Cluster.objects.all()
         )
-        if self.instance.pk:
-            for field in ("team", "cluster", "name"):
-                self.fields[field].disabled = True
+
+
+def namespace_names(text: str) -> list[str]:
+    """Namespace names typed one per line or separated by commas or spaces."""
+    names = []
+    for name in re.split(r"[\s,]+", text or ""):
+        if not name:
+            continue
+        try:
+            dns_label(name)
+        except ValidationError:
+            raise ValidationError(
+                _("%(name)s is not a namespace name (lowercase letters, digits and '-')."), params={"name": name}
+            ) from None
+        if name not in names:
+            names.append(name)
+    return names
+
+
+class NamespaceNetworkForm(PortalModelForm):
+    """The editable spec of an existing namespace: its default NetworkPolicy,
+    and (platform admins only) its plan; others ask for a quota change."""
+
+    ingress_from_namespaces = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        label=_("Also allow traffic from namespaces"),
+        help_text=_(
+            "When isolated, pods in this namespace accept traffic only from the team's own namespaces "
+            "and these (names, one per line)."
+        ),
+    )
+
+    class Meta:
+        model = TeamNamespace
+        fields = ["network_isolated", "ingress_from_namespaces", "plan"]
+        labels = {"plan": _("Quota plan")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["ingress_from_namespaces"] = "\n".join(self.instance.ingress_from_namespaces or [])
+        if not (self.user and self.user.is_staff):
+            self.fields.pop("plan")
+
+    def clean_ingress_from_namespaces(self):
+        return namespace_names(self.cleaned_data["ingress_from_namespaces"])
+
+
+class NamespaceRejectForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=1000, label=_("Reason"))
+
+
+class QuotaChangeForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=QuotaPlan.objects.all(), label=_("Requested plan"))
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason")
+    )
+
+    def __init__(self, *args, namespace=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if namespace is not None:
+            self.fields["plan"].queryset = QuotaPlan.objects.exclude(pk=namespace.plan_id)
 
 
 class ApiTokenForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,9 +13,11 @@ from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
 from rbac import services
-from rbac.choices import MANAGING_ROLES, NamespacePhase, TeamRole
-from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm, TeamNamespaceForm
-from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+from rbac.choices import TeamRole
+from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm
+from rbac.models import Membership, QuotaPlan, Team
+from rbac.team_kubeconfig import team_kubeconfig
+from rbac.views_namespaces import team_quota_totals
 
 
 class TeamMixin:
@@ -56,9 +59,14 @@ class TeamDetailView(TeamMixin, ObjectDetailView):
     delete_url_name = "teams:team-delete"
 
     def extra_context(self, obj):
+        namespaces = list(obj.namespaces.select_related("cluster", "plan"))
+        totals, counted = team_quota_totals(namespaces)
         return {
             "memberships": obj.memberships.select_related("user"),
-            "namespaces": obj.namespaces.select_related("cluster", "plan"),
+            "namespaces": namespaces,
+            "quota_totals": totals,
+            "quota_counted": counted,
+            "is_member": obj.role_of(self.request.user) is not None,
             "member_form": MembershipForm(user=self.request.user),
             "role_choices": TeamRole.choices,
             "allowed_clusters": obj.allowed_clusters.all(),
@@ -193,78 +201,22 @@ class QuotaPlanDeleteView(QuotaPlanMixin, ObjectDeleteView):
         services.quota_plan_delete(plan=obj)
 
 
-class NamespaceMixin:
-    model = TeamNamespace
-    select_related = ("team", "cluster", "plan")
-    list_url_name = "teams:namespace-list"
-    detail_url_name = "teams:namespace-detail"
-
-    def may_change(self, obj):
-        user = self.request.user
-        if user.is_staff:
-            return True
-        if obj is None:
-            return Membership.objects.filter(user=user, role__in=MANAGING_ROLES).exists()
-        return obj.team.role_of(user) in MANAGING_ROLES
-
-    def audit_target(self, obj):
-        return {"team": obj.team, "cluster": obj.cluster.slug, "namespace": obj.name, "name": obj.name}
-
-
-class NamespaceListView(NamespaceMixin, ObjectListView):
-    title = gettext_lazy("Namespaces")
-    columns = [
-        ("name", gettext_lazy("Name")),
-        ("team.name", gettext_lazy("Team")),
-        ("cluster.name", gettext_lazy("Cluster")),
-        ("plan.name", gettext_lazy("Quota plan")),
-        ("get_phase_display", gettext_lazy("Phase")),
-    ]
-    search_fields = ("name", "team__name", "cluster__name")
-    filters = [("phase", gettext_lazy("Phase"), NamespacePhase.choices)]
-    create_url_name = "teams:namespace-create"
-
-
-class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
-    fields = [
-        ("team.name", gettext_lazy("Team")),
-        ("cluster.name", gettext_lazy("Cluster")),
-        ("plan.name", gettext_lazy("Quota plan")),
-        ("network_isolated", gettext_lazy("Isolated from other teams")),
-        ("labels", gettext_lazy("Labels")),
-        ("get_phase_display", gettext_lazy("Phase")),
-        ("requested_by.username", gettext_lazy("Requested by")),
-        ("conditions", gettext_lazy("Conditions")),
-        ("last_reconciled", gettext_lazy("Last reconciled")),
-    ]
-    edit_url_name = "teams:namespace-edit"
-    delete_url_name = "teams:namespace-delete"
-
-
-class NamespaceEditView(NamespaceMixin, ObjectEditView):
-    form_class = TeamNamespaceForm
-    title_new = gettext_lazy("Request a namespace")
-
-    def save(self, form, obj):
-        data = dict(form.cleaned_data)
-        if obj is None:
-            team = data["team"]
-            if not (self.request.user.is_staff or team.role_of(self.request.user) in MANAGING_ROLES):
-                raise PermissionDenied
-            return services.team_namespace_request(requested_by=self.request.user, **data)
-        for field in ("team", "cluster", "name"):
-            data.pop(field, None)
-        return services.team_namespace_update(namespace=obj, **data)
-
-
-class NamespaceDeleteView(NamespaceMixin, ObjectDeleteView):
-    success_url_name = "teams:namespace-list"
-
-    def confirm_name(self, obj):
-        return obj.name
-
-    def delete(self, obj):
-        services.team_namespace_delete(namespace=obj)
+@login_required
+@require_POST
+def team_kubeconfig_download(request, slug):
+    """A kubeconfig for the member's team namespaces, with freshly issued
+    short-lived tokens: sent once as a download, never stored."""
+    team = get_object_or_404(Team.objects.for_user(request.user), slug=slug)
+    audit_describe(request, action="team.kubeconfig", kind="Team", team=team, name=team.slug)
+    try:
+        text = team_kubeconfig(user=request.user, team=team)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+        return redirect("teams:team-detail", slug=team.slug)
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kubeconfig-{team.slug}.yaml"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -7,4 +7,5 @@ app_name = "workloads"
 
 urlpatterns = [
     path("", views.workload_index, name="workload-index"),
+    path("namespaces/<int:pk>/deployments/new/", views.deployment_create, name="deployment-create"),
 ]

@@ -35,6 +35,7 @@ SECTIONS = [
         [
             ("teams:team-list", gettext_lazy("Teams")),
             ("teams:namespace-list", gettext_lazy("Namespaces")),
+            ("teams:namespace-pending", gettext_lazy("Waiting for approval")),
             ("teams:quotaplan-list", gettext_lazy("Quota plans")),
         ],
     ),
@@ -44,6 +45,7 @@ SECTIONS = [
     ("audit-list", gettext_lazy("Audit"), None, []),
 ]
 STAFF_SECTIONS = {"hosts"}
+STAFF_PAGES = {"teams:namespace-pending"}
 
 
 def _where(request) -> tuple[str, str]:
@@ -83,7 +85,11 @@ def sub_navigation(context):
         if section and section == namespace and sub:
             if section in STAFF_SECTIONS and not request.user.is_staff:
                 return []
-            return [(reverse(page), label, _kind(page) == _kind(url_name)) for page, label in sub]
+            pages = [(page, label) for page, label in sub if page not in STAFF_PAGES or request.user.is_staff]
+            exact = f"{namespace}:{url_name}"
+            if any(page == exact for page, _l in pages):
+                return [(reverse(page), label, page == exact) for page, label in pages]
+            return [(reverse(page), label, _kind(page) == _kind(url_name)) for page, label in pages]
     return []
 
 
@@ -124,3 +130,17 @@ def percent(part, whole):
         return min(100, round(100 * float(part) / float(whole)))
     except (TypeError, ValueError, ZeroDivisionError):
         return 0
+
+
+HEALTH_LABELS = {
+    "healthy": gettext_lazy("Healthy"),
+    "absent": gettext_lazy("Absent"),
+    "unhealthy": gettext_lazy("Unhealthy"),
+    "unknown": gettext_lazy("Unknown"),
+}
+
+
+@register.filter
+def health_label(status):
+    """The translated word for a component or add-on status."""
+    return HEALTH_LABELS.get(status, status)

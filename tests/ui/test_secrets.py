@@ -45,11 +45,17 @@ def crawl(client, start_pages):
 @pytest.fixture
 def secrets(world, client_as):
     """Secrets entered through the pages; returns the strings no page may contain."""
+    from clusters.services.clusters import cluster_create
+
     client = client_as("admin")
     key = private_key_pem(PASSPHRASE)
+    # A stored kubeconfig (an import needs a reachable cluster: tests/ui/test_clusters.py).
+    cluster_create(name="Edge", slug="edge", kubeconfig=kubeconfig())
     steps = [
-        ("/clusters/new/", {"name": "Edge", "slug": "edge", "kubeconfig": kubeconfig()}),
-        ("/clusters/prod/edit/", {"name": "Prod", "slug": "prod", "kubeconfig": kubeconfig()}),
+        # Refused imports and rotations (the cluster does not answer) must not echo the kubeconfig.
+        ("/clusters/new/", {"name": "Edge 2", "slug": "edge-2", "kubeconfig": kubeconfig()}),
+        ("/clusters/prod/credentials/", {"kubeconfig": kubeconfig()}),
+        ("/clusters/edge/edit/", {"name": "Edge", "slug": "edge", "kubeconfig": kubeconfig()}),
         (
             "/hosts/credentials/new/",
             {"name": "key", "kind": "private_key", "private_key": key, "passphrase": PASSPHRASE},

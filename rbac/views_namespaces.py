@@ -1,0 +1,368 @@
+"""Team namespace pages: request, approval, spec next to status, live quota,
+quota change requests, the network policy spec, deletion as a job."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from clusters import kube
+from clusters.views_live import namespace_pods_for_admin, namespace_quota_for_admin
+from portal.audit import audit_describe
+from portal.errors import PortalError
+from portal.generic import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    format_quantity,
+    quota_bars,
+    sum_quantities,
+)
+from rbac import services, tenancy
+from rbac.choices import EDITING_ROLES, MANAGING_ROLES, NamespacePhase
+from rbac.forms import NamespaceNetworkForm, NamespaceRejectForm, QuotaChangeForm, TeamNamespaceForm
+from rbac.models import Membership, QuotaChangeRequest, TeamNamespace
+from workloads import selectors as workload_selectors
+from workloads.forms import DeploymentForm
+
+# Phases in which the namespace exists in its cluster (live reads make sense).
+IN_CLUSTER = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED, NamespacePhase.TERMINATING)
+
+
+class NamespaceMixin:
+    model = TeamNamespace
+    select_related = ("team", "cluster", "plan")
+    list_url_name = "teams:namespace-list"
+    detail_url_name = "teams:namespace-detail"
+
+    def may_change(self, obj):
+        user = self.request.user
+        if user.is_staff:
+            return True
+        if obj is None:
+            return Membership.objects.filter(user=user, role__in=MANAGING_ROLES).exists()
+        return obj.team.role_of(user) in MANAGING_ROLES
+
+    def audit_target(self, obj):
+        return {"team": obj.team, "cluster": obj.cluster.slug, "namespace": obj.name, "name": obj.name}
+
+
+class NamespaceListView(NamespaceMixin, ObjectListView):
+    title = gettext_lazy("Namespaces")
+    columns = [
+        ("name", gettext_lazy("Name")),
+        ("team.name", gettext_lazy("Team")),
+        ("cluster.name", gettext_lazy("Cluster")),
+        ("plan.name", gettext_lazy("Quota plan")),
+        ("get_phase_display", gettext_lazy("Phase")),
+    ]
+    search_fields = ("name", "team__name", "cluster__name")
+    filters = [("phase", gettext_lazy("Phase"), NamespacePhase.choices)]
+    create_url_name = "teams:namespace-create"
+
+
+def live_quota(user, namespace) -> tuple[list[dict], str]:
+    """Quota bars read live (as the user; platform admins with the portal's
+    credential), or a message saying why they cannot be read now."""
+    if namespace.phase not in IN_CLUSTER:
+        return [], ""
+    try:
+        if user.is_staff and namespace.team.role_of(user) is None:
+            quota = namespace_quota_for_admin(namespace=namespace)
+        else:
+            quota = workload_selectors.namespace_quota(user=user, namespace=namespace)
+    except kube.KubeNotFound:
+        return [], _("The namespace has no quota in the cluster yet: it has not been provisioned.")
+    except kube.KubeError as exc:
+        return [], _("The quota cannot be read from cluster %(cluster)s right now: %(message)s") % {
+            "cluster": namespace.cluster,
+            "message": exc.message,
+        }
+    return quota_bars(quota), ""
+
+
+def live_pods(user, namespace) -> tuple[list[dict] | None, str]:
+    if namespace.phase not in IN_CLUSTER:
+        return None, ""
+    try:
+        if user.is_staff and namespace.team.role_of(user) is None:
+            return namespace_pods_for_admin(namespace=namespace), ""
+        return workload_selectors.pods_list(user=user, namespace=namespace), ""
+    except kube.KubeError as exc:
+        return None, exc.message
+
+
+class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
+    template_name = "rbac/namespace_detail.html"
+
+    def extra_context(self, obj):
+        user = self.request.user
+        role = obj.team.role_of(user)
+        conditions = obj.conditions or []
+        quota, quota_error = live_quota(user, obj)
+        pods, pods_error = live_pods(user, obj)
+        changes = obj.quota_changes.select_related("plan", "previous_plan", "requested_by", "decided_by")[:10]
+        return {
+            "role": role,
+            "may_manage": user.is_staff or role in MANAGING_ROLES,
+            "may_deploy": role in EDITING_ROLES and obj.phase == NamespacePhase.READY,
+            "status_conditions": [c for c in conditions if c.get("type") != "DriftRepaired"],
+            "drift_repairs": list(reversed([c for c in conditions if c.get("type") == "DriftRepaired"])),
+            "quota": quota,
+            "quota_error": quota_error,
+            "observed_quota": (obj.observed or {}).get("quota") or {},
+            "pods": pods,
+            "pods_error": pods_error,
+            "quota_changes": changes,
+            "pending_change": any(c.status == QuotaChangeRequest.Status.PENDING for c in changes),
+            "quota_change_form": QuotaChangeForm(namespace=obj),
+            "reject_form": NamespaceRejectForm(),
+            "deploy_form": DeploymentForm(),
+            "in_cluster": obj.phase in IN_CLUSTER,
+        }
+
+
+class NamespaceEditView(NamespaceMixin, ObjectEditView):
+    """Request a namespace (new), or edit an existing one's network policy
+    spec (and, for platform admins, its plan); the reconciler applies it."""
+
+    form_class = TeamNamespaceForm
+    title_new = gettext_lazy("Request a namespace")
+
+    def get_form(self, obj, data=None, files=None):
+        form_class = NamespaceNetworkForm if obj is not None else TeamNamespaceForm
+        return form_class(data=data, files=files, instance=obj, user=self.request.user)
+
+    def form_title(self, obj):
+        if obj is None:
+            return self.title_new
+        return _("Network policy and plan of %(namespace)s") % {"namespace": obj}
+
+    def save(self, form, obj):
+        data = dict(form.cleaned_data)
+        if obj is None:
+            team = data["team"]
+            if not (self.request.user.is_staff or team.role_of(self.request.user) in MANAGING_ROLES):
+                raise PermissionDenied
+            namespace = services.team_namespace_request(requested_by=self.request.user, **data)
+            if namespace.phase == NamespacePhase.PROVISIONING:
+                tenancy.namespaces_reconcile_soon(cluster_id=namespace.cluster_id)
+            return namespace
+        namespace = services.team_namespace_update(namespace=obj, **data)
+        if namespace.phase in (NamespacePhase.READY, NamespacePhase.FAILED, NamespacePhase.PROVISIONING):
+            tenancy.namespaces_reconcile_soon(cluster_id=namespace.cluster_id)
+        return namespace
+
+
+class NamespaceDeleteView(NamespaceMixin, ObjectDeleteView):
+    """A request that never reached a cluster is forgotten; a namespace in a
+    cluster is deleted by a job that waits for it to finalize."""
+
+    success_url_name = "teams:namespace-list"
+
+    def confirm_name(self, obj):
+        return obj.name
+
+    def render_page(self, obj, *, error="", status=200):
+        self.warning = (
+            _(
+                "This deletes the namespace %(name)s from cluster %(cluster)s, with every workload, "
+                "volume claim and secret in it."
+            )
+            % {"name": obj.name, "cluster": obj.cluster}
+            if obj.phase in IN_CLUSTER
+            else _("This withdraws the request; nothing exists in the cluster yet.")
+        )
+        return super().render_page(obj, error=error, status=status)
+
+    def post(self, request, **kwargs):
+        obj = self.get_object()
+        if obj.phase in IN_CLUSTER:
+            self.check_may_change(obj)
+            self.audit(obj, "teamnamespace.delete")
+            try:
+                job = tenancy.team_namespace_delete_start(
+                    namespace=obj, user=request.user, confirm=request.POST.get("confirm", "").strip()
+                )
+            except PortalError as exc:
+                return self.render_page(obj, error=exc.message, status=exc.status_code)
+            messages.success(request, _("Deleting %(namespace)s.") % {"namespace": obj})
+            return redirect("jobs:job-detail", pk=job.pk)
+        return super().post(request, **kwargs)
+
+    def delete(self, obj):
+        services.team_namespace_delete(namespace=obj)
+
+
+def _namespace_for(request, pk) -> TeamNamespace:
+    return get_object_or_404(
+        TeamNamespace.objects.for_user(request.user).select_related("team", "cluster", "plan"), pk=pk
+    )
+
+
+def _audit(request, namespace, action):
+    audit_describe(
+        request,
+        action=action,
+        kind="TeamNamespace",
+        team=namespace.team,
+        cluster=namespace.cluster.slug,
+        namespace=namespace.name,
+        name=namespace.name,
+    )
+
+
+def _render_namespace(request, namespace, status, **extra):
+    view = NamespaceDetailView()
+    view.setup(request, pk=namespace.pk)
+    return view.render_page(namespace, status=status, **extra)
+
+
+@login_required
+def pending_namespaces(request):
+    """Namespace requests waiting for a platform admin."""
+    if not request.user.is_staff:
+        raise PermissionDenied(_("Only platform admins may see this."))
+    pending = TeamNamespace.objects.filter(phase=NamespacePhase.PENDING_APPROVAL).select_related(
+        "team", "cluster", "plan", "requested_by"
+    )
+    changes = QuotaChangeRequest.objects.filter(status=QuotaChangeRequest.Status.PENDING).select_related(
+        "namespace__team", "namespace__cluster", "plan", "previous_plan", "requested_by"
+    )
+    return render(
+        request,
+        "rbac/namespace_pending.html",
+        {"pending": pending, "changes": changes, "reject_form": NamespaceRejectForm()},
+    )
+
+
+def _staff_namespace(request, pk) -> TeamNamespace:
+    namespace = _namespace_for(request, pk)
+    if not request.user.is_staff:
+        raise PermissionDenied(_("Only platform admins may decide namespace requests."))
+    return namespace
+
+
+def _back(request, namespace):
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("teams:namespace-detail", pk=namespace.pk)
+
+
+@login_required
+@require_POST
+def namespace_approve(request, pk):
+    namespace = _staff_namespace(request, pk)
+    _audit(request, namespace, "teamnamespace.approve")
+    try:
+        tenancy.team_namespace_approve(namespace=namespace, user=request.user)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Approved %(namespace)s; it is being provisioned.") % {"namespace": namespace})
+    return _back(request, namespace)
+
+
+@login_required
+@require_POST
+def namespace_reject(request, pk):
+    namespace = _staff_namespace(request, pk)
+    _audit(request, namespace, "teamnamespace.reject")
+    form = NamespaceRejectForm(request.POST)
+    if not form.is_valid():
+        return _render_namespace(request, namespace, 400, reject_form=form)
+    try:
+        tenancy.team_namespace_reject(namespace=namespace, user=request.user, reason=form.cleaned_data["reason"])
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Rejected %(namespace)s.") % {"namespace": namespace})
+    return _back(request, namespace)
+
+
+@login_required
+@require_POST
+def quota_change_create(request, pk):
+    """A maintainer or owner asks for another quota plan."""
+    namespace = _namespace_for(request, pk)
+    if not (request.user.is_staff or namespace.team.role_of(request.user) in MANAGING_ROLES):
+        raise PermissionDenied(_("Your role does not allow this change."))
+    _audit(request, namespace, "quotachange.create")
+    form = QuotaChangeForm(request.POST, namespace=namespace)
+    if form.is_valid():
+        try:
+            tenancy.quota_change_request(
+                namespace=namespace,
+                plan=form.cleaned_data["plan"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except PortalError as exc:
+            if "plan" in exc.field_errors:
+                form.add_error("plan", exc.message)
+            else:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Asked for plan %(plan)s.") % {"plan": form.cleaned_data["plan"]})
+            return redirect("teams:namespace-detail", pk=namespace.pk)
+    return _render_namespace(request, namespace, 400, quota_change_form=form)
+
+
+@login_required
+@require_POST
+def quota_change_decide(request, pk):
+    change = get_object_or_404(QuotaChangeRequest.objects.for_user(request.user).select_related("namespace"), pk=pk)
+    if not request.user.is_staff:
+        raise PermissionDenied(_("Only platform admins may decide quota changes."))
+    approve = request.POST.get("decision") == "approve"
+    _audit(request, change.namespace, "quotachange.approve" if approve else "quotachange.reject")
+    try:
+        tenancy.quota_change_decide(change=change, user=request.user, approve=approve)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            (
+                _("Approved plan %(plan)s for %(namespace)s.")
+                if approve
+                else _("Rejected plan %(plan)s for %(namespace)s.")
+            )
+            % {"plan": change.plan, "namespace": change.namespace},
+        )
+    return _back(request, change.namespace)
+
+
+# --- per-team totals ------------------------------------------------------------
+
+
+def team_quota_totals(namespaces) -> tuple[list[dict], int]:
+    """Hard and used summed over the team's namespaces, from what the reconciler
+    last observed (one read per namespace would not scale). Returns the bar rows
+    and how many namespaces contributed."""
+    hard, used = defaultdict(list), defaultdict(list)
+    counted = 0
+    for namespace in namespaces:
+        quota = (namespace.observed or {}).get("quota") or {}
+        if not quota.get("hard"):
+            continue
+        counted += 1
+        for resource, value in quota["hard"].items():
+            hard[resource].append(value)
+            used[resource].append((quota.get("used") or {}).get(resource, "0"))
+    totals = {
+        resource: {
+            "hard": format_quantity(sum_quantities(hard[resource]), resource),
+            "used": format_quantity(sum_quantities(used[resource]), resource),
+        }
+        for resource in sorted(hard)
+    }
+    # Bars from the formatted figures keep one parsing path.
+    return quota_bars(totals), counted
