@@ -42,12 +42,20 @@ class TeamSerializer(ServiceModelSerializer):
     def validate(self, attrs):
         user = self.context["request"].user
         if not user.is_staff:
-            changed = [f for f in POLICY_FIELDS if f in attrs]
+            # A PUT repeats every field: only a value that differs is a change.
+            changed = [f for f in POLICY_FIELDS if f in attrs and not self._unchanged(f, attrs[f])]
             if changed:
                 raise serializers.ValidationError(
                     {f: [_("Only platform admins can change a team's namespace policy.")] for f in changed}
                 )
         return attrs
+
+    def _unchanged(self, field, value) -> bool:
+        if self.instance is None:
+            return False
+        if field == "allowed_clusters":
+            return {c.pk for c in value} == set(self.instance.allowed_clusters.values_list("pk", flat=True))
+        return getattr(self.instance, field) == value
 
     def create_with_service(self, data):
         return services.team_create(**data)
@@ -148,6 +156,11 @@ class TeamNamespaceSerializer(ServiceModelSerializer):
             for field in ("team", "cluster", "name"):
                 if field in attrs and attrs[field] != getattr(self.instance, field):
                     raise serializers.ValidationError({field: [_("Cannot be changed after the request.")]})
+            # Another plan is another quota: team members ask, a platform admin decides.
+            if "plan" in attrs and attrs["plan"] != self.instance.plan and not self.context["request"].user.is_staff:
+                raise serializers.ValidationError(
+                    {"plan": [_("Request a quota change; a platform admin approves a new plan.")]}
+                )
         return attrs
 
     def validate_labels(self, labels):
