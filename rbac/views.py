@@ -13,7 +13,7 @@ from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
 from rbac import services
-from rbac.choices import TeamRole
+from rbac.choices import NamespacePhase, TeamRole
 from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm
 from rbac.models import Membership, QuotaPlan, Team
 from rbac.team_kubeconfig import team_kubeconfig
@@ -209,6 +209,19 @@ def team_kubeconfig_download(request, slug):
     team = get_object_or_404(Team.objects.for_user(request.user), slug=slug)
     audit_describe(request, action="team.kubeconfig", kind="Team", team=team, name=team.slug)
     try:
+        # A cluster without credentials would fail deep in the service; say so plainly.
+        without = team.role_of(request.user) and sorted(
+            {
+                ns.cluster.name
+                for ns in team.namespaces.filter(phase=NamespacePhase.READY).select_related("cluster")
+                if not ns.cluster.kubeconfig
+            }
+        )
+        if without:
+            raise PortalError(
+                _("Cluster %(clusters)s has no credentials; ask a platform admin to replace them.")
+                % {"clusters": ", ".join(without)}
+            )
         text = team_kubeconfig(user=request.user, team=team)
     except PortalError as exc:
         messages.error(request, exc.message)

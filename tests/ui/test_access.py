@@ -42,6 +42,8 @@ PAGES = [
     ("cluster-edit-other-team", lambda w, m: "/clusters/edge/edit/", TEAM_B_ADMIN),
     ("cluster-delete", lambda w, m: "/clusters/prod/delete/", ADMIN_ONLY),
     ("cluster-delete-other-team", lambda w, m: "/clusters/edge/delete/", TEAM_B_ADMIN),
+    ("cluster-rotate", lambda w, m: "/clusters/prod/credentials/", ADMIN_ONLY),
+    ("cluster-rotate-other-team", lambda w, m: "/clusters/edge/credentials/", TEAM_B_ADMIN),
     ("node-list", lambda w, m: "/clusters/nodes/", EVERYONE),
     ("node-detail", lambda w, m: f"/clusters/nodes/{m.node_prod.pk}/", EVERYONE),
     ("node-detail-other-team", lambda w, m: f"/clusters/nodes/{m.node_edge.pk}/", TEAM_B_ONLY),
@@ -76,6 +78,7 @@ PAGES = [
     ("namespace-detail-other-team", lambda w, m: f"/teams/namespaces/{w.ns_b.pk}/", TEAM_B_ONLY),
     ("namespace-edit", lambda w, m: f"/teams/namespaces/{w.ns_a.pk}/edit/", TEAM_A_MANAGERS),
     ("namespace-delete", lambda w, m: f"/teams/namespaces/{w.ns_a.pk}/delete/", TEAM_A_MANAGERS),
+    ("namespace-pending", lambda w, m: "/teams/namespaces/pending/", ADMIN_ONLY),
     ("access-overview", lambda w, m: "/rbac/", EVERYONE),
     ("workload-index", lambda w, m: "/workloads/", EVERYONE),
     ("job-list-filtered", lambda w, m: "/jobs/?status=pending&q=job", EVERYONE),
@@ -118,6 +121,14 @@ WRITES = [
     ("quotaplan-edit", "/teams/quota-plans/small/edit/", {"name": "Huge", "slug": "small"}),
     ("cluster-edit", "/clusters/prod/edit/", {"name": "Prod", "slug": "prod"}),
     ("job-cancel", "/jobs/{job_a}/cancel/", {}),
+    ("namespace-approve", "/teams/namespaces/{ns_a}/approve/", {}),
+    ("namespace-reject", "/teams/namespaces/{ns_a}/reject/", {"reason": "no"}),
+    ("quota-change", "/teams/namespaces/{ns_a}/quota-change/", {"plan": "{plan}"}),
+    ("cluster-check", "/clusters/prod/check/", {}),
+    ("cluster-rotate", "/clusters/prod/credentials/", {"kubeconfig": "x"}),
+    ("node-cordon", "/clusters/nodes/{node_prod}/cordon/", {}),
+    ("node-labels", "/clusters/nodes/{node_prod}/labels/", {"labels": "a=b"}),
+    ("node-drain", "/clusters/nodes/{node_prod}/drain/", {"timeout_seconds": "60"}),
 ]
 
 
@@ -131,8 +142,9 @@ def test_it_refuses_writes_from_the_wrong_role(world, more, client_as, path, dat
         "plan": world.plan.pk,
         "job_a": more.job_a.pk,
         "viewer_membership": Membership.objects.get(user=world.viewer).pk,
+        "node_prod": more.node_prod.pk,
     }
-    if role == "outsider" and path.startswith(("/teams/quota-plans/", "/clusters/prod/")):
+    if role == "outsider" and path.startswith(("/teams/quota-plans/", "/clusters/prod/", "/clusters/nodes/")):
         status = 403  # quota plans and the shared cluster are visible to the outsider, not changeable
     response = client_as(role).post(path.format(**values), {k: str(v).format(**values) for k, v in data.items()})
     assert response.status_code == status
@@ -141,8 +153,14 @@ def test_it_refuses_writes_from_the_wrong_role(world, more, client_as, path, dat
     assert Membership.objects.filter(team=world.team_a).count() == 4
     assert Membership.objects.get(user=world.viewer).role == "viewer"
     world.ns_a.refresh_from_db()
+    assert world.ns_a.phase == "ready"
     more.job_a.refresh_from_db()
     assert not more.job_a.cancel_requested
+    from clusters.models import Job
+    from rbac.models import QuotaChangeRequest
+
+    assert not QuotaChangeRequest.objects.exists()
+    assert not Job.objects.filter(kind="node.drain").exists()
 
 
 def test_it_shows_each_user_only_their_teams_records_in_lists(world, more, client_as):
