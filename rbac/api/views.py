@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
@@ -128,6 +129,9 @@ class ApiTokenViewSet(
 
     @extend_schema(responses={201: s.ApiTokenCreatedSerializer})
     def create(self, request, *args, **kwargs):
+        if isinstance(request.auth, ApiToken):
+            # A leaked short-lived token must not be able to mint a lasting one.
+            self.permission_denied(request, message=_("Create tokens from a signed-in session, not with a token."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         days = serializer.validated_data.get("expires_in_days", settings.API_TOKEN_DEFAULT_DAYS)

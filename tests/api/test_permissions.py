@@ -319,6 +319,9 @@ class TestJobs(APIResourceTests):
     def audit_name(self, obj):
         return str(obj.pk)
 
+    def audit_team(self, world, obj):
+        return obj.team
+
 
 class TestAuditEvents(APIResourceTests):
     url = "/api/v1/audit-events/"
@@ -371,3 +374,10 @@ class TestTokens(APIResourceTests):
 
     def assert_not_destroyed(self, obj):
         assert ApiToken.objects.get(pk=obj.pk).revoked_at is None
+
+
+def test_the_creator_of_a_job_may_cancel_it_whatever_their_role(world, api):
+    job = Job.objects.create(kind="noop", title="Mine", team=world.team_a, created_by=world.developer)
+    response = api.as_(world.developer).post(f"/api/v1/jobs/{job.pk}/cancel/")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "canceled"

@@ -178,3 +178,19 @@ def test_a_token_is_not_refreshed_on_every_request(world, owner_token):
     bearer(key).get("/api/v1/clusters/")
     token.refresh_from_db()
     assert token.last_used_at == used
+
+
+def test_a_token_cannot_mint_another_token(world, owner_token):
+    _, key = owner_token
+    response = bearer(key).post("/api/v1/tokens/", {"name": "forever", "expires_in_days": None}, format="json")
+    body = assert_error_shape(response, 403)
+    assert "session" in body["detail"]
+    assert not ApiToken.objects.filter(name="forever").exists()
+    event = AuditEvent.objects.latest("pk")
+    assert (event.channel, event.action, event.result) == ("token", "apitoken.create", "denied")
+
+
+def test_a_token_can_revoke_itself(world, owner_token):
+    token, key = owner_token
+    assert bearer(key).delete(f"/api/v1/tokens/{token.pk}/").status_code == 204
+    assert bearer(key).get("/api/v1/clusters/").status_code == 401
