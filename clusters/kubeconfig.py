@@ -70,6 +70,9 @@ def parse(text: str) -> dict:
         raise KubeconfigError(_("The kubeconfig is larger than 256 KiB."))
     try:
         doc = yaml.safe_load(text)
+    except RecursionError:
+        # PyYAML composes nested collections recursively: "[[[[..." exhausts the stack.
+        raise KubeconfigError(_("The kubeconfig is nested too deeply to be a kubeconfig.")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = _(" (line %(line)s)") % {"line": mark.line + 1} if mark else ""

@@ -19,7 +19,7 @@ class ClusterSerializer(ServiceModelSerializer):
     )
     context = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=253)
     has_credentials = serializers.SerializerMethodField()
-    node_count = serializers.IntegerField(source="nodes.count", read_only=True)
+    node_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Cluster
@@ -65,6 +65,10 @@ class ClusterSerializer(ServiceModelSerializer):
     def get_has_credentials(self, obj) -> bool:
         return bool(obj.kubeconfig)
 
+    def get_node_count(self, obj) -> int:
+        # Lists annotate the count (one query for the page); a single object counts.
+        return obj.nodes_total if hasattr(obj, "nodes_total") else obj.nodes.count()
+
     def create_with_service(self, data):
         return cluster_services.cluster_create(**data)
 
@@ -103,7 +107,7 @@ class SSHCredentialSerializer(ServiceModelSerializer):
     )
     passphrase = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=1024)
     password = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=1024)
-    host_count = serializers.IntegerField(source="hosts.count", read_only=True)
+    host_count = serializers.SerializerMethodField()
 
     class Meta:
         model = SSHCredential
@@ -120,6 +124,9 @@ class SSHCredentialSerializer(ServiceModelSerializer):
             "updated",
         ]
         read_only_fields = ["public_key_fingerprint", "created", "updated"]
+
+    def get_host_count(self, obj) -> int:
+        return obj.hosts_total if hasattr(obj, "hosts_total") else obj.hosts.count()
 
     def create_with_service(self, data):
         return host_services.ssh_credential_create(**data)

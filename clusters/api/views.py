@@ -1,3 +1,4 @@
+from django.db.models import Count
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -25,6 +26,12 @@ class ClusterViewSet(PortalModelViewSet):
     filterset_fields = ["phase", "provider", "kubernetes_version"]
     search_fields = ["name", "slug", "description"]
     ordering_fields = ["name", "created", "phase", "last_seen"]
+
+    def get_queryset(self):
+        # An aggregate drops Meta.ordering (GROUP BY): order again, or pages overlap.
+        return (
+            super().get_queryset().annotate(nodes_total=Count("nodes", distinct=True)).order_by(*Cluster._meta.ordering)
+        )
 
     def audit_target(self, obj):
         return {"cluster": obj.slug, "name": obj.slug}
@@ -56,6 +63,15 @@ class SSHCredentialViewSet(PortalModelViewSet):
     serializer_class = s.SSHCredentialSerializer
     permission_classes = [IsPlatformAdmin]
     audit_kind = "SSHCredential"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .annotate(hosts_total=Count("hosts", distinct=True))
+            .order_by(*SSHCredential._meta.ordering)
+        )
+
     filterset_fields = ["kind"]
     search_fields = ["name"]
     ordering_fields = ["name", "created"]

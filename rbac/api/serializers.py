@@ -22,7 +22,7 @@ class TeamSerializer(ServiceModelSerializer):
     allowed_clusters = serializers.SlugRelatedField(
         slug_field="slug", queryset=Cluster.objects.all(), many=True, required=False
     )
-    member_count = serializers.IntegerField(source="memberships.count", read_only=True)
+    member_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Team
@@ -49,6 +49,10 @@ class TeamSerializer(ServiceModelSerializer):
                     {f: [_("Only platform admins can change a team's namespace policy.")] for f in changed}
                 )
         return attrs
+
+    def get_member_count(self, obj) -> int:
+        # Lists annotate the count (one query for the page); a single object counts.
+        return obj.members_total if hasattr(obj, "members_total") else obj.memberships.count()
 
     def _unchanged(self, field, value) -> bool:
         if self.instance is None:

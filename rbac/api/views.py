@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -38,7 +39,13 @@ class TeamViewSet(PortalModelViewSet):
     ordering_fields = ["name", "created"]
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("allowed_clusters")
+        return (
+            super()
+            .get_queryset()
+            .annotate(members_total=Count("memberships", distinct=True))
+            .order_by(*Team._meta.ordering)  # an aggregate drops Meta.ordering
+            .prefetch_related("allowed_clusters")
+        )
 
     def team_of(self, obj):
         return obj

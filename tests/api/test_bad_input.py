@@ -136,6 +136,12 @@ BAD_KUBECONFIGS = {
     "unknown-user": (_doc_with(contexts__0__context={"cluster": "prod", "user": "nope"}), "user"),
     "entry-without-name": (_doc_with(users=[{"user": {"token": "x"}}]), "name"),
     "token-not-a-string": (material.kubeconfig(user={"token": {"nested": 1}}), ""),
+    "deeply-nested": ("[" * 5000 + "]" * 5000, "nested"),
+    "alias-bomb": (
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+        "kubeconfig",
+    ),
     "server-not-a-string": (_doc_with(clusters__0__cluster={"server": ["https://x"]}), "https://"),
 }
 
