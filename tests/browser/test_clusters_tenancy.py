@@ -1,0 +1,135 @@
+"""In a real browser, against the devcluster: an admin imports it by pasting
+its kubeconfig, checks it, sees it Ready with its nodes and a node's pods; a
+team owner requests a namespace, it is provisioned, they deploy, the quota
+bars move."""
+
+import re
+import time
+import uuid
+
+import pytest
+import yaml
+
+pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def kube_admin(devcluster):
+    from clusters import kube
+
+    with kube.client_from_kubeconfig(yaml.safe_dump(devcluster.admin_kubeconfig_dict())) as client:
+        yield client
+
+
+@pytest.fixture
+def pod_on_first_node(kube_admin):
+    """A pod bound to the first node (kwok runs it), in a namespace of its own."""
+    from clusters import kube
+
+    k = kube.k8s
+    namespace = f"browser-{uuid.uuid4().hex[:6]}"
+    node = sorted(n.metadata.name for n in kube_admin.core.list_node().items)[0]
+    kube_admin.core.create_namespace(k.V1Namespace(metadata=k.V1ObjectMeta(name=namespace)))
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            kube_admin.core.read_namespaced_service_account("default", namespace)
+            break
+        except kube.KubeNotFound:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    pod = k.V1Pod(
+        metadata=k.V1ObjectMeta(name="browser-probe"),
+        spec=k.V1PodSpec(node_name=node, containers=[k.V1Container(name="app", image="registry.example/app:1")]),
+    )
+    kube_admin.core.create_namespaced_pod(namespace, pod)
+    yield node, namespace
+    kube_admin.core.delete_namespace(namespace)
+
+
+def test_an_admin_imports_the_devcluster_and_sees_it_live(world, page, login, devcluster, pod_on_first_node):
+    node, namespace = pod_on_first_node
+    doc = devcluster.admin_kubeconfig_dict()
+    login(page, world.admin)
+    page.goto("/clusters/new/")
+    page.get_by_label("Name:", exact=True).fill("Devcluster")
+    page.get_by_label("Slug:", exact=True).fill("devcluster")
+    page.get_by_label("Kubeconfig:", exact=True).fill(yaml.safe_dump(doc))
+    # htmx parses the paste and offers its contexts.
+    page.locator("select#id_context option", has_text=doc["contexts"][0]["name"]).wait_for(state="attached")
+    page.get_by_role("button", name="Check and import").click()
+    page.wait_for_url("**/clusters/devcluster/")
+    assert "Connected to" in page.locator(".messages").inner_text()
+    assert "3 nodes" in page.locator(".messages").inner_text()
+
+    page.get_by_role("button", name="Check now").click()
+    page.wait_for_url("**/clusters/devcluster/")
+    assert page.locator("#cluster-phase").inner_text() == "Ready"
+    assert "kube-scheduler" in page.locator("#control-plane").inner_text()
+    assert page.locator("#phase-history tbody tr").count() >= 1
+
+    page.locator("nav.mainnav").get_by_role("link", name="Dashboard", exact=True).click()
+    row = page.locator('tr[data-cluster="devcluster"]')
+    assert row.locator(".phase").inner_text() == "Ready"
+    assert row.locator(".nodes-ready").inner_text() == "3/3"
+    assert row.locator(".bar.mini").count() == 3
+
+    row.get_by_role("link", name="Devcluster").click()
+    page.locator("#nodes").get_by_role("link", name=node, exact=True).click()
+    pods = page.locator("#pods")
+    pods.wait_for()
+    assert "browser-probe" in pods.inner_text() and namespace in pods.inner_text()
+    assert page.get_by_role("button", name="Cordon").is_visible()
+
+
+def test_a_team_requests_a_namespace_deploys_and_sees_the_quota_move(world, page, login, devcluster):
+    from clusters.services.clusters import cluster_create
+    from rbac.models import QuotaPlan, Team, TeamNamespace
+    from rbac.reconcile import reconcile_cluster
+
+    cluster = cluster_create(
+        name="Devcluster", slug="devcluster", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict())
+    )
+    QuotaPlan.objects.create(
+        name="Tiny", slug="tiny", requests_cpu="1", limits_cpu="1", requests_memory="1Gi", limits_memory="1Gi", pods=4
+    )
+    Team.objects.filter(pk=world.team_a.pk).update(auto_approve_namespaces=True)
+    name = f"br-{uuid.uuid4().hex[:6]}"
+
+    login(page, world.owner)
+    page.goto("/teams/namespaces/new/")
+    page.get_by_label("Team:", exact=True).select_option(label="Team A")
+    page.get_by_label("Cluster:", exact=True).select_option(label="Devcluster")
+    page.get_by_label("Name:", exact=True).fill(name)
+    page.get_by_label("Quota plan:", exact=True).select_option(label="Tiny")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r".*/teams/namespaces/\d+/$"))
+    assert page.locator("#namespace-phase").inner_text() == "Provisioning"
+
+    reconcile_cluster(cluster=cluster)  # no Celery worker runs in tests
+    assert TeamNamespace.objects.get(name=name).phase == "ready"
+    page.reload()
+    assert page.locator("#namespace-phase").inner_text() == "Ready"
+    pods_row = page.locator('#quota tr[data-resource="pods"]')
+    assert pods_row.locator(".used").inner_text() == "0"
+    assert pods_row.locator(".bar-used").get_attribute("style") == "width: 0%"
+
+    form = page.locator("#deploy-form")
+    form.get_by_label("Name:", exact=True).fill("web")
+    form.get_by_label("Image:", exact=True).fill("nginx:1.27")
+    form.get_by_label("Replicas:", exact=True).fill("2")
+    form.get_by_label("CPU:", exact=True).fill("250m")
+    # The plan sets no default requests: without memory the quota refuses the pods.
+    form.get_by_label("Memory:", exact=True).fill("64Mi")
+    form.get_by_role("button", name="Create deployment").click()
+    page.wait_for_url(re.compile(r".*/teams/namespaces/\d+/$"))
+    assert "Created deployment web" in page.locator(".messages").inner_text()
+    deadline = time.monotonic() + 30
+    while pods_row.locator(".used").inner_text() != "2" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    assert pods_row.locator(".used").inner_text() == "2"
+    assert pods_row.locator(".bar-used").get_attribute("style") == "width: 50%"
+    cpu_row = page.locator('#quota tr[data-resource="requests.cpu"]')
+    assert cpu_row.locator(".used").inner_text() == "500m"
