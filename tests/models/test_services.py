@@ -161,3 +161,49 @@ def test_a_token_is_created_hashed_and_revoked(world):
     assert not ApiToken.objects.usable().filter(pk=token.pk).exists()
     token.expires_at = timezone.now()
     assert not token.is_active
+
+
+def _pkcs8(passphrase=None, kind="rsa"):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    key = {
+        "rsa": lambda: rsa.generate_private_key(65537, 2048),
+        "ec": lambda: ec.generate_private_key(ec.SECP256R1()),
+        "ed25519": ed25519.Ed25519PrivateKey.generate,
+    }[kind]()
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode()
+
+
+@pytest.mark.parametrize("kind", ["rsa", "ec", "ed25519"])
+def test_pkcs8_keys_are_accepted(db, kind):
+    cred = host_services.ssh_credential_create(name="k", kind="private_key", private_key=_pkcs8(kind=kind))
+    assert cred.public_key_fingerprint.startswith("SHA256:")
+
+
+def test_encrypted_pkcs8_keys_need_the_right_passphrase(db):
+    key = _pkcs8("pkcs8-phrase")
+    for passphrase, field in (("", "passphrase"), ("wrong", "passphrase")):
+        with pytest.raises(PortalError) as refused:
+            host_services.ssh_credential_create(name="k", kind="private_key", private_key=key, passphrase=passphrase)
+        assert field in refused.value.field_errors
+    cred = host_services.ssh_credential_create(name="k", kind="private_key", private_key=key, passphrase="pkcs8-phrase")
+    assert cred.public_key_fingerprint.startswith("SHA256:")
+    # The stored secret is what the admin gave, not the converted form.
+    assert cred.private_key.reveal() == key
+
+
+def test_the_same_key_has_the_same_fingerprint_in_any_format(db):
+    from cryptography.hazmat.primitives import serialization
+
+    from clusters import ssh
+
+    pkcs8 = _pkcs8(kind="ed25519")
+    key = serialization.load_pem_private_key(pkcs8.encode(), None)
+    openssh = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    ).decode()
+    assert ssh.private_key_fingerprint(pkcs8) == ssh.private_key_fingerprint(openssh)
