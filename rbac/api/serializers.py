@@ -19,9 +19,8 @@ class ScopedSlugField(serializers.SlugRelatedField):
 
 
 class TeamSerializer(ServiceModelSerializer):
-    allowed_clusters = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Cluster.objects.all(), many=True, required=False
-    )
+    # Scoped like every lookup: naming a cluster one cannot see must not tell it exists.
+    allowed_clusters = ScopedSlugField(slug_field="slug", queryset=Cluster.objects.all(), many=True, required=False)
     member_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -130,7 +129,7 @@ class QuotaPlanSerializer(ServiceModelSerializer):
 class TeamNamespaceSerializer(ServiceModelSerializer):
     team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
     cluster = ScopedSlugField(slug_field="slug", queryset=Cluster.objects.all())
-    plan = serializers.SlugRelatedField(slug_field="slug", queryset=QuotaPlan.objects.all())
+    plan = ScopedSlugField(slug_field="slug", queryset=QuotaPlan.objects.all())
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     labels = serializers.DictField(
         child=serializers.CharField(max_length=63, allow_blank=True, trim_whitespace=False), required=False

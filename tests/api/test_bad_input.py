@@ -550,3 +550,15 @@ def test_a_new_team_can_request_its_first_namespace(world, api, make_user):
     payload = {"team": "fresh", "cluster": "prod", "name": "fresh-dev", "plan": "small"}
     response = api.as_(owner).post("/api/v1/namespaces/", payload, format="json")
     assert response.status_code == 201, response.content
+
+
+def test_naming_a_cluster_one_cannot_see_does_not_tell_it_exists(world, api):
+    from clusters.models import Cluster
+
+    Cluster.objects.create(name="Hidden", slug="hidden")
+    client = api.as_(world.owner)
+    hidden = client.patch("/api/v1/teams/team-a/", {"allowed_clusters": ["hidden"]}, format="json").json()
+    missing = client.patch("/api/v1/teams/team-a/", {"allowed_clusters": ["no-such"]}, format="json").json()
+    assert hidden["errors"]["allowed_clusters"] == [
+        m.replace("no-such", "hidden") for m in missing["errors"]["allowed_clusters"]
+    ]
