@@ -181,6 +181,14 @@ class TeamNamespaceSerializer(ServiceModelSerializer):
         return services.team_namespace_update(namespace=instance, **data)
 
 
+class NamespaceTerminateSerializer(serializers.Serializer):
+    confirm = serializers.CharField(max_length=63, help_text=_("The namespace's name, typed again."))
+
+
+class NamespaceRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
 class ApiTokenSerializer(serializers.ModelSerializer):
     expires_in_days = serializers.IntegerField(
         write_only=True,

@@ -3,13 +3,15 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from clusters.api.serializers import JobSerializer
 from portal.audit import audit_describe
-from portal.permissions import MANAGERS, OWNER_ONLY, IsPlatformAdminOrReadOnly, TeamRolePermission
+from portal.permissions import MANAGERS, OWNER_ONLY, IsPlatformAdmin, IsPlatformAdminOrReadOnly, TeamRolePermission
 from portal.viewsets import AuditedMixin, PortalModelViewSet, ScopedViewSetMixin
-from rbac import services
+from rbac import services, tenancy
 from rbac.api import serializers as s
 from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
 
@@ -115,6 +117,41 @@ class TeamNamespaceViewSet(PortalModelViewSet):
 
     def destroy_object(self, instance):
         services.team_namespace_delete(namespace=instance)
+
+    @extend_schema(
+        request=s.NamespaceTerminateSerializer,
+        responses={202: JobSerializer, 204: None},
+        description="Delete the namespace from its cluster: a job waits for it to finalize. "
+        "A request that never reached a cluster is simply marked deleted (204).",
+    )
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        namespace = self.get_object()
+        serializer = s.NamespaceTerminateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = tenancy.team_namespace_delete_start(
+            namespace=namespace, user=request.user, confirm=serializer.validated_data["confirm"]
+        )
+        if job is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=s.TeamNamespaceSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsPlatformAdmin])
+    def approve(self, request, pk=None):
+        namespace = tenancy.team_namespace_approve(namespace=self.get_object(), user=request.user)
+        return Response(s.TeamNamespaceSerializer(namespace, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=s.NamespaceRejectSerializer, responses=s.TeamNamespaceSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsPlatformAdmin])
+    def reject(self, request, pk=None):
+        namespace = self.get_object()
+        serializer = s.NamespaceRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        namespace = tenancy.team_namespace_reject(
+            namespace=namespace, user=request.user, reason=serializer.validated_data.get("reason", "")
+        )
+        return Response(s.TeamNamespaceSerializer(namespace, context=self.get_serializer_context()).data)
 
 
 class ApiTokenViewSet(

@@ -70,6 +70,7 @@ class ExtraAction:
     method: str
     expect: dict
     prepare: object = None  # callable(obj) -> None
+    payload: object = None  # callable(obj) -> dict, the request body
     audited: bool = True
     success: tuple = field(default=(200, 201, 202, 204))
 
@@ -303,7 +304,8 @@ class APIResourceTests:
             extra.prepare(obj_a)
         last = self.last_audit_id()
         client = self.client(api, world, role)
-        response = getattr(client, extra.method)(self.detail_url(obj_a, f"{extra.name}/"), format="json")
+        body = extra.payload(obj_a) if extra.payload else None
+        response = getattr(client, extra.method)(self.detail_url(obj_a, f"{extra.name}/"), body, format="json")
         assert response.status_code == extra.expect[role], response.content
         if response.status_code >= 400:
             assert_error_shape(response)

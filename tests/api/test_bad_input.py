@@ -556,9 +556,30 @@ def test_naming_a_cluster_one_cannot_see_does_not_tell_it_exists(world, api):
     from clusters.models import Cluster
 
     Cluster.objects.create(name="Hidden", slug="hidden")
+    world.team_a.allowed_clusters.add(world.cluster)  # a restricted team sees only its clusters
     client = api.as_(world.owner)
     hidden = client.patch("/api/v1/teams/team-a/", {"allowed_clusters": ["hidden"]}, format="json").json()
     missing = client.patch("/api/v1/teams/team-a/", {"allowed_clusters": ["no-such"]}, format="json").json()
     assert hidden["errors"]["allowed_clusters"] == [
         m.replace("no-such", "hidden") for m in missing["errors"]["allowed_clusters"]
     ]
+
+
+def test_terminating_a_namespace_needs_its_name_typed_again(world, api):
+    url = f"/api/v1/namespaces/{world.ns_a.pk}/terminate/"
+    client = api.as_(world.owner)
+    assert_field_error(client.post(url, {}, format="json"), "confirm")
+    assert_field_error(client.post(url, {"confirm": "team-b-dev"}, format="json"), "confirm")
+    response = client.post(url, {"confirm": "team-a-dev"}, format="json")
+    assert response.status_code == 202, response.content
+    assert response.json()["kind"] == "namespace.delete"
+    assert TeamNamespace.objects.get(pk=world.ns_a.pk).phase == "terminating"
+    assert_error_shape(client.post(url, {"confirm": "team-a-dev"}, format="json"), 409)
+
+
+def test_approving_twice_is_a_conflict(world, api):
+    ns = TeamNamespace.objects.create(team=world.team_a, cluster=world.cluster, name="waiting", plan=world.plan)
+    client = api.as_(world.admin)
+    assert client.post(f"/api/v1/namespaces/{ns.pk}/approve/").json()["phase"] == "provisioning"
+    assert_error_shape(client.post(f"/api/v1/namespaces/{ns.pk}/approve/"), 409)
+    assert_error_shape(client.post(f"/api/v1/namespaces/{ns.pk}/reject/", {"reason": "x"}, format="json"), 409)

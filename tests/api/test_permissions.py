@@ -254,6 +254,30 @@ class TestNamespaces(APIResourceTests):
             team=world.team_b, cluster=world.cluster, name="team-b-extra", plan=world.plan
         )
 
+    extra_actions = (
+        ExtraAction(
+            "terminate",
+            "post",
+            {"admin": 202, "owner": 202, "maintainer": 202, "developer": 403, "viewer": 403}
+            | {"outsider": 404, "anonymous": 401},
+            prepare=lambda ns: TeamNamespace.objects.filter(pk=ns.pk).update(phase="ready"),
+            payload=lambda ns: {"confirm": ns.name},
+        ),
+        ExtraAction(
+            "approve",
+            "post",
+            {"admin": 200, "owner": 403, "maintainer": 403, "developer": 403, "viewer": 403}
+            | {"outsider": 403, "anonymous": 401},
+        ),
+        ExtraAction(
+            "reject",
+            "post",
+            {"admin": 200, "owner": 403, "maintainer": 403, "developer": 403, "viewer": 403}
+            | {"outsider": 403, "anonymous": 401},
+            payload=lambda ns: {"reason": "not now"},
+        ),
+    )
+
     def create_payload(self, world):
         return {"team": "team-a", "cluster": "prod", "name": "team-a-new", "plan": "small", "labels": {"env": "dev"}}
 

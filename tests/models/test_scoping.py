@@ -17,6 +17,9 @@ def things(world):
     cred = SSHCredential.objects.create(name="c", kind="password", password="pw")
     Host.objects.create(name="h", address="10.0.0.1", credential=cred)
     other = Cluster.objects.create(name="Other", slug="other")  # nobody's
+    # Both teams restricted to prod: "other" is outside every team's reach.
+    world.team_a.allowed_clusters.add(world.cluster)
+    world.team_b.allowed_clusters.add(world.cluster)
     Node.objects.create(cluster=world.cluster, name="n1")
     Node.objects.create(cluster=other, name="n2")
     Job.objects.create(kind="noop", title="A", team=world.team_a)
