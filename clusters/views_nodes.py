@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from clusters import kube
 from clusters.forms import NodeDrainForm, NodeLabelsForm, NodeTaintsForm
+from clusters.selectors import node_pods
 from clusters.services import nodes as services
 from clusters.views import NodeMixin, capacity_bars, node_status
-from clusters.views_live import node_pods_for_admin
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDetailView, add_errors
@@ -53,7 +53,7 @@ class NodeDetailView(NodeMixin, ObjectDetailView):
         }
         if self.request.user.is_staff and node.missing_since is None:
             try:
-                context["pods"], context["pods_more"] = node_pods_for_admin(node=node)
+                context["pods"], context["pods_more"] = node_pods(node=node)
             except kube.KubeError as exc:
                 context["pods_error"] = exc.message
         return context

@@ -21,6 +21,8 @@ from rbac.models import Membership, Team
 
 
 def _cluster_entry(cluster) -> dict:
+    if not cluster.kubeconfig:
+        raise PortalError(_("Cluster %(name)s has no credentials.") % {"name": cluster.name})
     stored = yaml.safe_load(cluster.kubeconfig.reveal())
     entry = dict(stored["clusters"][0]["cluster"])
     return {

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clusters import kube
-from clusters.views_live import namespace_pods_for_admin, namespace_quota_for_admin
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import (
@@ -73,10 +72,7 @@ def live_quota(user, namespace) -> tuple[list[dict], str]:
     if namespace.phase not in IN_CLUSTER:
         return [], ""
     try:
-        if user.is_staff and namespace.team.role_of(user) is None:
-            quota = namespace_quota_for_admin(namespace=namespace)
-        else:
-            quota = workload_selectors.namespace_quota(user=user, namespace=namespace)
+        quota = workload_selectors.namespace_quota(user=user, namespace=namespace)
     except kube.KubeNotFound:
         return [], _("The namespace has no quota in the cluster yet: it has not been provisioned.")
     except kube.KubeError as exc:
@@ -91,8 +87,6 @@ def live_pods(user, namespace) -> tuple[list[dict] | None, str]:
     if namespace.phase not in IN_CLUSTER:
         return None, ""
     try:
-        if user.is_staff and namespace.team.role_of(user) is None:
-            return namespace_pods_for_admin(namespace=namespace), ""
         return workload_selectors.pods_list(user=user, namespace=namespace), ""
     except kube.KubeError as exc:
         return None, exc.message

@@ -1,4 +1,6 @@
-"""Workload reads, always as the requesting user (impersonated)."""
+"""Workload reads. Team members read as themselves (impersonated), so the API
+server decides what they may see; a platform admin outside the team reads
+with the portal's own credential (admin pages are platform work)."""
 
 from clusters import kube
 from rbac import provisioning as p
@@ -6,11 +8,19 @@ from rbac.identity import identity_for
 from rbac.models import TeamNamespace
 
 QUOTA_RESOURCES = ("requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "pods", "requests.storage")
+PODS_LIMIT = 500
+
+
+def client_as(user, namespace: TeamNamespace) -> kube.KubeClient:
+    """A client acting for `user` in `namespace`."""
+    if user.is_staff and namespace.team.role_of(user) is None:
+        return kube.client_for(namespace.cluster)
+    return kube.client_for(namespace.cluster, identity=identity_for(user))
 
 
 def namespace_quota(*, user, namespace: TeamNamespace) -> dict:
-    """Hard vs used of the namespace's portal quota, read live as the user."""
-    with kube.client_for(namespace.cluster, identity=identity_for(user)) as client:
+    """Hard vs used of the namespace's portal quota, read live."""
+    with client_as(user, namespace) as client:
         quota = client.core.read_namespaced_resource_quota(p.QUOTA_NAME, namespace.name)
     hard, used = quota.status.hard or {}, quota.status.used or {}
     return {
@@ -20,9 +30,7 @@ def namespace_quota(*, user, namespace: TeamNamespace) -> dict:
     }
 
 
-def pods_list(*, user, namespace: TeamNamespace, limit: int = 500) -> list[dict]:
-    with kube.client_for(namespace.cluster, identity=identity_for(user)) as client:
-        return [
-            {"name": pod.metadata.name, "phase": pod.status.phase, "node": pod.spec.node_name or ""}
-            for pod in client.core.list_namespaced_pod(namespace.name, limit=limit).items
-        ]
+def pods_list(*, user, namespace: TeamNamespace, limit: int = PODS_LIMIT) -> list[dict]:
+    with client_as(user, namespace) as client:
+        items = client.core.list_namespaced_pod(namespace.name, limit=limit).items
+    return [{"name": pod.metadata.name, "phase": pod.status.phase, "node": pod.spec.node_name or ""} for pod in items]

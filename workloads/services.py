@@ -1,9 +1,10 @@
 """Workload writes, made as the requesting user (impersonated), so the API
-server's RBAC and quota admission decide, not only the portal."""
+server's RBAC and quota admission decide, not only the portal; see
+`workloads.selectors.client_as`."""
 
 from clusters import kube
-from rbac.identity import identity_for
 from rbac.models import TeamNamespace
+from workloads.selectors import client_as
 
 
 def _resources(cpu: str, memory: str):
@@ -28,11 +29,11 @@ def deployment_create(
             ),
         ),
     )
-    with kube.client_for(namespace.cluster, identity=identity_for(user)) as client:
+    with client_as(user, namespace) as client:
         created = client.apps.create_namespaced_deployment(namespace.name, body)
         return client.to_dict(created)
 
 
 def deployment_delete(*, user, namespace: TeamNamespace, name: str) -> None:
-    with kube.client_for(namespace.cluster, identity=identity_for(user)) as client:
+    with client_as(user, namespace) as client:
         client.apps.delete_namespaced_deployment(name, namespace.name)

@@ -4,6 +4,7 @@ import logging
 import os
 import socket
 import threading
+import traceback
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -129,9 +130,15 @@ def _run_steps(job: Job, kind) -> tuple[str, str]:
             state.step_set_status(step=step, status=StepStatus.CANCELED, message="Canceled.")
             return JobStatus.CANCELED, f"Canceled during step {step.position} ({step.title})."
         except StepFailed as exc:
-            return _fail(ctx, step, str(exc))
+            return _fail(ctx, step, state.redact_secrets(str(exc), ctx.secrets))
         except Exception as exc:
-            logger.exception("Job %s step %s raised", job.pk, step.name)
+            # The traceback may quote a secret the step declared: log it redacted.
+            logger.error(
+                "Job %s step %s raised:\n%s",
+                job.pk,
+                step.name,
+                state.redact_secrets(traceback.format_exc(), ctx.secrets),
+            )
             return _fail(ctx, step, f"{type(exc).__name__}: {state.redact_secrets(str(exc), ctx.secrets)}")
         done = StepStatus.SKIPPED if outcome == StepStatus.SKIPPED else StepStatus.SUCCEEDED
         state.step_set_status(step=step, status=done)

@@ -77,22 +77,12 @@ def test_job_output_hides_declared_secrets_and_masks_secret_objects(world, api, 
     assert PASSWORD not in seen and TOKEN not in seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clusters/jobs/runner.py: logger.exception() of a failing step logs the exception text "
-    "(and traceback) without redacting the secrets the step declared",
-)
 def test_the_worker_log_hides_declared_secrets(world, api, kinds, caplog):
     caplog.set_level(logging.DEBUG)
     _run(world, "test-secret-echo")
     assert PASSWORD not in caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clusters/jobs/runner.py: a StepFailed message is stored in step.message and job.message "
-    "(and the job's audit summary) without redact_secrets()",
-)
 def test_a_step_failed_message_hides_declared_secrets(world, api, kinds):
     job = _run(world, "test-secret-echo-stepfailed")
     seen = _everything_about(job, api, world)
