@@ -47,6 +47,11 @@ class TeamSerializer(ServiceModelSerializer):
                 raise serializers.ValidationError(
                     {f: [_("Only platform admins can change a team's namespace policy.")] for f in changed}
                 )
+            # The slug names the team's groups and labels in every cluster.
+            if self.instance is not None and attrs.get("slug", self.instance.slug) != self.instance.slug:
+                raise serializers.ValidationError(
+                    {"slug": [_("Only platform admins can rename a team's slug: it names the team in every cluster.")]}
+                )
         return attrs
 
     def get_member_count(self, obj) -> int:

@@ -583,3 +583,9 @@ def test_approving_twice_is_a_conflict(world, api):
     assert client.post(f"/api/v1/namespaces/{ns.pk}/approve/").json()["phase"] == "provisioning"
     assert_error_shape(client.post(f"/api/v1/namespaces/{ns.pk}/approve/"), 409)
     assert_error_shape(client.post(f"/api/v1/namespaces/{ns.pk}/reject/", {"reason": "x"}, format="json"), 409)
+
+
+def test_a_team_owner_cannot_change_the_teams_slug(world, api):
+    assert_field_error(api.as_(world.owner).patch("/api/v1/teams/team-a/", {"slug": "renamed"}, format="json"), "slug")
+    assert api.as_(world.owner).patch("/api/v1/teams/team-a/", {"name": "Team Alpha"}, format="json").status_code == 200
+    assert api.as_(world.admin).patch("/api/v1/teams/team-a/", {"slug": "renamed"}, format="json").status_code == 200
