@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -16,6 +17,20 @@ class ScopedSlugField(serializers.SlugRelatedField):
 
     def get_queryset(self):
         return self.queryset.model.objects.for_user(self.context["request"].user)
+
+
+class UsableClusterField(ScopedSlugField):
+    """A cluster to request a namespace on: one the user sees, or one a team of
+    theirs may use (a team with no allowed clusters may use every one; the
+    service then checks the chosen team's own policy). As the HTML form does."""
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        teams = Team.objects.for_user(user)
+        if user.is_staff or teams.filter(allowed_clusters__isnull=True).exists():
+            return Cluster.objects.all()
+        allowed = Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id")
+        return Cluster.objects.filter(Q(pk__in=allowed) | Q(pk__in=Cluster.objects.for_user(user).values("pk")))
 
 
 class TeamSerializer(ServiceModelSerializer):
@@ -133,7 +148,7 @@ class QuotaPlanSerializer(ServiceModelSerializer):
 
 class TeamNamespaceSerializer(ServiceModelSerializer):
     team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
-    cluster = ScopedSlugField(slug_field="slug", queryset=Cluster.objects.all())
+    cluster = UsableClusterField(slug_field="slug", queryset=Cluster.objects.all())
     plan = ScopedSlugField(slug_field="slug", queryset=QuotaPlan.objects.all())
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     labels = serializers.DictField(

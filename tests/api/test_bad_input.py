@@ -536,11 +536,6 @@ def test_a_team_owner_may_put_the_policy_back_unchanged(world, api):
     assert response.status_code == 200, response.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clusters/models/cluster.py ClusterQuerySet.for_user: a team with no allowed_clusters "
-    "(= every cluster allowed) sees no cluster it has no namespace on, so it cannot name one to request a namespace",
-)
 def test_a_new_team_can_request_its_first_namespace(world, api, make_user):
     from rbac.models import Team
 
@@ -589,3 +584,12 @@ def test_a_team_owner_cannot_change_the_teams_slug(world, api):
     assert_field_error(api.as_(world.owner).patch("/api/v1/teams/team-a/", {"slug": "renamed"}, format="json"), "slug")
     assert api.as_(world.owner).patch("/api/v1/teams/team-a/", {"name": "Team Alpha"}, format="json").status_code == 200
     assert api.as_(world.admin).patch("/api/v1/teams/team-a/", {"slug": "renamed"}, format="json").status_code == 200
+
+
+def test_a_restricted_team_cannot_request_on_another_cluster(world, api):
+    from clusters.models import Cluster
+
+    Cluster.objects.create(name="Elsewhere", slug="elsewhere")
+    world.team_a.allowed_clusters.add(world.cluster)
+    payload = {"team": "team-a", "cluster": "elsewhere", "name": "team-a-x", "plan": "small"}
+    assert_field_error(api.as_(world.owner).post("/api/v1/namespaces/", payload, format="json"), "cluster")
