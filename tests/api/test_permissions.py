@@ -405,3 +405,12 @@ def test_the_creator_of_a_job_may_cancel_it_whatever_their_role(world, api):
     response = api.as_(world.developer).post(f"/api/v1/jobs/{job.pk}/cancel/")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "canceled"
+
+
+def test_every_api_resource_has_its_permission_matrix():
+    """A new resource registered on the router must join the generic cases above."""
+    from portal.api import router
+
+    covered = {cls.basename for cls in APIResourceTests.__subclasses__()}
+    registered = {basename for _, _, basename in router.registry}
+    assert registered <= covered, f"no generic test cases for: {sorted(registered - covered)}"
