@@ -8,12 +8,6 @@ from clusters.models import SSHCredential
 from tests.api import material
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The standing users are made for every test; real hashing would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class Planted:
     """Secrets planted through the API, and everything that would give one away."""
 
