@@ -46,6 +46,13 @@ def cluster_update(*, cluster: Cluster, kubeconfig: str = "", context: str = "",
     return cluster
 
 
+@transaction.atomic
 def cluster_delete(*, cluster: Cluster) -> None:
-    """Forget a cluster. The real cluster is never touched."""
+    """Forget a cluster. The real cluster is never touched.
+
+    Records of namespaces that are gone (deleted, or rejected before they
+    existed) go with it; a live one keeps the cluster (409, ProtectedError)."""
+    from rbac.choices import NamespacePhase
+
+    cluster.team_namespaces.filter(phase__in=[NamespacePhase.DELETED, NamespacePhase.REJECTED]).delete()
     cluster.delete()

@@ -593,3 +593,10 @@ def test_a_restricted_team_cannot_request_on_another_cluster(world, api):
     world.team_a.allowed_clusters.add(world.cluster)
     payload = {"team": "team-a", "cluster": "elsewhere", "name": "team-a-x", "plan": "small"}
     assert_field_error(api.as_(world.owner).post("/api/v1/namespaces/", payload, format="json"), "cluster")
+
+
+def test_a_cluster_whose_namespaces_are_all_gone_can_be_deleted(world, admin_api):
+    TeamNamespace.objects.filter(cluster=world.cluster).update(phase="deleted")
+    TeamNamespace.objects.filter(pk=world.ns_b.pk).update(phase="rejected")
+    assert admin_api.delete("/api/v1/clusters/prod/").status_code == 204
+    assert not Cluster.objects.filter(slug="prod").exists()
