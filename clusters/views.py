@@ -24,7 +24,6 @@ from clusters import kubeconfig as kc
 from clusters.forms import ClusterEditForm, ClusterImportForm, CredentialRotateForm
 from clusters.models import Cluster, Node
 from clusters.services import clusters as services
-from clusters.services.connect import cluster_connect_check
 from clusters.services.health import cluster_health_check
 from clusters.services.inventory import cluster_nodes_sync
 from portal.audit import audit_describe
@@ -190,25 +189,6 @@ class ClusterEditView(ClusterMixin, ObjectEditView):
         return services.cluster_update(cluster=obj, **form.cleaned_data)
 
 
-def _connect(kubeconfig_text: str, context: str) -> tuple[dict, dict]:
-    """parse → choose the context → reduce → connect check.
-
-    Returns (what the cluster answered, facts about the context). Raises
-    PortalError (the kubeconfig) or KubeError (the cluster) with the message to show.
-    """
-    doc = kc.parse(kubeconfig_text)
-    reduced, facts = kc.reduce_to_context(doc, context or None)
-    found = cluster_connect_check(kubeconfig=kc.dump(reduced))
-    return found, facts
-
-
-def _check_record(data: dict) -> None:
-    """The record's own rules (a taken name or slug) before any connection:
-    no point reaching a cluster for a record that cannot be saved."""
-    record = {k: v for k, v in data.items() if k not in ("kubeconfig", "context")}
-    Cluster(**record).full_clean(exclude=["kubeconfig", "api_server_url"])
-
-
 def _found_message(found: dict) -> str:
     ready = _("ready") if found["ready"] else _("NOT ready")
     return _("Connected to %(server)s: Kubernetes %(version)s, API server %(ready)s, %(nodes)s nodes.") % {
@@ -257,10 +237,7 @@ class ClusterImportView(ClusterMixin, ObjectEditView):
             data.pop("kubeconfig_file", None)
             contexts, _chosen, _error = _context_choices(data["kubeconfig"])
             try:
-                _check_record(data)
-                found, facts = _connect(data["kubeconfig"], data["context"])
-                data["context"] = facts["context"]
-                cluster = services.cluster_create(**data)
+                cluster, found = services.cluster_import(**data)
             except PortalError as exc:
                 add_errors(form, exc.field_errors, exc.message, default_field="kubeconfig")
             except ValidationError as exc:  # the record itself: a taken name or slug
@@ -326,9 +303,8 @@ def cluster_rotate(request, slug):
         status = 400
         if form.is_valid():
             try:
-                found, facts = _connect(form.cleaned_data["kubeconfig"], form.cleaned_data["context"])
-                services.cluster_update(
-                    cluster=cluster, kubeconfig=form.cleaned_data["kubeconfig"], context=facts["context"]
+                cluster, found = services.cluster_credentials_replace(
+                    cluster=cluster, kubeconfig=form.cleaned_data["kubeconfig"], context=form.cleaned_data["context"]
                 )
             except PortalError as exc:
                 add_errors(form, exc.field_errors, exc.message, default_field="kubeconfig")

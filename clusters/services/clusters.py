@@ -2,9 +2,11 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clusters import kubeconfig as kc
 from clusters.models import Cluster
+from portal.errors import PortalError
 
 
 def credentials_from_kubeconfig(text: str, context: str | None) -> dict:
@@ -56,3 +58,52 @@ def cluster_delete(*, cluster: Cluster) -> None:
 
     cluster.team_namespaces.filter(phase__in=[NamespacePhase.DELETED, NamespacePhase.REJECTED]).delete()
     cluster.delete()
+
+
+def _reduce_and_connect(kubeconfig: str, context: str) -> tuple[dict, dict]:
+    """Reduce the kubeconfig to one context and talk to the cluster with it.
+
+    A cluster that does not answer, or refuses the credentials, is a problem
+    with the kubeconfig the user gave: reported on that field (400)."""
+    from clusters import kube
+    from clusters.services.connect import cluster_connect_check
+
+    fields = credentials_from_kubeconfig(kubeconfig, context)
+    try:
+        found = cluster_connect_check(kubeconfig=fields["kubeconfig"])
+    except kube.KubeError as exc:
+        raise PortalError(exc.message, field_errors={"kubeconfig": [exc.message]}) from None
+    return fields, found
+
+
+def cluster_import(
+    *, name: str, slug: str, kubeconfig: str, context: str = "", description: str = "", **extra
+) -> tuple[Cluster, dict]:
+    """Import an existing cluster: the record's own rules first (a taken name
+    costs no connection), then the connect check; only a cluster that answers
+    with these credentials is saved. Returns the cluster and what it answered."""
+    if not kubeconfig:
+        raise PortalError(_("A kubeconfig is required."), field_errors={"kubeconfig": [_("This field is required.")]})
+    Cluster(name=name, slug=slug, description=description, **extra).full_clean(
+        exclude=["kubeconfig", "api_server_url"]
+    )
+    fields, found = _reduce_and_connect(kubeconfig, context)
+    with transaction.atomic():
+        cluster = Cluster(
+            name=name, slug=slug, description=description, credentials_rotated=timezone.now(), **extra, **fields
+        )
+        cluster.full_clean()
+        cluster.save()
+    return cluster, found
+
+
+def cluster_credentials_replace(*, cluster: Cluster, kubeconfig: str, context: str = "") -> tuple[Cluster, dict]:
+    """Rotate a cluster's credentials; the new ones must work before they replace the old."""
+    fields, found = _reduce_and_connect(kubeconfig, context)
+    with transaction.atomic():
+        cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+        for field, value in fields.items():
+            setattr(cluster, field, value)
+        cluster.credentials_rotated = timezone.now()
+        cluster.save()
+    return cluster, found
