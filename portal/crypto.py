@@ -43,7 +43,10 @@ def rotate(token: str) -> str:
     try:
         return keyring().rotate(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretDecryptionError("A stored secret cannot be rotated: no key decrypts it.") from exc
+        raise SecretDecryptionError(
+            "A stored secret cannot be rotated: no key in PORTAL_ENCRYPTION_KEYS decrypts it; "
+            "keep the old key in the set until rotation is done."
+        ) from exc
 
 
 class Secret:

@@ -70,4 +70,5 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_kind", "target_name"])]
 
     def __str__(self):
-        return f"{self.created:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action} {self.result}"
+        when = f"{self.created:%Y-%m-%d %H:%M:%S}" if self.created else "-"
+        return f"{when} {self.actor_name or '-'} {self.action} {self.result}"
