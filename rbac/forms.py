@@ -81,16 +81,7 @@ class TeamNamespaceForm(PortalModelForm):
         if not self.user.is_staff:
             teams = teams.filter(memberships__user=self.user, memberships__role__in=MANAGING_ROLES)
         self.fields["team"].queryset = teams
-        self.fields["cluster"].queryset = self._usable_clusters(teams)
-
-    def _usable_clusters(self, teams):
-        """Clusters one of the user's teams may request on: a team with no
-        allowed clusters may use every one (the services' policy)."""
-        if self.user.is_staff or any(not team.allowed_clusters.exists() for team in teams):
-            return Cluster.objects.all()
-        return Cluster.objects.filter(
-            pk__in=Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id")
-        )
+        self.fields["cluster"].queryset = Cluster.objects.usable_by(self.user, teams)
 
 
 def namespace_names(text: str) -> list[str]:

@@ -24,6 +24,22 @@ class ClusterQuerySet(models.QuerySet):
             | models.Q(pk__in=Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id"))
         ).distinct()
 
+    def usable_by(self, user, teams=None):
+        """Clusters `user` may request namespaces on: those one of their teams
+        (or the given `teams`) may use; a team with no allowed-cluster list
+        may use every cluster. Seeing a cluster's details stays `for_user`."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        from rbac.models import Team
+
+        teams = teams if teams is not None else Team.objects.filter(memberships__user=user)
+        if teams.filter(allowed_clusters__isnull=True).exists():
+            return self
+        allowed = Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id")
+        return self.filter(models.Q(pk__in=allowed) | models.Q(pk__in=self.for_user(user).values("pk")))
+
 
 class Cluster(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)

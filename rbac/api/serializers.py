@@ -1,5 +1,4 @@
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -25,12 +24,7 @@ class UsableClusterField(ScopedSlugField):
     service then checks the chosen team's own policy). As the HTML form does."""
 
     def get_queryset(self):
-        user = self.context["request"].user
-        teams = Team.objects.for_user(user)
-        if user.is_staff or teams.filter(allowed_clusters__isnull=True).exists():
-            return Cluster.objects.all()
-        allowed = Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id")
-        return Cluster.objects.filter(Q(pk__in=allowed) | Q(pk__in=Cluster.objects.for_user(user).values("pk")))
+        return Cluster.objects.usable_by(self.context["request"].user)
 
 
 class TeamSerializer(ServiceModelSerializer):
