@@ -28,11 +28,15 @@ def team_create(*, name: str, slug: str, description: str = "", allowed_clusters
 
 @transaction.atomic
 def team_update(*, team: Team, allowed_clusters=None, **changes) -> Team:
+    renamed = "slug" in changes and changes["slug"] != team.slug
     for field, value in changes.items():
         setattr(team, field, value)
     _save(team)
     if allowed_clusters is not None:
         team.allowed_clusters.set(allowed_clusters)
+    if renamed:
+        # The slug names the team's groups and labels in every cluster.
+        _reconcile_team_soon(team)
     return team
 
 
@@ -41,6 +45,19 @@ def team_delete(*, team: Team) -> None:
         raise ConflictError(_("Delete the team's namespaces first."))
     team.namespaces.all().delete()
     team.delete()
+
+
+# Namespaces the reconciler converges; a change to them is applied right away.
+_IN_CLUSTER = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED)
+
+
+def _reconcile_team_soon(team: Team) -> None:
+    """A member's ServiceAccount and bindings live in every namespace of the
+    team: converge those clusters after this change commits."""
+    from rbac.tenancy import namespaces_reconcile_soon
+
+    for cluster_id in set(team.namespaces.filter(phase__in=_IN_CLUSTER).values_list("cluster_id", flat=True)):
+        namespaces_reconcile_soon(cluster_id=cluster_id)
 
 
 def _owners_left(team: Team, without: Membership) -> int:
@@ -54,7 +71,9 @@ def membership_create(*, team: Team, user, role: str) -> Membership:
             _("%(user)s is already a member of %(team)s.") % {"user": user, "team": team},
             field_errors={"user": [_("Already a member of this team.")]},
         )
-    return _save(Membership(team=team, user=user, role=role))
+    membership = _save(Membership(team=team, user=user, role=role))
+    _reconcile_team_soon(team)
+    return membership
 
 
 @transaction.atomic
@@ -63,7 +82,9 @@ def membership_update(*, membership: Membership, role: str) -> Membership:
     if membership.role == TeamRole.OWNER and role != TeamRole.OWNER and not _owners_left(membership.team, membership):
         raise ConflictError(_("A team keeps at least one owner: make someone else owner first."))
     membership.role = role
-    return _save(membership)
+    membership = _save(membership)
+    _reconcile_team_soon(membership.team)
+    return membership
 
 
 @transaction.atomic
@@ -71,6 +92,8 @@ def membership_delete(*, membership: Membership) -> None:
     if membership.role == TeamRole.OWNER and not _owners_left(membership.team, membership):
         raise ConflictError(_("A team keeps at least one owner: make someone else owner first."))
     membership.delete()
+    # Revokes the member's team kubeconfig: their ServiceAccounts are deleted.
+    _reconcile_team_soon(membership.team)
 
 
 @transaction.atomic
@@ -82,7 +105,13 @@ def quota_plan_create(**fields) -> QuotaPlan:
 def quota_plan_update(*, plan: QuotaPlan, **changes) -> QuotaPlan:
     for field, value in changes.items():
         setattr(plan, field, value)
-    return _save(plan)
+    plan = _save(plan)
+    # Every namespace on the plan gets the new quota and limits.
+    from rbac.tenancy import namespaces_reconcile_soon
+
+    for cluster_id in set(plan.namespaces.filter(phase__in=_IN_CLUSTER).values_list("cluster_id", flat=True)):
+        namespaces_reconcile_soon(cluster_id=cluster_id)
+    return plan
 
 
 def quota_plan_delete(*, plan: QuotaPlan) -> None:
@@ -186,7 +215,7 @@ def team_namespace_request(
             field_errors={"name": [_("The team's namespace limit is reached.")]},
         )
     phase = NamespacePhase.PROVISIONING if team.auto_approve_namespaces else NamespacePhase.PENDING_APPROVAL
-    return _save(
+    namespace = _save(
         TeamNamespace(
             team=team,
             cluster=cluster,
@@ -198,6 +227,11 @@ def team_namespace_request(
             requested_by=requested_by if requested_by is not None and requested_by.is_authenticated else None,
         )
     )
+    if phase == NamespacePhase.PROVISIONING:
+        from rbac.tenancy import namespaces_reconcile_soon
+
+        namespaces_reconcile_soon(cluster_id=cluster.pk)
+    return namespace
 
 
 @transaction.atomic
@@ -206,7 +240,12 @@ def team_namespace_update(*, namespace: TeamNamespace, **changes) -> TeamNamespa
         changes["labels"] = namespace_labels_check(changes["labels"], may_set_reserved=True)
     for field, value in changes.items():
         setattr(namespace, field, value)
-    return _save(namespace)
+    namespace = _save(namespace)
+    if namespace.phase in _IN_CLUSTER:
+        from rbac.tenancy import namespaces_reconcile_soon
+
+        namespaces_reconcile_soon(cluster_id=namespace.cluster_id)
+    return namespace
 
 
 def team_namespace_delete(*, namespace: TeamNamespace) -> None:

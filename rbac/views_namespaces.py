@@ -144,14 +144,8 @@ class NamespaceEditView(NamespaceMixin, ObjectEditView):
             team = data["team"]
             if not (self.request.user.is_staff or team.role_of(self.request.user) in MANAGING_ROLES):
                 raise PermissionDenied
-            namespace = services.team_namespace_request(requested_by=self.request.user, **data)
-            if namespace.phase == NamespacePhase.PROVISIONING:
-                tenancy.namespaces_reconcile_soon(cluster_id=namespace.cluster_id)
-            return namespace
-        namespace = services.team_namespace_update(namespace=obj, **data)
-        if namespace.phase in (NamespacePhase.READY, NamespacePhase.FAILED, NamespacePhase.PROVISIONING):
-            tenancy.namespaces_reconcile_soon(cluster_id=namespace.cluster_id)
-        return namespace
+            return services.team_namespace_request(requested_by=self.request.user, **data)
+        return services.team_namespace_update(namespace=obj, **data)
 
 
 class NamespaceDeleteView(NamespaceMixin, ObjectDeleteView):
