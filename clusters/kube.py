@@ -136,7 +136,9 @@ def translate(exc: Exception, *, server: str = "") -> KubeError:
         message = body.get("message") or exc.reason or ""
         status = exc.status or 0
         if status == 0:  # the client gave up before an HTTP answer
-            return ClusterUnreachable(_("No answer from %(where)s: %(detail)s") % {"where": where, "detail": exc.reason})
+            return ClusterUnreachable(
+                _("No answer from %(where)s: %(detail)s") % {"where": where, "detail": exc.reason}
+            )
         if status == 401:
             return ClusterUnauthorized(
                 _("%(where)s refused the portal's credentials (expired or revoked?); replace them.") % {"where": where}

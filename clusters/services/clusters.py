@@ -84,9 +84,7 @@ def cluster_import(
     with these credentials is saved. Returns the cluster and what it answered."""
     if not kubeconfig:
         raise PortalError(_("A kubeconfig is required."), field_errors={"kubeconfig": [_("This field is required.")]})
-    Cluster(name=name, slug=slug, description=description, **extra).full_clean(
-        exclude=["kubeconfig", "api_server_url"]
-    )
+    Cluster(name=name, slug=slug, description=description, **extra).full_clean(exclude=["kubeconfig", "api_server_url"])
     fields, found = _reduce_and_connect(kubeconfig, context)
     with transaction.atomic():
         cluster = Cluster(

@@ -12,7 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _settings(tmp_path, **env):
     """Import the settings in a fresh interpreter; returns (exit code, output)."""
-    configured = ("SECRET_KEY", "PORTAL_ENCRYPTION_KEYS", "PORTAL_ENV", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
+    configured = (
+        "SECRET_KEY",
+        "PORTAL_ENCRYPTION_KEYS",
+        "PORTAL_ENV",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+    )
     clean = {k: v for k, v in os.environ.items() if k not in configured}
     clean.update(PORTAL_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="portal.settings", **env)
     code = (
