@@ -15,14 +15,26 @@ from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
 class TeamForm(PortalModelForm):
     class Meta:
         model = Team
-        fields = ["name", "slug", "description", "max_namespaces", "allowed_clusters", "auto_approve_namespaces"]
-        widgets = {"allowed_clusters": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "max_namespaces",
+            "allowed_clusters",
+            "allowed_plans",
+            "auto_approve_namespaces",
+        ]
+        widgets = {
+            "allowed_clusters": forms.CheckboxSelectMultiple,
+            "allowed_plans": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not (self.user and self.user.is_staff):
             # Owners edit the description; the namespace policy is the platform's.
-            for field in ("max_namespaces", "allowed_clusters", "auto_approve_namespaces"):
+            for field in ("max_namespaces", "allowed_clusters", "allowed_plans", "auto_approve_namespaces"):
                 self.fields.pop(field)
 
 

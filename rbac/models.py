@@ -35,6 +35,13 @@ class Team(models.Model):
         verbose_name=_("allowed clusters"),
         help_text=_("Clusters the team may request namespaces on; none means every cluster."),
     )
+    allowed_plans = models.ManyToManyField(
+        "rbac.QuotaPlan",
+        blank=True,
+        related_name="+",
+        verbose_name=_("allowed quota plans"),
+        help_text=_("Quota plans the team may choose for its namespaces; none means every plan."),
+    )
     auto_approve_namespaces = models.BooleanField(_("approve namespace requests automatically"), default=False)
     created = models.DateTimeField(auto_now_add=True)
 

@@ -20,20 +20,25 @@ def _save(obj):
 
 
 @transaction.atomic
-def team_create(*, name: str, slug: str, description: str = "", allowed_clusters=(), **policy) -> Team:
+def team_create(
+    *, name: str, slug: str, description: str = "", allowed_clusters=(), allowed_plans=(), **policy
+) -> Team:
     team = _save(Team(name=name, slug=slug, description=description, **policy))
     team.allowed_clusters.set(allowed_clusters)
+    team.allowed_plans.set(allowed_plans)
     return team
 
 
 @transaction.atomic
-def team_update(*, team: Team, allowed_clusters=None, **changes) -> Team:
+def team_update(*, team: Team, allowed_clusters=None, allowed_plans=None, **changes) -> Team:
     renamed = "slug" in changes and changes["slug"] != team.slug
     for field, value in changes.items():
         setattr(team, field, value)
     _save(team)
     if allowed_clusters is not None:
         team.allowed_clusters.set(allowed_clusters)
+    if allowed_plans is not None:
+        team.allowed_plans.set(allowed_plans)
     if renamed:
         # The slug names the team's groups and labels in every cluster.
         _reconcile_team_soon(team)
@@ -206,6 +211,12 @@ def team_namespace_request(
         raise PortalError(
             _("Team %(team)s may not use cluster %(cluster)s.") % {"team": team, "cluster": cluster},
             field_errors={"cluster": [_("This team may not request namespaces on this cluster.")]},
+        )
+    plans = team.allowed_plans.all()
+    if plans.exists() and not plans.filter(pk=plan.pk).exists():
+        raise PortalError(
+            _("Team %(team)s may not use quota plan %(plan)s.") % {"team": team, "plan": plan},
+            field_errors={"plan": [_("Choose one of: %(plans)s") % {"plans": ", ".join(p.name for p in plans)}]},
         )
     in_use = team.namespaces.exclude(phase__in=[NamespacePhase.DELETED, NamespacePhase.REJECTED]).count()
     if in_use >= team.max_namespaces:

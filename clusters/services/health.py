@@ -22,6 +22,7 @@ from django.utils import timezone
 from clusters import kube
 from clusters.choices import ClusterPhase
 from clusters.models import Cluster, ClusterPhaseChange
+from clusters.services.inventory import cluster_nodes_sync
 
 logger = logging.getLogger(__name__)
 
@@ -214,8 +215,14 @@ def cluster_health_check(*, cluster: Cluster, timeout: float | None = None) -> C
 
 def _check_in_thread(cluster_id: int) -> str:
     try:
-        cluster = Cluster.objects.get(pk=cluster_id)
-        return cluster_health_check(cluster=cluster).phase
+        cluster = cluster_health_check(cluster=Cluster.objects.get(pk=cluster_id))
+        if cluster.phase in (ClusterPhase.READY, ClusterPhase.DEGRADED):
+            # The node inventory follows the same beat, so the dashboard stays current.
+            cluster_nodes_sync(cluster=cluster)
+        return cluster.phase
+    except kube.KubeError as exc:  # the cluster went away between the check and the sync
+        logger.warning("Node sync of cluster %s failed: %s", cluster_id, exc.message)
+        return Cluster.objects.filter(pk=cluster_id).values_list("phase", flat=True).first() or "error"
     except Exception:  # one cluster's bug must not stop the sweep
         logger.exception("Health check of cluster %s failed", cluster_id)
         return "error"
