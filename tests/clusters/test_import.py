@@ -82,7 +82,7 @@ def test_it_imports_with_a_bearer_token_and_refuses_it_once_revoked(admin_web, d
 
     admin.core.delete_namespaced_service_account("portal-import", "kube-system")
     # The authenticator learns of the deletion through an informer: wait for it.
-    wait_for(lambda: _rejected(config), 10, what="the revoked token to be refused")
+    wait_for(lambda: _rejected(config), 45, 0.5, what="the revoked token to be refused")
     response = _import(admin_web, config)
     assert response.status_code == 400
     assert "refused the portal" in response.content.decode()
