@@ -163,6 +163,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Phases appear in several components; name their enums once, stably.
+    "ENUM_NAME_OVERRIDES": {
+        "ClusterPhaseEnum": "clusters.choices.ClusterPhase",
+        "TeamNamespacePhaseEnum": "rbac.choices.NamespacePhase",
+    },
     # Swagger UI assets come from PyPI (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -5,8 +5,9 @@ from rest_framework import serializers
 from clusters.models import Cluster
 from portal.errors import PortalError
 from portal.serializers import ServiceModelSerializer
-from rbac import services
-from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from rbac import services, tenancy
+from rbac.choices import NamespacePhase
+from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
 
 POLICY_FIELDS = ("max_namespaces", "allowed_clusters", "auto_approve_namespaces")
 
@@ -235,3 +236,75 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class QuotaFigureSerializer(serializers.Serializer):
+    hard = serializers.CharField()
+    used = serializers.CharField()
+
+
+class NamespaceQuotaSerializer(serializers.Serializer):
+    namespace = serializers.CharField()
+    cluster = serializers.CharField()
+    quota = serializers.DictField(
+        child=QuotaFigureSerializer(), help_text=_("Hard limit and use per resource, read live from the cluster.")
+    )
+
+
+class TeamQuotaFigureSerializer(QuotaFigureSerializer):
+    percent = serializers.IntegerField()
+
+
+class TeamQuotaSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    namespaces = serializers.IntegerField(help_text=_("Namespaces whose quota the reconciler has observed."))
+    quota = serializers.DictField(
+        child=TeamQuotaFigureSerializer(),
+        help_text=_("Summed over the team's namespaces, as the reconciler last observed them."),
+    )
+
+
+class ScopedNamespaceField(serializers.PrimaryKeyRelatedField):
+    """A team namespace the requesting user can see (another team's reads like a missing one)."""
+
+    def get_queryset(self):
+        return TeamNamespace.objects.for_user(self.context["request"].user).select_related("team", "cluster")
+
+
+class QuotaChangeSerializer(serializers.ModelSerializer):
+    namespace = ScopedNamespaceField()
+    namespace_name = serializers.CharField(source="namespace.name", read_only=True)
+    team = serializers.SlugRelatedField(source="namespace.team", slug_field="slug", read_only=True)
+    cluster = serializers.SlugRelatedField(source="namespace.cluster", slug_field="slug", read_only=True)
+    plan = ScopedSlugField(slug_field="slug", queryset=QuotaPlan.objects.all())
+    previous_plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = QuotaChangeRequest
+        fields = [
+            "id",
+            "namespace",
+            "namespace_name",
+            "team",
+            "cluster",
+            "plan",
+            "previous_plan",
+            "reason",
+            "status",
+            "requested_by",
+            "decided_by",
+            "decided",
+            "created",
+        ]
+        read_only_fields = ["status", "decided", "created"]
+
+    def validate_namespace(self, namespace):
+        if namespace.phase in (NamespacePhase.DELETED, NamespacePhase.REJECTED, NamespacePhase.TERMINATING):
+            raise serializers.ValidationError(_("This namespace is gone or going; its quota cannot change."))
+        return namespace
+
+    def create(self, validated_data):
+        return tenancy.quota_change_request(user=self.context["request"].user, **validated_data)

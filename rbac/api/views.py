@@ -1,19 +1,44 @@
+import yaml
 from django.conf import settings
 from django.db.models import Count
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from clusters import kube
 from clusters.api.serializers import JobSerializer
 from portal.audit import audit_describe
+from portal.errors import ConflictError
 from portal.permissions import MANAGERS, OWNER_ONLY, IsPlatformAdmin, IsPlatformAdminOrReadOnly, TeamRolePermission
 from portal.viewsets import AuditedMixin, PortalModelViewSet, ScopedViewSetMixin
 from rbac import services, tenancy
 from rbac.api import serializers as s
-from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from rbac.choices import NamespacePhase
+from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
+from rbac.team_kubeconfig import team_kubeconfig
+from rbac.views_namespaces import IN_CLUSTER, team_quota_totals
+from workloads import selectors as workload_selectors
+from workloads.selectors import QUOTA_RESOURCES
+
+
+class YAMLRenderer(BaseRenderer):
+    """Text that already is YAML goes out as is; an error body is dumped."""
+
+    media_type = "application/yaml"
+    format = "yaml"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        return text.encode("utf-8")
 
 
 def _team_from_request(request):
@@ -57,6 +82,51 @@ class TeamViewSet(PortalModelViewSet):
 
     def destroy_object(self, instance):
         services.team_delete(team=instance)
+
+    @extend_schema(responses=s.TeamQuotaSerializer)
+    @action(detail=True, methods=["get"])
+    def quota(self, request, slug=None):
+        """Hard and used summed over the team's namespaces (cpu, memory, pods,
+        storage), from what the reconciler last observed; no live reads."""
+        team = self.get_object()
+        rows, counted = team_quota_totals(team.namespaces.filter(phase__in=IN_CLUSTER))
+        quota = {
+            row["resource"]: {"hard": row["hard"], "used": row["used"], "percent": row["percent"]}
+            for row in rows
+            if row["resource"] in QUOTA_RESOURCES
+        }
+        return Response(s.TeamQuotaSerializer({"team": team.slug, "namespaces": counted, "quota": quota}).data)
+
+    @extend_schema(
+        request=None,
+        responses={(200, "application/yaml"): OpenApiTypes.STR},
+        description="A kubeconfig for your team's ready namespaces, with freshly issued short-lived tokens. "
+        "Members only. Returned this once, never stored (Cache-Control: no-store).",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated],
+        renderer_classes=[JSONRenderer, YAMLRenderer],
+    )
+    def kubeconfig(self, request, slug=None):
+        team = self.get_object()
+        if team.role_of(request.user) is None:
+            self.permission_denied(request, message=_("Only members of the team can download its kubeconfig."))
+        ready = team.namespaces.filter(phase=NamespacePhase.READY).select_related("cluster")
+        if not ready:
+            raise ConflictError(_("Team %(team)s has no ready namespace yet.") % {"team": team})
+        without = sorted({ns.cluster.name for ns in ready if not ns.cluster.kubeconfig})
+        if without:
+            raise ConflictError(
+                _("Cluster %(clusters)s has no credentials; ask a platform admin to replace them.")
+                % {"clusters": ", ".join(without)}
+            )
+        text = team_kubeconfig(user=request.user, team=team)
+        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="kubeconfig-{team.slug}.yaml"'
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class MembershipViewSet(PortalModelViewSet):
@@ -152,6 +222,87 @@ class TeamNamespaceViewSet(PortalModelViewSet):
             namespace=namespace, user=request.user, reason=serializer.validated_data.get("reason", "")
         )
         return Response(s.TeamNamespaceSerializer(namespace, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=s.NamespaceQuotaSerializer)
+    @action(detail=True, methods=["get"])
+    def quota(self, request, pk=None):
+        """Hard vs used of the namespace's quota, read live (as you, for team members)."""
+        namespace = self.get_object()
+        if namespace.phase not in IN_CLUSTER:
+            raise ConflictError(
+                _("The namespace is %(phase)s: it has no quota in a cluster.")
+                % {"phase": namespace.get_phase_display()}
+            )
+        try:
+            quota = workload_selectors.namespace_quota(user=request.user, namespace=namespace)
+        except kube.KubeNotFound:
+            raise ConflictError(
+                _("The namespace has no quota in the cluster yet: it has not been provisioned.")
+            ) from None
+        except kube.KubeError as exc:
+            # Unreachable stays 503, refused credentials 502 and so on; the message says where.
+            raise type(exc)(
+                _("The quota cannot be read from cluster %(cluster)s right now: %(message)s")
+                % {"cluster": namespace.cluster, "message": exc.message}
+            ) from None
+        return Response(
+            s.NamespaceQuotaSerializer(
+                {"namespace": namespace.name, "cluster": namespace.cluster.slug, "quota": quota}
+            ).data
+        )
+
+
+class QuotaChangeViewSet(
+    AuditedMixin,
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Requests for another quota plan: team owners and maintainers ask,
+    platform admins approve (the namespace moves to the plan) or reject."""
+
+    model = QuotaChangeRequest
+    serializer_class = s.QuotaChangeSerializer
+    permission_classes = [TeamRolePermission]
+    write_roles = MANAGERS
+    select_related = ("namespace__team", "namespace__cluster", "plan", "previous_plan", "requested_by", "decided_by")
+    audit_kind = "QuotaChange"
+    filterset_fields = {"status": ["exact"], "namespace__team__slug": ["exact"], "namespace": ["exact"]}
+    ordering_fields = ["created", "status"]
+
+    def team_of(self, obj):
+        return obj.namespace.team
+
+    def team_of_new(self, request):
+        pk = request.data.get("namespace") if hasattr(request.data, "get") else None
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        namespace = TeamNamespace.objects.for_user(request.user).filter(pk=pk).select_related("team").first()
+        return namespace.team if namespace else None
+
+    def audit_target(self, obj):
+        ns = obj.namespace
+        return {"team": ns.team, "cluster": ns.cluster.slug, "namespace": ns.name, "name": str(obj.pk)}
+
+    def _decide(self, request, approve: bool):
+        change = tenancy.quota_change_decide(change=self.get_object(), user=request.user, approve=approve)
+        change = self.get_queryset().get(pk=change.pk)
+        return Response(s.QuotaChangeSerializer(change, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=s.QuotaChangeSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsPlatformAdmin])
+    def approve(self, request, pk=None):
+        """Move the namespace to the requested plan (then it reconciles)."""
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=None, responses=s.QuotaChangeSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsPlatformAdmin])
+    def reject(self, request, pk=None):
+        return self._decide(request, approve=False)
 
 
 class ApiTokenViewSet(

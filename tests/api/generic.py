@@ -28,6 +28,11 @@ list at all). Update is a PATCH of object A, delete a DELETE of object A.
 
 Extra actions (`extra_actions`) are `ExtraAction(name, method, expect)`, with
 `prepare(obj)` to bring the object into the state the action needs.
+
+Cells that need a real cluster to mean anything (an import, a node cordoned)
+name their roles in `live_create` or `ExtraAction(live=...)`: those cases are
+marked `devcluster`, `self.devcluster` is the handle, and `prepare` and
+`payload` are called as `(obj, devcluster)`. Everything else runs without one.
 """
 
 from dataclasses import dataclass, field
@@ -73,6 +78,7 @@ class ExtraAction:
     payload: object = None  # callable(obj) -> dict, the request body
     audited: bool = True
     success: tuple = field(default=(200, 201, 202, 204))
+    live: tuple = ()  # roles whose case runs against the devcluster
 
 
 class APIResourceTests:
@@ -84,6 +90,9 @@ class APIResourceTests:
     extra_actions: tuple = ()
     # Fields of the update payload that the response does not echo back.
     unechoed_fields: tuple = ()
+    # Roles whose create case needs the devcluster (see the module docstring).
+    live_create: tuple = ()
+    devcluster = None
 
     # --- what a resource declares ---------------------------------------------
 
@@ -171,6 +180,14 @@ class APIResourceTests:
     def objects(self, world):
         return self.make_a(world), self.make_b(world)
 
+    @pytest.fixture(autouse=True)
+    def _live(self, request):
+        if request.node.get_closest_marker("devcluster"):
+            self.devcluster = request.getfixturevalue("devcluster")
+
+    def _call(self, function, obj):
+        return function(obj, self.devcluster) if self.devcluster is not None else function(obj)
+
     # --- the generic cases -------------------------------------------------------
 
     @pytest.mark.parametrize("role", ROLES)
@@ -198,7 +215,6 @@ class APIResourceTests:
             else:
                 assert_error_shape(response)
 
-    @pytest.mark.parametrize("role", ROLES)
     def test_it_answers_anonymous_and_role_checks_on_create(self, role, world, api, objects):
         payload = self.create_payload(world)
         last = self.last_audit_id()
@@ -292,19 +308,25 @@ class APIResourceTests:
         return {f.attname: getattr(fresh, f.attname) for f in fresh._meta.concrete_fields}
 
     def pytest_generate_tests(self, metafunc):
+        live = pytest.mark.devcluster
         if "extra" in metafunc.fixturenames:
-            cases = [(role, extra) for extra in self.extra_actions for role in ROLES]
-            metafunc.parametrize(
-                ("role", "extra"), cases, ids=[f"{extra.name}-{role}" for role, extra in cases] or None
-            )
+            cases = [
+                pytest.param(role, extra, id=f"{extra.name}-{role}", marks=[live] if role in extra.live else [])
+                for extra in self.extra_actions
+                for role in ROLES
+            ]
+            metafunc.parametrize(("role", "extra"), cases)
+        elif metafunc.function.__name__ == "test_it_answers_anonymous_and_role_checks_on_create":
+            cases = [pytest.param(role, id=role, marks=[live] if role in self.live_create else []) for role in ROLES]
+            metafunc.parametrize("role", cases)
 
     def test_it_answers_role_checks_on_extra_actions(self, role, extra, world, api, objects):
         obj_a, _ = objects
         if extra.prepare:
-            extra.prepare(obj_a)
+            self._call(extra.prepare, obj_a)
         last = self.last_audit_id()
         client = self.client(api, world, role)
-        body = extra.payload(obj_a) if extra.payload else None
+        body = self._call(extra.payload, obj_a) if extra.payload else None
         response = getattr(client, extra.method)(self.detail_url(obj_a, f"{extra.name}/"), body, format="json")
         assert response.status_code == extra.expect[role], response.content
         if response.status_code >= 400:

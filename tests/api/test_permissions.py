@@ -1,18 +1,22 @@
 """Every API resource through the shared generic cases: who may list, read,
 create, change and delete what, cross-team isolation, and the audit trail."""
 
+import pytest
 from django.contrib.auth import get_user_model
 
 from clusters.choices import JobStatus, StepStatus
 from clusters.models import Cluster, Host, Job, JobEvent, JobStep, Node, SSHCredential
 from portal.audit import audit_record
-from rbac.choices import TeamRole
-from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from rbac.choices import NamespacePhase, TeamRole
+from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
 from rbac.services import api_token_create
+from tests.api import live, material
 from tests.api.generic import APIResourceTests, ExtraAction
 
 ANON = (401, "", 401, 401, 401, 401)
 NOBODY = (403, "", 403, 403, 403, 403)
+# Platform-admin actions: every other role is refused before the lookup.
+ADMIN_ONLY = {"owner": 403, "maintainer": 403, "developer": 403, "viewer": 403, "outsider": 403, "anonymous": 401}
 
 
 def cluster_for(team, slug):
@@ -49,6 +53,36 @@ class TestClusters(APIResourceTests):
         "anonymous": ANON,
     }
 
+    # An import is saved only when the cluster answers: the admin's cell imports
+    # the devcluster for real. The others are refused before any connection.
+    live_create = ("admin",)
+    extra_actions = (
+        ExtraAction(
+            "credentials",
+            "post",
+            {"admin": 200} | ADMIN_ONLY,
+            payload=lambda cluster, devcluster=None: {
+                "kubeconfig": live.cert_kubeconfig(devcluster) if devcluster else material.kubeconfig()
+            },
+            live=("admin",),
+        ),
+        ExtraAction(
+            "check",
+            "post",
+            {"admin": 200} | ADMIN_ONLY,
+            prepare=lambda cluster, devcluster=None: (
+                devcluster and live.set_credentials(cluster, live.admin_kubeconfig(devcluster))
+            ),
+            live=("admin",),
+        ),
+        ExtraAction(
+            "health",
+            "get",
+            {"admin": 200, "owner": 200, "maintainer": 200, "developer": 200, "viewer": 200}
+            | {"outsider": 404, "anonymous": 401},
+        ),
+    )
+
     def make_a(self, world):
         return cluster_for(world.team_a, "alpha")
 
@@ -56,16 +90,62 @@ class TestClusters(APIResourceTests):
         return cluster_for(world.team_b, "beta")
 
     def create_payload(self, world):
-        return {"name": "Gamma", "slug": "gamma", "description": "a new one"}
+        kubeconfig = live.admin_kubeconfig(self.devcluster) if self.devcluster else material.kubeconfig()
+        return {"name": "Gamma", "slug": "gamma", "description": "a new one", "kubeconfig": kubeconfig}
 
     def update_payload(self, world, obj):
         return {"description": "changed"}
 
 
+def _real_node(node, devcluster=None):
+    """Point the node's cluster at the devcluster and the row at a Node object of
+    the test's own there (created by TestNodes.live_node)."""
+    if devcluster:
+        live.set_credentials(node.cluster, live.admin_kubeconfig(devcluster))
+        Node.objects.filter(pk=node.pk).update(name=TestNodes.live_name)
+        node.name = TestNodes.live_name
+
+
 class TestNodes(APIResourceTests):
     url = "/api/v1/nodes/"
     basename = "node"
-    kind = ""
+    kind = "Node"
+    live_name = ""
+    extra_actions = (
+        ExtraAction("cordon", "post", {"admin": 200} | ADMIN_ONLY, prepare=_real_node, live=("admin",)),
+        ExtraAction("uncordon", "post", {"admin": 200} | ADMIN_ONLY, prepare=_real_node, live=("admin",)),
+        # A drain is a job: enqueued after commit, so the cell needs no cluster.
+        ExtraAction("drain", "post", {"admin": 202} | ADMIN_ONLY, payload=lambda node: {"timeout_seconds": 60}),
+        ExtraAction(
+            "labels",
+            "put",
+            {"admin": 200} | ADMIN_ONLY,
+            prepare=_real_node,
+            payload=lambda node, devcluster=None: {"labels": {"portal-test": "api", "tier": "gold"}},
+            live=("admin",),
+        ),
+        ExtraAction(
+            "taints",
+            "put",
+            {"admin": 200} | ADMIN_ONLY,
+            prepare=_real_node,
+            payload=lambda node, devcluster=None: {
+                "taints": [{"key": "dedicated", "value": "x", "effect": "NoSchedule"}]
+            },
+            live=("admin",),
+        ),
+        ExtraAction("pods", "get", {"admin": 200} | ADMIN_ONLY, prepare=_real_node, live=("admin",)),
+    )
+
+    @pytest.fixture(autouse=True)
+    def live_node(self, _live):
+        if self.devcluster is None:
+            yield
+            return
+        TestNodes.live_name = live.create_node(self.devcluster)
+        yield
+        live.delete_node(self.devcluster, TestNodes.live_name)
+
     matrix = {
         "admin": (200, "ab", 200, 405, 405, 405),
         "owner": (200, "a", 200, 405, 405, 405),
@@ -147,6 +227,29 @@ class TestTeams(APIResourceTests):
         "outsider": (200, "b", 404, 403, 404, 403),
         "anonymous": ANON,
     }
+
+    extra_actions = (
+        ExtraAction(
+            "quota",
+            "get",
+            {"admin": 200, "owner": 200, "maintainer": 200, "developer": 200, "viewer": 200}
+            | {"outsider": 404, "anonymous": 401},
+        ),
+        # Members only (a platform admin outside the team too is refused). The
+        # members' cells reach for a cluster that does not answer (503);
+        # tests/api/test_live.py downloads a working one.
+        ExtraAction(
+            "kubeconfig",
+            "post",
+            {"admin": 403, "owner": 503, "maintainer": 503, "developer": 503, "viewer": 503}
+            | {"outsider": 404, "anonymous": 401},
+            prepare=lambda team: _in_unreachable_cluster(
+                TeamNamespace.objects.create(
+                    team=team, cluster=world_cluster(), name=f"{team.slug}-dev", plan=QuotaPlan.objects.first()
+                )
+            ),
+        ),
+    )
 
     def make_a(self, world):
         roles = ("owner", "maintainer", "developer", "viewer")
@@ -276,6 +379,15 @@ class TestNamespaces(APIResourceTests):
             | {"outsider": 403, "anonymous": 401},
             payload=lambda ns: {"reason": "not now"},
         ),
+        # Read live: whoever sees the namespace gets past the checks to the cluster,
+        # here one that does not answer (503). tests/api/test_live.py reads a real one.
+        ExtraAction(
+            "quota",
+            "get",
+            {"admin": 503, "owner": 503, "maintainer": 503, "developer": 503, "viewer": 503}
+            | {"outsider": 404, "anonymous": 401},
+            prepare=lambda ns: _in_unreachable_cluster(ns),
+        ),
     )
 
     def create_payload(self, world):
@@ -286,6 +398,19 @@ class TestNamespaces(APIResourceTests):
 
     def audit_team(self, world, obj):
         return obj.team
+
+
+def world_cluster():
+    return Cluster.objects.get(slug="prod")
+
+
+def bigger_plan():
+    return QuotaPlan.objects.get_or_create(slug="bigger", defaults={"name": "Bigger", "requests_cpu": "8"})[0]
+
+
+def _in_unreachable_cluster(ns):
+    live.set_credentials(ns.cluster, live.unreachable_kubeconfig())
+    TeamNamespace.objects.filter(pk=ns.pk).update(phase=NamespacePhase.READY)
 
 
 def _fail(job):
@@ -345,6 +470,50 @@ class TestJobs(APIResourceTests):
 
     def audit_team(self, world, obj):
         return obj.team
+
+
+class TestQuotaChanges(APIResourceTests):
+    url = "/api/v1/quota-changes/"
+    basename = "quotachange"
+    kind = "QuotaChange"
+    matrix = {
+        # Requests are decided, not edited.
+        "admin": (200, "ab", 200, 201, 405, 405),
+        "owner": (200, "a", 200, 201, 405, 405),
+        "maintainer": (200, "a", 200, 201, 405, 405),
+        "developer": (200, "a", 200, 403, 405, 405),
+        "viewer": (200, "a", 200, 403, 405, 405),
+        # Team A's namespace is not one the outsider can name: a field error.
+        "outsider": (200, "b", 404, 400, 405, 405),
+        "anonymous": ANON,
+    }
+    extra_actions = (
+        ExtraAction("approve", "post", {"admin": 200} | ADMIN_ONLY),
+        ExtraAction("reject", "post", {"admin": 200} | ADMIN_ONLY),
+    )
+
+    def _change(self, world, team, name):
+        ns = TeamNamespace.objects.create(
+            team=team, cluster=world.cluster, name=name, plan=world.plan, phase=NamespacePhase.READY
+        )
+        return QuotaChangeRequest.objects.create(
+            namespace=ns, plan=bigger_plan(), previous_plan=world.plan, reason="launch", requested_by=world.admin
+        )
+
+    def make_a(self, world):
+        return self._change(world, world.team_a, "team-a-extra")
+
+    def make_b(self, world):
+        return self._change(world, world.team_b, "team-b-extra")
+
+    def create_payload(self, world):
+        return {"namespace": world.ns_a.pk, "plan": bigger_plan().slug, "reason": "more pods"}
+
+    def audit_name(self, obj):
+        return str(obj.pk)
+
+    def audit_team(self, world, obj):
+        return obj.namespace.team
 
 
 class TestAuditEvents(APIResourceTests):
