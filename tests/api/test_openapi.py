@@ -19,6 +19,7 @@ RESOURCES = [
     "jobs",
     "audit-events",
     "tokens",
+    "quota-changes",
 ]
 
 
@@ -47,9 +48,28 @@ def test_the_schema_describes_every_resource(schema):
     assert "post" in paths["/api/v1/jobs/{id}/cancel/"]
     assert "post" in paths["/api/v1/jobs/{id}/resume/"]
     assert "get" in paths["/api/v1/jobs/{id}/events/"]
+    for path, method in [
+        ("/api/v1/clusters/{slug}/credentials/", "post"),
+        ("/api/v1/clusters/{slug}/check/", "post"),
+        ("/api/v1/clusters/{slug}/health/", "get"),
+        ("/api/v1/nodes/{id}/cordon/", "post"),
+        ("/api/v1/nodes/{id}/uncordon/", "post"),
+        ("/api/v1/nodes/{id}/drain/", "post"),
+        ("/api/v1/nodes/{id}/labels/", "put"),
+        ("/api/v1/nodes/{id}/taints/", "put"),
+        ("/api/v1/nodes/{id}/pods/", "get"),
+        ("/api/v1/namespaces/{id}/quota/", "get"),
+        ("/api/v1/teams/{slug}/quota/", "get"),
+        ("/api/v1/teams/{slug}/kubeconfig/", "post"),
+        ("/api/v1/quota-changes/{id}/approve/", "post"),
+        ("/api/v1/quota-changes/{id}/reject/", "post"),
+    ]:
+        assert method in paths[path], (path, method)
+    assert "application/yaml" in paths["/api/v1/teams/{slug}/kubeconfig/"]["post"]["responses"]["200"]["content"]
     # Read-only resources offer no writes.
     for resource in ("nodes", "audit-events"):
         assert set(paths[f"/api/v1/{resource}/"]) == {"get"}
+    assert set(paths["/api/v1/quota-changes/{id}/"]) == {"get"}
 
 
 def test_the_schema_documents_token_auth(schema):
@@ -64,12 +84,17 @@ def test_the_schema_documents_token_auth(schema):
 
 def test_secrets_are_write_only_in_the_schema(schema):
     components = schema["components"]["schemas"]
-    for name, secret_fields in (
-        ("Cluster", ["kubeconfig"]),
-        ("SSHCredential", ["private_key", "passphrase", "password"]),
-    ):
+    for name, secret_fields in (("SSHCredential", ["private_key", "passphrase", "password"]),):
         assert not set(secret_fields) & set(components[name]["properties"]), name
         assert set(secret_fields) <= set(components[f"{name}Request"]["properties"]), name
+    # An import answers with ClusterConnected.
+    assert "kubeconfig" in components["ClusterImportRequest"]["properties"]
+    assert "ClusterImport" not in components
+    # Credentials are written through their own endpoint only, and never read back.
+    assert "kubeconfig" in components["ClusterCredentialsRequest"]["properties"]
+    for name in ("Cluster", "ClusterConnected", "ClusterHealth", "ClusterCheck"):
+        assert "kubeconfig" not in components[name]["properties"], name
+    assert "kubeconfig" not in components["PatchedClusterRequest"]["properties"]
     assert "token" not in components["ApiToken"]["properties"]
     assert "token" in components["ApiTokenCreated"]["properties"]
 

@@ -3,9 +3,10 @@
 import logging
 
 import pytest
+import yaml
 
 from clusters.models import SSHCredential
-from tests.api import material
+from tests.api import live, material
 
 
 class Planted:
@@ -26,32 +27,35 @@ class Planted:
         assert not found, f"{where} contains {found}"
 
 
+@pytest.fixture(scope="session")
+def devcluster_credentials(devcluster):
+    """Working credentials of each kind, made once a session: an import is saved
+    only when the cluster answers. Two cluster-admin service-account tokens (the
+    second replaces the first) and a client certificate in system:masters."""
+    first, token = live.token_kubeconfig(devcluster)
+    second, token2 = live.token_kubeconfig(devcluster)
+    cert = live.cert_kubeconfig(devcluster, user="planted-cert")
+    key_data = yaml.safe_load(cert)["users"][0]["user"]["client-key-data"]
+    return {"token": (first, token), "token2": (second, token2), "cert": (cert, key_data)}
+
+
 @pytest.fixture
-def planted(world, api, caplog):
-    """Clusters with a token and a client-certificate kubeconfig, SSH credentials with
-    a plain key, a passphrase-protected key and a password, all created through the API."""
+def planted(world, api, caplog, devcluster_credentials):
+    """Clusters imported (for real, from the devcluster) with a token and a
+    client-certificate kubeconfig, SSH credentials with a plain key, a
+    passphrase-protected key and a password, all created through the API."""
     caplog.set_level(logging.DEBUG)
     secrets = Planted()
     admin = api.as_(world.admin)
     responses = []
 
-    token = material.token_value()
+    text, token = devcluster_credentials["token"]
     secrets.add("token", token)
-    responses.append(
-        admin.post(
-            "/api/v1/clusters/",
-            {"name": "Tok", "slug": "tok", "kubeconfig": material.kubeconfig(user={"token": token})},
-            format="json",
-        )
-    )
-    cert_user, key_data = material.client_cert_user()
+    responses.append(admin.post("/api/v1/clusters/", {"name": "Tok", "slug": "tok", "kubeconfig": text}, format="json"))
+    text, key_data = devcluster_credentials["cert"]
     secrets.add("client-key-data", key_data, chunks=True)
     responses.append(
-        admin.post(
-            "/api/v1/clusters/",
-            {"name": "Cert", "slug": "cert", "kubeconfig": material.kubeconfig(user=cert_user)},
-            format="json",
-        )
+        admin.post("/api/v1/clusters/", {"name": "Cert", "slug": "cert", "kubeconfig": text}, format="json")
     )
     plain_key = material.ssh_private_key()
     secrets.add("ssh-key", material.ssh_key_body(plain_key), chunks=True)
@@ -88,12 +92,10 @@ def planted(world, api, caplog):
     responses.append(
         admin.post("/api/v1/hosts/", {"name": "node-1", "address": "10.0.0.10", "credential": "plain"}, format="json")
     )
-    # Rotations: new secrets replace old ones through updates.
-    token2 = material.token_value()
+    # Rotations: new secrets replace old ones (credentials checked first).
+    text, token2 = devcluster_credentials["token2"]
     secrets.add("token2", token2)
-    responses.append(
-        admin.patch("/api/v1/clusters/tok/", {"kubeconfig": material.kubeconfig(user={"token": token2})}, format="json")
-    )
+    responses.append(admin.post("/api/v1/clusters/tok/credentials/", {"kubeconfig": text}, format="json"))
     secrets.add("password2", "an0ther-Pa55word-for-ssh")
     pw = SSHCredential.objects.get(name="pw")
     responses.append(

@@ -5,6 +5,9 @@ from django.urls import reverse
 
 from clusters.models import Cluster, Host, SSHCredential
 
+# The planted clusters are imported from the devcluster: an import must connect.
+pytestmark = pytest.mark.devcluster
+
 
 @pytest.fixture
 def superuser(planted, make_user):

@@ -10,6 +10,9 @@ from portal.crypto import Secret
 from portal.models import AuditEvent
 from tests.api import material
 
+# The planted clusters are imported from the devcluster: an import must connect.
+pytestmark = pytest.mark.devcluster
+
 
 def test_it_planted_real_secrets(planted):
     # The fixture is only worth something if the secrets were stored as given.
