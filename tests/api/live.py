@@ -63,6 +63,7 @@ def set_credentials(cluster: Cluster, text: str) -> Cluster:
     for name, value in fields.items():
         setattr(cluster, name, value)
     cluster.save()
+    cluster.refresh_from_db()  # the field reads back as a Secret
     return cluster
 
 
