@@ -625,3 +625,66 @@ def test_a_cluster_whose_namespaces_are_all_gone_can_be_deleted(world, admin_api
     TeamNamespace.objects.filter(pk=world.ns_b.pk).update(phase="rejected")
     assert admin_api.delete("/api/v1/clusters/prod/").status_code == 204
     assert not Cluster.objects.filter(slug="prod").exists()
+
+
+# --- the cluster, node and tenancy actions ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("suffix", "method", "payload", "field"),
+    [
+        ("drain/", "post", {"timeout_seconds": "soon"}, "timeout_seconds"),
+        ("drain/", "post", {"timeout_seconds": 5}, "timeout_seconds"),
+        ("labels/", "put", {}, "labels"),
+        ("labels/", "put", {"labels": ["a=b"]}, "labels"),
+        ("labels/", "put", {"labels": {"a": {"b": 1}}}, "labels"),
+        ("taints/", "put", {"taints": "dedicated=gpu:NoSchedule"}, "taints"),
+        ("taints/", "put", {"taints": [{"key": "x", "effect": "Sometimes"}]}, "taints"),
+        ("taints/", "put", {"taints": [{"effect": "NoSchedule"}]}, "taints"),
+    ],
+)
+def test_node_actions_refuse_bad_input_before_reaching_the_cluster(world, admin_api, suffix, method, payload, field):
+    from clusters.models import Node
+
+    node = Node.objects.create(cluster=world.cluster, name="n1")
+    response = getattr(admin_api, method)(f"/api/v1/nodes/{node.pk}/{suffix}", payload, format="json")
+    assert_field_error(response, field)
+
+
+def test_cluster_credentials_need_a_kubeconfig(world, admin_api):
+    assert_field_error(admin_api.post("/api/v1/clusters/prod/credentials/", {}, format="json"), "kubeconfig")
+    response = admin_api.post("/api/v1/clusters/prod/credentials/", {"kubeconfig": ["x"]}, format="json")
+    assert_field_error(response, "kubeconfig")
+
+
+def test_the_quota_of_a_namespace_not_in_its_cluster_is_a_conflict(world, api):
+    ns = TeamNamespace.objects.create(team=world.team_a, cluster=world.cluster, name="waiting", plan=world.plan)
+    body = assert_error_shape(api.as_(world.owner).get(f"/api/v1/namespaces/{ns.pk}/quota/"), 409)
+    assert "no quota" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"plan": "bigger"}, "namespace"),
+        ({"namespace": "abc", "plan": "bigger"}, "namespace"),
+        ({"namespace": 999999, "plan": "bigger"}, "namespace"),
+        ({"namespace": "OTHER", "plan": "bigger"}, "namespace"),
+        ({"namespace": "A", "plan": "nope"}, "plan"),
+        ({"namespace": "A", "plan": "small"}, "plan"),
+        ({"namespace": "A", "plan": ["bigger"]}, "plan"),
+        ({"namespace": "A", "plan": "bigger", "reason": "x" * 2001}, "reason"),
+        ({"namespace": "GONE", "plan": "bigger"}, "namespace"),
+    ],
+)
+def test_quota_change_requests_refuse_bad_input(world, api, payload, field):
+    QuotaPlan.objects.create(name="Bigger", slug="bigger", requests_cpu="8")
+    gone = TeamNamespace.objects.create(
+        team=world.team_a, cluster=world.cluster, name="gone", plan=world.plan, phase="deleted"
+    )
+    ids = {"A": world.ns_a.pk, "OTHER": world.ns_b.pk, "GONE": gone.pk}
+    payload = {k: ids.get(v, v) if k == "namespace" else v for k, v in payload.items()}
+    assert_field_error(api.as_(world.owner).post("/api/v1/quota-changes/", payload, format="json"), field)
+    from rbac.models import QuotaChangeRequest
+
+    assert not QuotaChangeRequest.objects.exists()
