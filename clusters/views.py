@@ -28,17 +28,8 @@ from clusters.services.health import cluster_health_check
 from clusters.services.inventory import cluster_nodes_sync
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from portal.generic import (
-    ObjectDeleteView,
-    ObjectDetailView,
-    ObjectEditView,
-    ObjectListView,
-    add_errors,
-    format_quantity,
-    percent_of,
-    quantity_value,
-    sum_quantities,
-)
+from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
+from rbac.quantities import format_quantity, percent_of, quantity_value, sum_quantities
 
 PHASE_HISTORY_ROWS = 20
 

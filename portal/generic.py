@@ -2,8 +2,6 @@
 declares its model, columns and form; the base narrows every queryset through
 `for_user()` and sends writes through services."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +15,6 @@ from django.views.generic import ListView
 
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from rbac.quantities import parse_quantity
 
 
 def resolve(obj, column):
@@ -289,59 +286,3 @@ class ObjectDeleteView(ScopedMixin, View):
 
 
 # --- resource figures for bars (quota hard vs used, node capacity) ----------
-
-
-def quantity_value(text) -> Decimal | None:
-    """A Kubernetes quantity as a number (cores, bytes, count), or None if unreadable."""
-    if text in (None, ""):
-        return None
-    try:
-        return parse_quantity(str(text))
-    except ValueError:
-        return None
-
-
-def format_quantity(value: Decimal | None, resource: str) -> str:
-    """A readable figure: cores (or millicores) for CPU, binary units for memory
-    and storage, a plain count otherwise."""
-    if value is None:
-        return "—"
-    if "cpu" in resource:
-        if value and value < 1:
-            return f"{int(value * 1000)}m"
-        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}".rstrip("0")
-    if "memory" in resource or "storage" in resource:
-        for unit, size in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
-            if value >= size:
-                shown = value / size
-                return f"{shown:.1f}".removesuffix(".0") + unit
-        return f"{int(value)}"
-    return f"{int(value)}"
-
-
-def percent_of(part: Decimal | None, whole: Decimal | None) -> int:
-    if part is None or not whole:
-        return 0
-    return max(0, min(100, round(100 * part / whole)))
-
-
-def quota_bars(quota: dict) -> list[dict]:
-    """{resource: {hard, used}} -> rows for the hard-vs-used bars."""
-    rows = []
-    for resource, values in quota.items():
-        hard, used = quantity_value(values.get("hard")), quantity_value(values.get("used")) or Decimal(0)
-        pct = percent_of(used, hard)
-        rows.append(
-            {
-                "resource": resource,
-                "hard": format_quantity(hard, resource),
-                "used": format_quantity(used, resource),
-                "percent": pct,
-                "level": "full" if hard is not None and used >= hard else ("high" if pct >= 80 else "ok"),
-            }
-        )
-    return rows
-
-
-def sum_quantities(values) -> Decimal:
-    return sum((v for v in (quantity_value(x) for x in values) if v is not None), Decimal(0))

@@ -50,3 +50,62 @@ def quantity(value):
             _("%(value)s is not a Kubernetes quantity (examples: 500m, 2, 512Mi, 10Gi)."),
             params={"value": value},
         ) from None
+
+
+# --- figures for people: hard vs used, as shown on pages and in the API ---
+
+
+def quantity_value(text) -> Decimal | None:
+    """A Kubernetes quantity as a number (cores, bytes, count), or None if unreadable."""
+    if text in (None, ""):
+        return None
+    try:
+        return parse_quantity(str(text))
+    except ValueError:
+        return None
+
+
+def format_quantity(value: Decimal | None, resource: str) -> str:
+    """A readable figure: cores (or millicores) for CPU, binary units for memory
+    and storage, a plain count otherwise."""
+    if value is None:
+        return "—"
+    if "cpu" in resource:
+        if value and value < 1:
+            return f"{int(value * 1000)}m"
+        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}".rstrip("0")
+    if "memory" in resource or "storage" in resource:
+        for unit, size in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+            if value >= size:
+                shown = value / size
+                return f"{shown:.1f}".removesuffix(".0") + unit
+        return f"{int(value)}"
+    return f"{int(value)}"
+
+
+def percent_of(part: Decimal | None, whole: Decimal | None) -> int:
+    if part is None or not whole:
+        return 0
+    return max(0, min(100, round(100 * part / whole)))
+
+
+def quota_bars(quota: dict) -> list[dict]:
+    """{resource: {hard, used}} -> rows for the hard-vs-used bars."""
+    rows = []
+    for resource, values in quota.items():
+        hard, used = quantity_value(values.get("hard")), quantity_value(values.get("used")) or Decimal(0)
+        pct = percent_of(used, hard)
+        rows.append(
+            {
+                "resource": resource,
+                "hard": format_quantity(hard, resource),
+                "used": format_quantity(used, resource),
+                "percent": pct,
+                "level": "full" if hard is not None and used >= hard else ("high" if pct >= 80 else "ok"),
+            }
+        )
+    return rows
+
+
+def sum_quantities(values) -> Decimal:
+    return sum((v for v in (quantity_value(x) for x in values) if v is not None), Decimal(0))

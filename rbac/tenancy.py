@@ -86,6 +86,12 @@ def team_namespace_delete_start(*, namespace: TeamNamespace, user, confirm: str)
 def quota_change_request(*, namespace: TeamNamespace, plan: QuotaPlan, user, reason: str = "") -> QuotaChangeRequest:
     if plan.pk == namespace.plan_id:
         raise PortalError(_("The namespace already uses this plan."), field_errors={"plan": [_("Already in use.")]})
+    plans = namespace.team.allowed_plans.all()
+    if plans.exists() and not plans.filter(pk=plan.pk).exists():
+        raise PortalError(
+            _("Team %(team)s may not use quota plan %(plan)s.") % {"team": namespace.team, "plan": plan},
+            field_errors={"plan": [_("Choose one of: %(plans)s") % {"plans": ", ".join(p.name for p in plans)}]},
+        )
     if QuotaChangeRequest.objects.filter(namespace=namespace, status=QuotaChangeRequest.Status.PENDING).exists():
         raise ConflictError(_("A quota change for this namespace is already waiting for a decision."))
     return QuotaChangeRequest.objects.create(

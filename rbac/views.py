@@ -16,8 +16,8 @@ from rbac import services
 from rbac.choices import NamespacePhase, TeamRole
 from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm
 from rbac.models import Membership, QuotaPlan, Team
+from rbac.selectors import team_quota_totals
 from rbac.team_kubeconfig import team_kubeconfig
-from rbac.views_namespaces import team_quota_totals
 
 
 class TeamMixin:

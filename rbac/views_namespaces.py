@@ -1,8 +1,6 @@
 """Team namespace pages: request, approval, spec next to status, live quota,
 quota change requests, the network policy spec, deletion as a job."""
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,26 +12,18 @@ from django.views.decorators.http import require_POST
 from clusters import kube
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from portal.generic import (
-    ObjectDeleteView,
-    ObjectDetailView,
-    ObjectEditView,
-    ObjectListView,
-    format_quantity,
-    quota_bars,
-    sum_quantities,
-)
+from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 from rbac import services, tenancy
 from rbac.choices import EDITING_ROLES, MANAGING_ROLES, NamespacePhase
 from rbac.forms import NamespaceNetworkForm, NamespaceRejectForm, QuotaChangeForm, TeamNamespaceForm
 from rbac.models import Membership, QuotaChangeRequest, TeamNamespace
+from rbac.quantities import quota_bars
+from rbac.selectors import IN_CLUSTER
 from workloads import selectors as workload_selectors
 from workloads.forms import DeploymentForm
 
+
 # Phases in which the namespace exists in its cluster (live reads make sense).
-IN_CLUSTER = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED, NamespacePhase.TERMINATING)
-
-
 class NamespaceMixin:
     model = TeamNamespace
     select_related = ("team", "cluster", "plan")
@@ -329,28 +319,3 @@ def quota_change_decide(request, pk):
 
 
 # --- per-team totals ------------------------------------------------------------
-
-
-def team_quota_totals(namespaces) -> tuple[list[dict], int]:
-    """Hard and used summed over the team's namespaces, from what the reconciler
-    last observed (one read per namespace would not scale). Returns the bar rows
-    and how many namespaces contributed."""
-    hard, used = defaultdict(list), defaultdict(list)
-    counted = 0
-    for namespace in namespaces:
-        quota = (namespace.observed or {}).get("quota") or {}
-        if not quota.get("hard"):
-            continue
-        counted += 1
-        for resource, value in quota["hard"].items():
-            hard[resource].append(value)
-            used[resource].append((quota.get("used") or {}).get(resource, "0"))
-    totals = {
-        resource: {
-            "hard": format_quantity(sum_quantities(hard[resource]), resource),
-            "used": format_quantity(sum_quantities(used[resource]), resource),
-        }
-        for resource in sorted(hard)
-    }
-    # Bars from the formatted figures keep one parsing path.
-    return quota_bars(totals), counted

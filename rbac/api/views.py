@@ -21,8 +21,8 @@ from rbac import services, tenancy
 from rbac.api import serializers as s
 from rbac.choices import NamespacePhase
 from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
+from rbac.selectors import IN_CLUSTER, team_quota_totals
 from rbac.team_kubeconfig import team_kubeconfig
-from rbac.views_namespaces import IN_CLUSTER, team_quota_totals
 from workloads import selectors as workload_selectors
 from workloads.selectors import QUOTA_RESOURCES
 

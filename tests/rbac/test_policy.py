@@ -58,3 +58,15 @@ def test_a_duplicate_name_on_the_cluster_is_refused(world):
 
     with pytest.raises(ValidationError):
         _request(world, name="team-b-dev")  # team B's namespace on the same cluster
+
+
+def test_a_quota_change_to_a_plan_outside_the_policy_is_refused(world):
+    from rbac.models import QuotaChangeRequest
+    from rbac.tenancy import quota_change_request
+
+    big = QuotaPlan.objects.create(name="Big", slug="big", pods=500)
+    world.team_a.allowed_plans.set([world.plan])
+    with pytest.raises(PortalError) as refused:
+        quota_change_request(namespace=world.ns_a, plan=big, user=world.maintainer)
+    assert "plan" in refused.value.field_errors
+    assert not QuotaChangeRequest.objects.exists()
