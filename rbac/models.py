@@ -8,18 +8,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.scoping import TeamScopedQuerySet
 from portal.validators import dns_label
 from rbac.choices import MANAGING_ROLES, NamespacePhase, TeamRole
 from rbac.quantities import quantity
 
 
-class TeamQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(memberships__user=user).distinct()
+class TeamQuerySet(TeamScopedQuerySet):
+    team_path = ""
 
 
 class Team(models.Model):
@@ -62,13 +58,8 @@ class Team(models.Model):
         return membership.role if membership else None
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(team__memberships__user=user).distinct()
+class MembershipQuerySet(TeamScopedQuerySet):
+    team_path = "team"
 
 
 class Membership(models.Model):
@@ -173,13 +164,8 @@ class QuotaPlan(models.Model):
         return item
 
 
-class TeamNamespaceQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(team__memberships__user=user).distinct()
+class TeamNamespaceQuerySet(TeamScopedQuerySet):
+    team_path = "team"
 
 
 class TeamNamespace(models.Model):
@@ -224,13 +210,8 @@ class TeamNamespace(models.Model):
         return f"{self.cluster}/{self.name}"
 
 
-class QuotaChangeQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(namespace__team__memberships__user=user).distinct()
+class QuotaChangeQuerySet(TeamScopedQuerySet):
+    team_path = "namespace__team"
 
 
 class QuotaChangeRequest(models.Model):

@@ -11,16 +11,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clusters.choices import JOB_TERMINAL, JOB_TRANSITIONS, EventStream, JobStatus, StepStatus
+from portal.scoping import TeamScopedQuerySet
 
 
-class JobQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Admins see every job; team members see their teams' jobs."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(team__memberships__user=user).distinct()
+class JobQuerySet(TeamScopedQuerySet):
+    """Admins see every job; team members see their teams' jobs."""
 
     def active(self):
         return self.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING])
