@@ -109,7 +109,9 @@ class Command(BaseCommand):
             return False
         from portal.demo import demo_cluster_register, demo_cluster_start
 
-        self.stdout.write("Starting the demo cluster (the first start on a machine builds Kubernetes from source: about 7 minutes on 2 cores) …")
+        self.stdout.write(
+            "Starting the demo cluster (the first start on a machine builds Kubernetes from source: about 7 minutes on 2 cores) …"
+        )
         started = False
         try:
             started = demo_cluster_start()
