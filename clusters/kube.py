@@ -370,15 +370,13 @@ class KubeClient:
         info = k8s.VersionApi(self.api).get_code()
         return {"git_version": info.git_version, "platform": info.platform, "go_version": info.go_version}
 
-    def get_text(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, str]:
-        """GET a non-resource path (/readyz, /livez). Returns (status, body)
-        without raising for an unhealthy (500) answer."""
+    def _raw(self, method, path, *, accept, body=None, query=None, answer_5xx=False) -> tuple[int, str]:
+        """A request to a path the typed APIs lack: (status, body text). Failures
+        raise the translated error; with `answer_5xx` a 5xx answer is returned
+        (a health endpoint saying "unhealthy" is an answer, not a failure)."""
+        headers = {"Accept": accept, **({"Content-Type": "application/json"} if body is not None else {})}
         request = self.api.param_serialize(
-            "GET",
-            path,
-            query_params=query or [],
-            header_params={"Accept": "text/plain"},
-            auth_settings=["BearerToken"],
+            method, path, query_params=query or [], header_params=headers, body=body, auth_settings=["BearerToken"]
         )
         try:
             response = self.api.call_api(*request)
@@ -386,28 +384,18 @@ class KubeClient:
         except Exception as exc:
             raise translate(exc, server=self.server) from exc
         text = (response.data or b"").decode(errors="replace")
-        if response.status >= 500 or 200 <= response.status < 300:
+        if 200 <= response.status < 300 or (answer_5xx and response.status >= 500):
             return response.status, text
         raise translate(ApiException(status=response.status, reason=response.reason, body=text), server=self.server)
 
+    def get_text(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, str]:
+        """GET a non-resource path (/readyz, /livez). Returns (status, body)
+        without raising for an unhealthy (500) answer."""
+        return self._raw("GET", path, accept="text/plain", query=query, answer_5xx=True)
+
     def post_object(self, path: str, body: dict) -> dict:
         """POST to a path the typed APIs lack; returns the decoded JSON answer."""
-        request = self.api.param_serialize(
-            "POST",
-            path,
-            body=body,
-            header_params={"Content-Type": "application/json", "Accept": "application/json"},
-            auth_settings=["BearerToken"],
-        )
-        try:
-            response = self.api.call_api(*request)
-            response.read()
-        except Exception as exc:
-            raise translate(exc, server=self.server) from exc
-        text = (response.data or b"").decode(errors="replace")
-        if not 200 <= response.status < 300:
-            raise translate(ApiException(status=response.status, reason=response.reason, body=text), server=self.server)
-        return json.loads(text)
+        return json.loads(self._raw("POST", path, accept="application/json", body=body)[1])
 
 
 # kind -> (API group class attribute, method stem, namespaced)

@@ -19,13 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from clusters import kube
 from clusters import kubeconfig as kc
 from clusters.forms import ClusterEditForm, ClusterImportForm, CredentialRotateForm
 from clusters.models import Cluster, Node
 from clusters.services import clusters as services
-from clusters.services.health import cluster_health_check
-from clusters.services.inventory import cluster_nodes_sync
+from clusters.services.health import cluster_check_now
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
@@ -317,16 +315,14 @@ def cluster_check(request, slug):
     """Check now: control-plane health, then the node inventory; show the result."""
     cluster = _cluster_for_admin(request, slug)
     audit_describe(request, action="cluster.check", kind="Cluster", cluster=cluster.slug, name=cluster.slug)
-    cluster = cluster_health_check(cluster=cluster)
+    cluster, counts, sync_error = cluster_check_now(cluster=cluster)
     healthy = next((c for c in cluster.conditions or [] if c.get("type") == "Healthy"), {})
     summary = _("%(cluster)s is %(phase)s.") % {"cluster": cluster, "phase": cluster.get_phase_display()}
     if healthy.get("message"):
         summary = f"{summary} {healthy['message']}"
     (messages.success if cluster.phase == "ready" else messages.warning)(request, summary)
-    try:
-        counts = cluster_nodes_sync(cluster=cluster)
-    except kube.KubeError as exc:
-        messages.error(request, _("Could not read the nodes: %(message)s") % {"message": exc.message})
+    if counts is None:
+        messages.error(request, sync_error)
     else:
         messages.info(
             request,

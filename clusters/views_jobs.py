@@ -14,8 +14,6 @@ from clusters.services import jobs as services
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectListView
-from portal.permissions import team_role
-from rbac.choices import MANAGING_ROLES
 
 
 class JobListView(ObjectListView):
@@ -41,10 +39,6 @@ def _job_for(request, pk) -> Job:
     return get_object_or_404(Job.objects.for_user(request.user).select_related("team", "cluster", "host"), pk=pk)
 
 
-def _may_control(user, job) -> bool:
-    return user.is_staff or job.created_by_id == user.pk or team_role(user, job.team) in MANAGING_ROLES
-
-
 # The page shows the tail of a long log; the rest stays in the database.
 DETAIL_EVENTS = 2000
 POLL_EVENTS = 500
@@ -63,7 +57,7 @@ def job_detail(request, pk):
             "events": events,
             "truncated": bool(events) and events[0].counter > 1,
             "last_counter": events[-1].counter if events else 0,
-            "may_control": _may_control(request.user, job),
+            "may_control": job.may_be_controlled_by(request.user),
         },
     )
 
@@ -87,14 +81,14 @@ def job_events(request, pk):
             "last_counter": events[-1].counter if events else after,
             # More output waits: keep polling even if the job has finished meanwhile.
             "more": len(events) == POLL_EVENTS,
-            "may_control": _may_control(request.user, job),
+            "may_control": job.may_be_controlled_by(request.user),
         },
     )
 
 
 def _control(request, pk, action):
     job = _job_for(request, pk)
-    if not _may_control(request.user, job):
+    if not job.may_be_controlled_by(request.user):
         raise PermissionDenied
     audit_describe(request, action=f"job.{action}", kind="Job", name=str(job.pk), team=job.team)
     try:

@@ -38,12 +38,13 @@ def demo_cluster_register() -> Cluster:
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip() or "devcluster kubeconfig failed")
     kubeconfig = result.stdout
+    # The same path as an admin's import: the cluster must answer before it is saved.
     existing = Cluster.objects.filter(slug=DEMO_SLUG).first()
     if existing:
-        return cluster_services.cluster_update(cluster=existing, kubeconfig=kubeconfig)
-    return cluster_services.cluster_create(
+        return cluster_services.cluster_credentials_replace(cluster=existing, kubeconfig=kubeconfig)[0]
+    return cluster_services.cluster_import(
         name="Demo (devcluster)",
         slug=DEMO_SLUG,
         kubeconfig=kubeconfig,
         description="A local Kubernetes control plane with simulated nodes, started by `make run`.",
-    )
+    )[0]

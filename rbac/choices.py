@@ -34,3 +34,7 @@ class NamespacePhase(models.TextChoices):
     DELETED = "deleted", _("Deleted")
     # A platform admin refused the request.
     REJECTED = "rejected", _("Rejected")
+
+
+# Team namespaces the reconciler converges: a change to them reaches the cluster at once.
+RECONCILED_PHASES = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED)

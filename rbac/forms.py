@@ -69,12 +69,7 @@ class QuotaPlanForm(PortalModelForm):
             "slug",
             "description",
             *QuotaPlan.QUOTA_FIELDS.values(),
-            "default_request_cpu",
-            "default_request_memory",
-            "default_limit_cpu",
-            "default_limit_memory",
-            "max_cpu",
-            "max_memory",
+            *QuotaPlan.LIMIT_FIELDS,
         ]
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import TeamScopedQuerySet
 from portal.validators import dns_label
-from rbac.choices import MANAGING_ROLES, NamespacePhase, TeamRole
+from rbac.choices import NamespacePhase, TeamRole
 from rbac.quantities import quantity
 
 
@@ -132,6 +132,16 @@ class QuotaPlan(models.Model):
         "configmaps": "configmaps",
         "secrets": "secrets",
     }
+
+    # The LimitRange part of a plan (container defaults and maxima).
+    LIMIT_FIELDS = (
+        "default_request_cpu",
+        "default_request_memory",
+        "default_limit_cpu",
+        "default_limit_memory",
+        "max_cpu",
+        "max_memory",
+    )
 
     class Meta:
         verbose_name = _("quota plan")
@@ -296,7 +306,3 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
-
-
-def is_team_manager(user, team) -> bool:
-    return user.is_staff or team.role_of(user) in MANAGING_ROLES

@@ -20,13 +20,11 @@ from clusters.models import Cluster
 from portal.audit import audit_record
 from portal.models import AuditChannel
 from rbac import provisioning as p
-from rbac.choices import NamespacePhase
+from rbac.choices import RECONCILED_PHASES, NamespacePhase
 from rbac.models import Membership, TeamNamespace
 
 logger = logging.getLogger(__name__)
 
-# Team namespaces the reconciler converges (others are waiting, leaving or gone).
-ACTIVE_PHASES = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED)
 CONFLICT_RETRIES = 3
 
 # kind -> (client attribute, list-for-all-namespaces method, delete method)
@@ -141,7 +139,7 @@ def _observed_quota(actual: dict, namespace: str) -> dict:
 def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=None) -> ReconcileReport:
     """Converge every active team namespace of `cluster` (or those in `only`)."""
     report = ReconcileReport()
-    queryset = TeamNamespace.objects.filter(cluster=cluster, phase__in=ACTIVE_PHASES).select_related("team", "plan")
+    queryset = TeamNamespace.objects.filter(cluster=cluster, phase__in=RECONCILED_PHASES).select_related("team", "plan")
     if only is not None:
         queryset = queryset.filter(pk__in=only)
     team_namespaces = list(queryset)

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
 from portal.errors import ConflictError, PortalError
-from rbac.choices import NamespacePhase, TeamRole
+from rbac.choices import RECONCILED_PHASES, NamespacePhase, TeamRole
 from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from rbac.tenancy import clusters_reconcile_soon, namespaces_reconcile_soon
 
 
 def _save(obj):
@@ -52,17 +53,10 @@ def team_delete(*, team: Team) -> None:
     team.delete()
 
 
-# Namespaces the reconciler converges; a change to them is applied right away.
-_IN_CLUSTER = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED)
-
-
 def _reconcile_team_soon(team: Team) -> None:
     """A member's ServiceAccount and bindings live in every namespace of the
     team: converge those clusters after this change commits."""
-    from rbac.tenancy import namespaces_reconcile_soon
-
-    for cluster_id in set(team.namespaces.filter(phase__in=_IN_CLUSTER).values_list("cluster_id", flat=True)):
-        namespaces_reconcile_soon(cluster_id=cluster_id)
+    clusters_reconcile_soon(namespaces=team.namespaces.all())
 
 
 def _owners_left(team: Team, without: Membership) -> int:
@@ -112,10 +106,7 @@ def quota_plan_update(*, plan: QuotaPlan, **changes) -> QuotaPlan:
         setattr(plan, field, value)
     plan = _save(plan)
     # Every namespace on the plan gets the new quota and limits.
-    from rbac.tenancy import namespaces_reconcile_soon
-
-    for cluster_id in set(plan.namespaces.filter(phase__in=_IN_CLUSTER).values_list("cluster_id", flat=True)):
-        namespaces_reconcile_soon(cluster_id=cluster_id)
+    clusters_reconcile_soon(namespaces=plan.namespaces.all())
     return plan
 
 
@@ -239,8 +230,6 @@ def team_namespace_request(
         )
     )
     if phase == NamespacePhase.PROVISIONING:
-        from rbac.tenancy import namespaces_reconcile_soon
-
         namespaces_reconcile_soon(cluster_id=cluster.pk)
     return namespace
 
@@ -252,9 +241,7 @@ def team_namespace_update(*, namespace: TeamNamespace, **changes) -> TeamNamespa
     for field, value in changes.items():
         setattr(namespace, field, value)
     namespace = _save(namespace)
-    if namespace.phase in _IN_CLUSTER:
-        from rbac.tenancy import namespaces_reconcile_soon
-
+    if namespace.phase in RECONCILED_PHASES:
         namespaces_reconcile_soon(cluster_id=namespace.cluster_id)
     return namespace
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from clusters.services import jobs as job_services
 from portal.errors import ConflictError, PortalError
-from rbac.choices import NamespacePhase
+from rbac.choices import RECONCILED_PHASES, NamespacePhase
 from rbac.models import QuotaChangeRequest, QuotaPlan, TeamNamespace
 
 
@@ -16,6 +16,14 @@ def namespaces_reconcile_soon(*, cluster_id: int) -> None:
     from rbac.tasks import namespaces_reconcile
 
     transaction.on_commit(lambda: namespaces_reconcile.delay(cluster_id))
+
+
+def clusters_reconcile_soon(*, namespaces) -> None:
+    """Converge, after this transaction, every cluster holding one of
+    `namespaces` (a queryset) that the reconciler manages."""
+    ids = namespaces.filter(phase__in=RECONCILED_PHASES).values_list("cluster_id", flat=True)
+    for cluster_id in set(ids):
+        namespaces_reconcile_soon(cluster_id=cluster_id)
 
 
 def _locked(namespace: TeamNamespace) -> TeamNamespace:

@@ -10,19 +10,16 @@ from rest_framework.response import Response
 
 from clusters import kube
 from clusters.api import serializers as s
-from clusters.choices import ClusterPhase
 from clusters.models import Cluster, Host, Job, JobEvent, Node, SSHCredential
 from clusters.selectors import node_pods
 from clusters.services import clusters as cluster_services
 from clusters.services import health as health_services
 from clusters.services import jobs as job_services
 from clusters.services import nodes as node_services
-from clusters.services.inventory import cluster_nodes_sync
 from portal.audit import audit_describe
 from portal.errors import ConflictError, PortalError
-from portal.permissions import IsPlatformAdmin, IsPlatformAdminOrReadOnly, team_role
+from portal.permissions import IsPlatformAdmin, IsPlatformAdminOrReadOnly
 from portal.viewsets import AuditedMixin, PortalModelViewSet, PortalReadOnlyViewSet, ScopedViewSetMixin
-from rbac.choices import MANAGING_ROLES
 
 PHASE_HISTORY_LIMIT = 200
 
@@ -101,17 +98,12 @@ class ClusterViewSet(PortalModelViewSet):
                 _("Cluster %(cluster)s has no credentials; add them with POST credentials/ first.")
                 % {"cluster": cluster.name}
             )
-        cluster = health_services.cluster_health_check(cluster=cluster)
+        cluster, counts, sync_error = health_services.cluster_check_now(cluster=cluster)
         context = self.get_serializer_context()
-        if cluster.phase in (ClusterPhase.READY, ClusterPhase.DEGRADED):
-            try:
-                context["node_counts"] = cluster_nodes_sync(cluster=cluster)
-            except kube.KubeError as exc:  # gone between the check and the sync
-                context["node_sync_error"] = exc.message
+        if counts is not None:
+            context["node_counts"] = counts
         else:
-            context["node_sync_error"] = _("Nodes not synced: the cluster is %(phase)s.") % {
-                "phase": cluster.get_phase_display()
-            }
+            context["node_sync_error"] = sync_error
         return Response(s.ClusterCheckSerializer(cluster, context=context).data)
 
     @extend_schema(responses=s.ClusterHealthSerializer)
@@ -269,9 +261,7 @@ class JobViewSet(
         return super().get_queryset().prefetch_related("steps")
 
     def _check_may_control(self, request, job):
-        if request.user.is_staff or job.created_by_id == request.user.pk:
-            return
-        if team_role(request.user, job.team) not in MANAGING_ROLES:
+        if not job.may_be_controlled_by(request.user):
             self.permission_denied(
                 request, message="Only platform admins, the job's creator and team owners or maintainers may do this."
             )

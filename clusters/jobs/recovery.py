@@ -1,6 +1,7 @@
 """Jobs whose worker died are failed with a clear message, never left running."""
 
 import logging
+import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -55,8 +56,6 @@ def jobs_reap_orphans() -> int:
 
 def _pid_alive(pid: int) -> bool:
     try:
-        import os
-
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

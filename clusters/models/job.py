@@ -72,6 +72,15 @@ class Job(models.Model):
     def can_resume(self) -> bool:
         return self.status in (JobStatus.FAILED, JobStatus.CANCELED)
 
+    def may_be_controlled_by(self, user) -> bool:
+        """Cancel and resume: platform admins, whoever started the job, and
+        the owners and maintainers of its team."""
+        from rbac.choices import MANAGING_ROLES
+
+        if user.is_staff or (self.created_by_id is not None and self.created_by_id == user.pk):
+            return True
+        return self.team is not None and self.team.role_of(user) in MANAGING_ROLES
+
 
 class JobStep(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")

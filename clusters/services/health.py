@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clusters import kube
 from clusters.choices import ClusterPhase
@@ -83,39 +84,51 @@ def _component(client, name: str) -> dict:
     return {"name": name, "status": status, "detail": detail}
 
 
+def _addon_slot(kind: str, obj) -> str | None:
+    """Which add-on a workload is, if any."""
+    name, namespace = obj.metadata.name, obj.metadata.namespace
+    if (
+        kind == "Deployment"
+        and namespace == "kube-system"
+        and ((obj.metadata.labels or {}).get("k8s-app") == "kube-dns" or name in ("coredns", "kube-dns"))
+    ):
+        return "dns"
+    if kind == "DaemonSet" and name == "kube-proxy":
+        return "kube-proxy"
+    if kind == "DaemonSet" and name in CNI_DAEMONSETS:
+        return "cni"
+    if kind == "Deployment" and name == "metrics-server":
+        return "metrics-server"
+    if any(hint in name for hint in INGRESS_DEPLOYMENT_HINTS):
+        return "ingress"
+    return None
+
+
 def _find_addons(client) -> list[dict]:
-    daemonsets = list(client.list_paged(client.apps.list_daemon_set_for_all_namespaces))
-    deployments = list(client.list_paged(client.apps.list_deployment_for_all_namespaces))
-    addons = []
+    """Stream every Deployment and DaemonSet page by page and keep only the
+    first of each add-on: a big cluster's workloads are never held at once."""
+    found: dict[str, tuple[str, object]] = {}
+    for kind, list_call in (
+        ("Deployment", client.apps.list_deployment_for_all_namespaces),
+        ("DaemonSet", client.apps.list_daemon_set_for_all_namespaces),
+    ):
+        for obj in client.list_paged(list_call):
+            slot = _addon_slot(kind, obj)
+            if slot and slot not in found:
+                found[slot] = (kind, obj)
 
-    def add(name, candidates, kind):
-        if candidates:
-            status, detail = _workload_status(kind, candidates[0])
-            addons.append({"name": name, "status": status, "detail": detail})
-        else:
-            addons.append({"name": name, "status": ABSENT, "detail": ""})
+    def entry(slot, name):
+        if slot not in found:
+            return {"name": name, "status": ABSENT, "detail": ""}
+        kind, obj = found[slot]
+        status, detail = _workload_status(kind, obj)
+        return {"name": name, "status": status, "detail": detail}
 
-    dns = [
-        d
-        for d in deployments
-        if d.metadata.namespace == "kube-system"
-        and ((d.metadata.labels or {}).get("k8s-app") == "kube-dns" or d.metadata.name in ("coredns", "kube-dns"))
-    ]
-    add("CoreDNS", dns, "Deployment")
-    add("kube-proxy", [d for d in daemonsets if d.metadata.name == "kube-proxy"], "DaemonSet")
-    cni = [d for d in daemonsets if d.metadata.name in CNI_DAEMONSETS]
-    if cni:
-        status, detail = _workload_status("DaemonSet", cni[0])
-        addons.append({"name": f"CNI: {CNI_DAEMONSETS[cni[0].metadata.name]}", "status": status, "detail": detail})
-    else:
-        addons.append({"name": "CNI", "status": ABSENT, "detail": ""})
-    add("metrics-server", [d for d in deployments if d.metadata.name == "metrics-server"], "Deployment")
-    ingress = [d for d in deployments if any(h in d.metadata.name for h in INGRESS_DEPLOYMENT_HINTS)]
-    ingress += [d for d in daemonsets if any(h in d.metadata.name for h in INGRESS_DEPLOYMENT_HINTS)]
-    if ingress:
-        kind = "DaemonSet" if ingress[0] in daemonsets else "Deployment"
-        status, detail = _workload_status(kind, ingress[0])
-        addons.append({"name": "Ingress controller", "status": status, "detail": detail})
+    addons = [entry("dns", "CoreDNS"), entry("kube-proxy", "kube-proxy")]
+    cni_name = f"CNI: {CNI_DAEMONSETS[found['cni'][1].metadata.name]}" if "cni" in found else "CNI"
+    addons += [entry("cni", cni_name), entry("metrics-server", "metrics-server")]
+    if "ingress" in found:
+        addons.append(entry("ingress", "Ingress controller"))
     else:
         classes = client.networking.list_ingress_class().items
         addons.append(
@@ -213,16 +226,31 @@ def cluster_health_check(*, cluster: Cluster, timeout: float | None = None) -> C
     return _record(cluster.pk, phase=phase, message=message, probe=probe, reached=True)
 
 
+def cluster_check_now(*, cluster: Cluster) -> tuple[Cluster, dict | None, str]:
+    """Health check, then the node inventory when the cluster answered.
+
+    Returns the checked cluster, the node counts (None when not synced) and,
+    if so, why the nodes were not read. An unreachable cluster is not asked
+    twice: the sync is skipped instead of waiting out a second timeout."""
+    cluster = cluster_health_check(cluster=cluster)
+    if cluster.phase not in (ClusterPhase.READY, ClusterPhase.DEGRADED):
+        return (
+            cluster,
+            None,
+            _("Could not read the nodes: the cluster is %(phase)s.") % {"phase": cluster.get_phase_display()},
+        )
+    try:
+        return cluster, cluster_nodes_sync(cluster=cluster), ""
+    except kube.KubeError as exc:  # it went away between the check and the sync
+        return cluster, None, _("Could not read the nodes: %(message)s") % {"message": exc.message}
+
+
 def _check_in_thread(cluster_id: int) -> str:
     try:
-        cluster = cluster_health_check(cluster=Cluster.objects.get(pk=cluster_id))
-        if cluster.phase in (ClusterPhase.READY, ClusterPhase.DEGRADED):
-            # The node inventory follows the same beat, so the dashboard stays current.
-            cluster_nodes_sync(cluster=cluster)
+        cluster, _counts, sync_error = cluster_check_now(cluster=Cluster.objects.get(pk=cluster_id))
+        if sync_error:
+            logger.info("Cluster %s: %s", cluster_id, sync_error)
         return cluster.phase
-    except kube.KubeError as exc:  # the cluster went away between the check and the sync
-        logger.warning("Node sync of cluster %s failed: %s", cluster_id, exc.message)
-        return Cluster.objects.filter(pk=cluster_id).values_list("phase", flat=True).first() or "error"
     except Exception:  # one cluster's bug must not stop the sweep
         logger.exception("Health check of cluster %s failed", cluster_id)
         return "error"
