@@ -60,7 +60,7 @@ class Command(BaseCommand):
             singles = {}
             for cluster in Cluster.objects.all():
                 started = time.monotonic()
-                health.cluster_health_check(cluster=cluster)
+                health.cluster_check_now(cluster=cluster)
                 singles[cluster.slug] = time.monotonic() - started
             started = time.monotonic()
             result = health.clusters_health_sweep()
