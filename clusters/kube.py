@@ -406,6 +406,7 @@ _APPLY_TARGETS = {
     "ServiceAccount": ("core", "namespaced_service_account", True),
     "RoleBinding": ("rbac", "namespaced_role_binding", True),
     "NetworkPolicy": ("networking", "namespaced_network_policy", True),
+    "ClusterRole": ("rbac", "cluster_role", False),
 }
 
 

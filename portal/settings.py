@@ -227,6 +227,12 @@ CELERY_BEAT_SCHEDULE["namespaces-reconcile"] = {
 }
 # Lifetime of the tokens in a downloaded team kubeconfig.
 TEAM_KUBECONFIG_TOKEN_SECONDS = env.int("TEAM_KUBECONFIG_TOKEN_SECONDS", default=8 * 3600)
+# The namespace, in every cluster, where the portal keeps the identities behind
+# team kubeconfigs; no team role has any right in it.
+PORTAL_IDENTITY_NAMESPACE = env.str("PORTAL_IDENTITY_NAMESPACE", default="kube-portal")
+# Namespace name prefixes no team may request, besides `kube-`, `default` and
+# the portal's own namespaces (e.g. "openshift-,cattle-,istio-").
+RESERVED_NAMESPACE_PREFIXES = env.list("RESERVED_NAMESPACE_PREFIXES", default=[])
 
 # Job output is kept this many days, then purged (the events table must not grow forever).
 JOB_EVENT_RETENTION_DAYS = env.int("JOB_EVENT_RETENTION_DAYS", default=30)

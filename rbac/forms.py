@@ -36,6 +36,9 @@ class TeamForm(PortalModelForm):
             # Owners edit the description; the namespace policy is the platform's.
             for field in ("max_namespaces", "allowed_clusters", "allowed_plans", "auto_approve_namespaces"):
                 self.fields.pop(field)
+            # Shown, not editable: the slug names the team in every cluster (the service refuses it too).
+            if self.instance.pk:
+                self.fields["slug"].disabled = True
 
 
 class MembershipForm(PortalModelForm):

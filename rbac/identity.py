@@ -7,18 +7,9 @@ server itself refuses cross-team access, whatever the portal's own checks do.
 """
 
 from clusters import kube
-from rbac.choices import TeamRole
 from rbac.models import Membership
 
 GROUP_PREFIX = "portal:team:"
-
-# Portal team role -> the ClusterRole its group gets in the team's namespaces.
-ROLE_CLUSTERROLES = {
-    TeamRole.OWNER: "admin",
-    TeamRole.MAINTAINER: "admin",
-    TeamRole.DEVELOPER: "edit",
-    TeamRole.VIEWER: "view",
-}
 
 
 def team_role_group(team_slug: str, role: str) -> str:

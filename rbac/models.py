@@ -2,8 +2,10 @@
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.scoping import TeamScopedQuerySet
 from portal.validators import dns_label
 from rbac.choices import NamespacePhase, TeamRole
-from rbac.quantities import quantity
+from rbac.quantities import parse_quantity, quantity
+from rbac.validators import not_reserved
 
 
 class TeamQuerySet(TeamScopedQuerySet):
@@ -29,7 +32,10 @@ class Team(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("allowed clusters"),
-        help_text=_("Clusters the team may request namespaces on; none means every cluster."),
+        help_text=_(
+            "Clusters the team may request namespaces on; with none, only the clusters "
+            "where the team already has namespaces."
+        ),
     )
     allowed_plans = models.ManyToManyField(
         "rbac.QuotaPlan",
@@ -151,6 +157,40 @@ class QuotaPlan(models.Model):
     def __str__(self):
         return self.name
 
+    # The order the API server requires of a LimitRange's container values
+    # (k8s.io/kubernetes pkg/apis/core/validation ValidateLimitRange):
+    # defaultRequest <= default <= max, and defaultRequest <= max.
+    LIMIT_ORDER = (
+        ("default_request_cpu", "default_limit_cpu"),
+        ("default_request_cpu", "max_cpu"),
+        ("default_limit_cpu", "max_cpu"),
+        ("default_request_memory", "default_limit_memory"),
+        ("default_request_memory", "max_memory"),
+        ("default_limit_memory", "max_memory"),
+    )
+
+    def clean(self):
+        """Refuse, before saving, a plan whose LimitRange the API server would
+        refuse: namespaces on it would be half provisioned."""
+        errors = {}
+        for lower, upper in self.LIMIT_ORDER:
+            low, high = getattr(self, lower), getattr(self, upper)
+            try:
+                too_high = bool(low and high) and parse_quantity(low) > parse_quantity(high)
+            except ValueError:
+                continue  # the field's own validator reports a malformed quantity
+            if too_high:
+                errors.setdefault(lower, []).append(
+                    _("%(low)s must not be above %(high)s (%(value)s).")
+                    % {
+                        "low": self._meta.get_field(lower).verbose_name,
+                        "high": self._meta.get_field(upper).verbose_name,
+                        "value": high,
+                    }
+                )
+        if errors:
+            raise ValidationError(errors)
+
     def resource_quota_hard(self) -> dict[str, str]:
         """spec.hard of the ResourceQuota this plan stands for."""
         hard = {}
@@ -185,7 +225,10 @@ class TeamNamespace(models.Model):
     cluster = models.ForeignKey(
         "clusters.Cluster", on_delete=models.PROTECT, related_name="team_namespaces", verbose_name=_("cluster")
     )
-    name = models.CharField(_("name"), max_length=63, validators=[dns_label])
+    name = models.CharField(_("name"), max_length=63, validators=[dns_label, not_reserved])
+    # Written on the namespace the portal creates (rbac.namespace_names.OWNER_ANNOTATION):
+    # the portal touches only a namespace that carries its record's uid.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(
         QuotaPlan, on_delete=models.PROTECT, related_name="namespaces", verbose_name=_("quota plan")
     )

@@ -3,13 +3,24 @@
 Everything here is a plain dict ready for server-side apply, labelled as
 managed by the portal so the reconciler can list what it owns in one call per
 kind. Nothing in this module talks to a cluster.
+
+Two scopes: the objects inside one team namespace, and the cluster-wide ones
+(the identity namespace with the members' ServiceAccounts, and the team
+ClusterRoles). A member's ServiceAccount, the identity behind their team
+kubeconfig, lives in the identity namespace, where no team role has any right:
+in a team namespace, anyone who may create pods or Secrets there could take
+its token, and a developer could act as the owner.
 """
 
 import hashlib
 import re
 
-from rbac.identity import ROLE_CLUSTERROLES, team_role_group
+from django.conf import settings
+
+from rbac import team_roles
+from rbac.identity import team_role_group
 from rbac.models import Membership, TeamNamespace
+from rbac.namespace_names import OWNER_ANNOTATION
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER = "kube-portal"
@@ -39,9 +50,25 @@ def _meta(tn: TeamNamespace, name: str, **labels) -> dict:
     return {"name": name, "namespace": tn.name, "labels": _labels(tn, **labels)}
 
 
+def identity_namespace() -> str:
+    return settings.PORTAL_IDENTITY_NAMESPACE
+
+
+def identity_name(team_slug: str, username: str) -> str:
+    """The ServiceAccount of a member of a team, in the identity namespace: a
+    DNS label, stable and unique per (team, user)."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", username.lower()).strip("-") or "user"
+    digest = hashlib.sha256(f"{team_slug}\0{username}".encode()).hexdigest()[:8]
+    return f"{team_slug[:24].strip('-')}--{cleaned[:28].strip('-') or 'user'}-{digest}"
+
+
 def namespace_object(tn: TeamNamespace) -> dict:
     labels = {**{k: str(v) for k, v in (tn.labels or {}).items()}, **_labels(tn)}
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": tn.name, "labels": labels}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": tn.name, "labels": labels, "annotations": {OWNER_ANNOTATION: str(tn.uid)}},
+    }
 
 
 def quota_object(tn: TeamNamespace) -> dict | None:
@@ -77,7 +104,7 @@ def role_binding_objects(tn: TeamNamespace) -> list[dict]:
             cluster_role,
             {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_role_group(tn.team.slug, role)},
         )
-        for role, cluster_role in ROLE_CLUSTERROLES.items()
+        for role, cluster_role in team_roles.ROLE_CLUSTERROLES.items()
     ]
 
 
@@ -101,27 +128,23 @@ def network_policy_object(tn: TeamNamespace) -> dict | None:
 
 
 def member_objects(tn: TeamNamespace, memberships: list[Membership]) -> list[dict]:
-    """Per member: a ServiceAccount for their team kubeconfig, bound to their
-    role's ClusterRole. When the membership ends, the reconciler deletes the
-    ServiceAccount, which invalidates every token issued for it."""
+    """Per member: a binding of their identity (a ServiceAccount in the
+    identity namespace) to their role's ClusterRole in this namespace."""
     objects = []
     for membership in memberships:
-        name = member_object_name(membership.user.get_username())
-        user_label = {USER_LABEL: name[len(MEMBER_PREFIX) :]}
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "ServiceAccount",
-                "metadata": _meta(tn, name, **user_label),
-            }
-        )
+        username = membership.user.get_username()
+        name = member_object_name(username)
         objects.append(
             _role_binding(
                 tn,
                 name,
-                ROLE_CLUSTERROLES[membership.role],
-                {"kind": "ServiceAccount", "name": name, "namespace": tn.name},
-                **user_label,
+                team_roles.ROLE_CLUSTERROLES[membership.role],
+                {
+                    "kind": "ServiceAccount",
+                    "name": identity_name(tn.team.slug, username),
+                    "namespace": identity_namespace(),
+                },
+                **{USER_LABEL: name[len(MEMBER_PREFIX) :]},
             )
         )
     return objects
@@ -136,3 +159,54 @@ def desired_objects(tn: TeamNamespace, memberships: list[Membership]) -> list[di
     objects += role_binding_objects(tn)
     objects += member_objects(tn, memberships)
     return objects
+
+
+# --- cluster-wide objects ---------------------------------------------------
+
+
+def identity_namespace_object() -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": identity_namespace(), "labels": {MANAGED_BY: MANAGER}},
+    }
+
+
+def identity_objects(members_by_team: dict[str, list[Membership]]) -> list[dict]:
+    """The ServiceAccounts of every member of every team (by slug) that has
+    namespaces in the cluster. A membership that ends loses its
+    ServiceAccount, which invalidates every token issued for it."""
+    objects = []
+    for slug, memberships in sorted(members_by_team.items()):
+        for membership in memberships:
+            username = membership.user.get_username()
+            objects.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": {
+                        "name": identity_name(slug, username),
+                        "namespace": identity_namespace(),
+                        "labels": {
+                            MANAGED_BY: MANAGER,
+                            TEAM_LABEL: slug,
+                            USER_LABEL: member_object_name(username)[len(MEMBER_PREFIX) :],
+                        },
+                    },
+                    "automountServiceAccountToken": False,
+                }
+            )
+    return objects
+
+
+def team_role_objects(source_rules: dict[str, list[dict]]) -> list[dict]:
+    """The team ClusterRoles, from the rules of their built-in sources (by name)."""
+    return [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": name, "labels": {MANAGED_BY: MANAGER}},
+            "rules": team_roles.team_role_rules(source_rules.get(source, [])),
+        }
+        for name, source in team_roles.SOURCES.items()
+    ]

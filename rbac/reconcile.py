@@ -4,8 +4,18 @@ For one cluster it lists, by label, everything the portal manages (one call
 per kind, however many namespaces), compares it with the desired objects of
 every team namespace, applies only what differs (server-side apply, one field
 manager), deletes managed objects that are no longer desired, and records
-status: phase, observed quota, and what it repaired. The number of API calls
-when nothing drifted does not grow with the number of namespaces.
+status: phase, observed quota, and what it repaired or could not do. The
+number of API calls when nothing drifted does not grow with the number of
+namespaces.
+
+Rules that keep tenants apart:
+- it writes inside a namespace only when that namespace carries the owner
+  annotation of its TeamNamespace; a namespace it did not create is reported
+  ("exists, not ours"), never adopted;
+- one object's failure never stops the others, the deletions, or other
+  namespaces: status lists each object that failed;
+- a RoleBinding whose roleRef must change is replaced (Kubernetes refuses
+  roleRef updates), so a demotion takes effect in the same run.
 """
 
 import logging
@@ -14,14 +24,17 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clusters import kube
 from clusters.models import Cluster
 from portal.audit import audit_record
 from portal.models import AuditChannel
 from rbac import provisioning as p
+from rbac import team_roles
 from rbac.choices import RECONCILED_PHASES, NamespacePhase
 from rbac.models import Membership, TeamNamespace
+from rbac.namespace_names import is_owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +47,10 @@ _LISTS = {
     "ServiceAccount": ("core", "list_service_account_for_all_namespaces", "delete_namespaced_service_account"),
     "RoleBinding": ("rbac", "list_role_binding_for_all_namespaces", "delete_namespaced_role_binding"),
     "NetworkPolicy": ("networking", "list_network_policy_for_all_namespaces", "delete_namespaced_network_policy"),
+    "ClusterRole": ("rbac", "list_cluster_role", "delete_cluster_role"),
 }
+# Where failures of the cluster-wide objects are reported (every namespace's status lists them too).
+CLUSTER_SCOPE = "(cluster)"
 
 
 @dataclass
@@ -42,6 +58,7 @@ class ReconcileReport:
     namespaces: int = 0
     applied: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # Object key ("Kind/namespace/name") -> why it could not be converged.
     failed: dict[str, str] = field(default_factory=dict)
     api_calls: int = 0
 
@@ -83,8 +100,12 @@ def _owned_part(obj: dict) -> dict:
     }
 
 
-def _key(obj_kind: str, namespace: str, name: str) -> str:
-    return f"{obj_kind}/{namespace}/{name}"
+def _key(obj_kind: str, namespace: str | None, name: str) -> str:
+    return f"{obj_kind}/{namespace or ''}/{name}"
+
+
+def _object_key(obj: dict) -> str:
+    return _key(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
 
 
 def _list_managed(client: kube.KubeClient) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -115,9 +136,34 @@ def _delete(client, key: str) -> None:
     kind, namespace, name = key.split("/", 2)
     group, _list, delete_method = _LISTS[kind]
     try:
-        getattr(getattr(client, group), delete_method)(name, namespace)
+        getattr(getattr(client, group), delete_method)(*((name, namespace) if namespace else (name,)))
     except kube.KubeNotFound:
         pass
+
+
+def _converge_object(client, obj: dict, actual: dict, repaired: dict, failures: dict) -> None:
+    """Apply one desired object if the cluster's copy differs; a failure is recorded, not raised."""
+    key = _object_key(obj)
+    current = actual.get(key)
+    if _covers(_owned_part(obj), current):
+        return
+    try:
+        if obj["kind"] == "RoleBinding" and current is not None and not _covers(obj["roleRef"], current.get("roleRef")):
+            # roleRef is immutable: a binding to another role is a new binding.
+            _delete(client, key)
+        _apply(client, obj)
+        repaired["applied"].append(key)
+    except kube.KubeError as exc:
+        failures[key] = exc.message
+
+
+def _delete_undesired(client, keys, repaired: dict, failures: dict) -> None:
+    for key in keys:
+        try:
+            _delete(client, key)
+            repaired["deleted"].append(key)
+        except kube.KubeError as exc:
+            failures[key] = exc.message
 
 
 def _members_by_team(namespaces: list[TeamNamespace]) -> dict[int, list[Membership]]:
@@ -137,68 +183,136 @@ def _observed_quota(actual: dict, namespace: str) -> dict:
 
 
 def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=None) -> ReconcileReport:
-    """Converge every active team namespace of `cluster` (or those in `only`)."""
+    """Converge every active team namespace of `cluster` (or those in `only`),
+    and the cluster-wide objects they rely on."""
     report = ReconcileReport()
-    queryset = TeamNamespace.objects.filter(cluster=cluster, phase__in=RECONCILED_PHASES).select_related("team", "plan")
-    if only is not None:
-        queryset = queryset.filter(pk__in=only)
-    team_namespaces = list(queryset)
-    report.namespaces = len(team_namespaces)
-    if not team_namespaces:
+    active = list(
+        TeamNamespace.objects.filter(cluster=cluster, phase__in=RECONCILED_PHASES).select_related("team", "plan")
+    )
+    targets = active if only is None else [tn for tn in active if tn.pk in set(only)]
+    report.namespaces = len(targets)
+    # A cluster whose last team namespace went still needs its identities removed.
+    if not active and not TeamNamespace.objects.filter(cluster=cluster).exists():
         return report
-    members = _members_by_team(team_namespaces)
+    members = _members_by_team(active)
     with kube.client_for(cluster) as client:
         namespaces, actual = _list_managed(client)
-        for tn in team_namespaces:
-            repaired, error = _converge(client, tn, members.get(tn.team_id, []), namespaces, actual)
-            if error:
-                report.failed[tn.name] = error
+        repaired = {"applied": [], "deleted": []}
+        cluster_failures: dict[str, str] = {}
+        _converge_cluster(client, active, members, namespaces, actual, repaired, cluster_failures)
+        report.applied += repaired["applied"]
+        report.deleted += repaired["deleted"]
+        report.failed.update(cluster_failures)
+        for tn in targets:
+            repaired, failures = _converge(client, tn, members.get(tn.team_id, []), namespaces, actual)
             report.applied += repaired["applied"]
             report.deleted += repaired["deleted"]
-            _record_status(tn, repaired, error, _observed_quota(actual, tn.name), actor)
+            report.failed.update(failures)
+            _record_status(tn, repaired, {**cluster_failures, **failures}, _observed_quota(actual, tn.name), actor)
         report.api_calls = client.request_count
     return report
 
 
-def _converge(client, tn, memberships, namespaces, actual) -> tuple[dict, str]:
+def _converge_cluster(client, active, members, namespaces, actual, repaired, failures) -> None:
+    """The identity namespace, the members' ServiceAccounts in it, and the team ClusterRoles."""
+    desired = []
+    identity_ns = p.identity_namespace_object()
+    current = namespaces.get(p.identity_namespace()) or {}
+    if not _covers(_namespace_part(identity_ns), _namespace_part(current)):
+        try:
+            _apply(client, identity_ns)
+            repaired["applied"].append(_object_key(identity_ns))
+        except kube.KubeError as exc:
+            failures[_object_key(identity_ns)] = exc.message
+    sources = {}
+    for source in team_roles.SOURCES.values():
+        try:
+            rules = client.to_dict(client.rbac.read_cluster_role(source)).get("rules")
+        except kube.KubeError as exc:
+            failures[_key("ClusterRole", None, source)] = exc.message
+            continue
+        if rules:
+            sources[source] = rules
+        else:  # the aggregation controller has not filled it yet: keep the team role as it is
+            failures[_key("ClusterRole", None, source)] = _("ClusterRole %(name)s has no rules yet.") % {"name": source}
+    for obj in p.team_role_objects(sources):
+        if team_roles.SOURCES[obj["metadata"]["name"]] in sources:
+            desired.append(obj)
+    teams = {tn.team_id: tn.team.slug for tn in active}
+    desired += p.identity_objects({slug: members.get(team_id, []) for team_id, slug in teams.items()})
+    for obj in desired:
+        _converge_object(client, obj, actual, repaired, failures)
+    # Members who left (or whose team left the cluster) lose their identity, and with it every token.
+    desired_keys = {_object_key(obj) for obj in desired}
+    prefix = f"ServiceAccount/{p.identity_namespace()}/"
+    undesired = [key for key in actual if key.startswith(prefix) and key not in desired_keys]
+    _delete_undesired(client, undesired, repaired, failures)
+
+
+def _converge(client, tn, memberships, namespaces, actual) -> tuple[dict, dict[str, str]]:
     repaired = {"applied": [], "deleted": []}
+    failures: dict[str, str] = {}
+    ns_key = _key("Namespace", None, tn.name)
     desired = p.desired_objects(tn, memberships)
-    desired_keys = set()
+    namespace, inside = desired[0], desired[1:]
+    current = namespaces.get(tn.name)
     try:
-        for obj in desired:
-            name = obj["metadata"]["name"]
-            if obj["kind"] == "Namespace":
-                current = namespaces.get(name)
-                if (
-                    current is None
-                    or current.get("status", {}).get("phase") == "Terminating"
-                    or not _covers(obj["metadata"]["labels"], current["metadata"].get("labels"))
-                ):
-                    _apply(client, obj)
-                    repaired["applied"].append(f"Namespace/{name}")
-                continue
-            key = _key(obj["kind"], tn.name, name)
-            desired_keys.add(key)
-            if not _covers(_owned_part(obj), actual.get(key)):
-                _apply(client, obj)
-                repaired["applied"].append(key)
-        for key in [k for k in actual if k.split("/", 2)[1] == tn.name and k not in desired_keys]:
-            _delete(client, key)
-            repaired["deleted"].append(key)
+        if current is None:
+            # Create, never apply: an apply would adopt a namespace someone else made meanwhile.
+            client.core.create_namespace(namespace, field_manager=kube.FIELD_MANAGER)
+            repaired["applied"].append(ns_key)
+        elif not is_owned_by(current, tn.uid):
+            raise kube.KubeConflict(_not_ours(tn))
+        elif (current.get("status") or {}).get("phase") == "Terminating":
+            raise kube.KubeConflict(_("Namespace %(name)s is being deleted in the cluster.") % {"name": tn.name})
+        elif not _covers(_namespace_part(namespace), _namespace_part(current)):
+            _apply(client, namespace)
+            repaired["applied"].append(ns_key)
+    except kube.KubeConflict as exc:
+        # AlreadyExists on create: the namespace is someone else's.
+        failures[ns_key] = _not_ours(tn) if current is None else exc.message
+        return repaired, failures
     except kube.KubeError as exc:
-        return repaired, exc.message
-    return repaired, ""
+        failures[ns_key] = exc.message
+        return repaired, failures
+    for obj in inside:
+        _converge_object(client, obj, actual, repaired, failures)
+    desired_keys = {_object_key(obj) for obj in inside}
+    stale = [k for k in actual if k.split("/", 2)[1] == tn.name and k not in desired_keys]
+    _delete_undesired(client, stale, repaired, failures)
+    return repaired, failures
 
 
-def _record_status(tn: TeamNamespace, repaired: dict, error: str, quota: dict, actor) -> None:
+def _namespace_part(namespace: dict) -> dict:
+    meta = namespace.get("metadata") or {}
+    return {"labels": meta.get("labels") or {}, "annotations": meta.get("annotations") or {}}
+
+
+def _not_ours(tn) -> str:
+    return _(
+        "Namespace %(name)s already exists in the cluster and was not created by the portal for this team "
+        "namespace; nothing was changed in it."
+    ) % {"name": tn.name}
+
+
+def _failure_message(failures: dict[str, str]) -> str:
+    first_key = next(iter(failures))
+    more = len(failures) - 1
+    return f"{first_key}: {failures[first_key]}" + (f" (and {more} more)" if more else "")
+
+
+def _record_status(tn: TeamNamespace, repaired: dict, failures: dict[str, str], quota: dict, actor) -> None:
     now = timezone.now()
     changes = repaired["applied"] + [f"deleted {k}" for k in repaired["deleted"]]
     first_time = tn.phase == NamespacePhase.PROVISIONING
+    error = _failure_message(failures) if failures else ""
     condition = {
         "type": "Reconciled",
         "status": "False" if error else "True",
         "message": error or ("Provisioned." if first_time else ("Repaired drift." if changes else "In sync.")),
         "changes": changes[:50],
+        # Each object that could not be converged, and why: what is missing, exactly.
+        "failed": [{"object": key, "message": message} for key, message in failures.items()],
         "at": now.isoformat(),
     }
     history = [c for c in tn.conditions or [] if c.get("type") == "DriftRepaired"][-9:]

@@ -11,6 +11,7 @@ from clusters.models import Cluster
 from portal.errors import ConflictError, PortalError
 from rbac.choices import RECONCILED_PHASES, NamespacePhase, TeamRole
 from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from rbac.namespace_names import namespace_name_check
 from rbac.tenancy import clusters_reconcile_soon, namespaces_reconcile_soon
 
 
@@ -30,8 +31,37 @@ def team_create(
     return team
 
 
+# What only platform admins change on a team: its namespace policy, and its
+# slug, which names the team's groups and labels in every cluster.
+TEAM_POLICY_FIELDS = ("max_namespaces", "allowed_clusters", "allowed_plans", "auto_approve_namespaces")
+
+
+def _team_changes_refused(team: Team, changes: dict) -> dict[str, list[str]]:
+    refused = {}
+    if "slug" in changes and changes["slug"] != team.slug:
+        refused["slug"] = [_("Only platform admins can rename a team's slug: it names the team in every cluster.")]
+    for field in TEAM_POLICY_FIELDS:
+        if field not in changes or changes[field] is None:
+            continue
+        if field in ("allowed_clusters", "allowed_plans"):
+            unchanged = {o.pk for o in changes[field]} == set(getattr(team, field).values_list("pk", flat=True))
+        else:
+            unchanged = getattr(team, field) == changes[field]
+        if not unchanged:
+            refused[field] = [_("Only platform admins can change a team's namespace policy.")]
+    return refused
+
+
 @transaction.atomic
-def team_update(*, team: Team, allowed_clusters=None, allowed_plans=None, **changes) -> Team:
+def team_update(*, team: Team, by, allowed_clusters=None, allowed_plans=None, **changes) -> Team:
+    """Change a team. `by` is who asks: team owners change the name and
+    description; the slug and the namespace policy are the platform admins'."""
+    if not by.is_staff:
+        refused = _team_changes_refused(
+            team, {**changes, "allowed_clusters": allowed_clusters, "allowed_plans": allowed_plans}
+        )
+        if refused:
+            raise PortalError(next(iter(refused.values()))[0], field_errors=refused)
     renamed = "slug" in changes and changes["slug"] != team.slug
     for field, value in changes.items():
         setattr(team, field, value)
@@ -181,8 +211,7 @@ def namespace_labels_check(labels, *, may_set_reserved: bool = False) -> dict:
 
 
 def team_may_use_cluster(team: Team, cluster: Cluster) -> bool:
-    allowed = team.allowed_clusters.all()
-    return not allowed.exists() or allowed.filter(pk=cluster.pk).exists()
+    return Cluster.objects.usable_by_teams(Team.objects.filter(pk=team.pk)).filter(pk=cluster.pk).exists()
 
 
 @transaction.atomic
@@ -196,9 +225,11 @@ def team_namespace_request(
     labels=None,
     network_isolated: bool = True,
 ) -> TeamNamespace:
-    """Record a namespace request, checked against the team's policy."""
+    """Record a namespace request, checked against the team's policy and the
+    names a team may take (every entry point comes through here)."""
     team = Team.objects.select_for_update().get(pk=team.pk)
-    if not team_may_use_cluster(team, cluster):
+    placed_by_admin = requested_by is not None and requested_by.is_authenticated and requested_by.is_staff
+    if not placed_by_admin and not team_may_use_cluster(team, cluster):
         raise PortalError(
             _("Team %(team)s may not use cluster %(cluster)s.") % {"team": team, "cluster": cluster},
             field_errors={"cluster": [_("This team may not request namespaces on this cluster.")]},
@@ -216,6 +247,12 @@ def team_namespace_request(
             % {"team": team, "count": in_use, "max": team.max_namespaces},
             field_errors={"name": [_("The team's namespace limit is reached.")]},
         )
+    if TeamNamespace.objects.filter(cluster=cluster, name=name).exists():
+        raise PortalError(
+            _("Namespace %(name)s is already requested on cluster %(cluster)s.") % {"name": name, "cluster": cluster},
+            field_errors={"name": [_("Already requested on this cluster.")]},
+        )
+    namespace_name_check(cluster=cluster, name=name)
     phase = NamespacePhase.PROVISIONING if team.auto_approve_namespaces else NamespacePhase.PENDING_APPROVAL
     namespace = _save(
         TeamNamespace(

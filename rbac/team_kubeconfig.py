@@ -2,8 +2,10 @@
 kubectl too.
 
 Each namespace gets a context whose credential is a short-lived token
-(TokenRequest API) of the member's own ServiceAccount in that namespace,
-bound to their role's ClusterRole. When the membership ends the reconciler
+(TokenRequest API) of the member's own ServiceAccount for the team, which
+lives in the portal's identity namespace (no team role has rights there, so
+no teammate can mint or steal its tokens) and is bound to their role's
+ClusterRole in each team namespace. When the membership ends the reconciler
 deletes the ServiceAccount, and every token issued for it stops working.
 """
 
@@ -47,24 +49,31 @@ def team_kubeconfig(*, user, team: Team) -> str:
     for tn in namespaces:
         by_cluster[tn.cluster].append(tn)
     config = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": []}
-    name = p.member_object_name(user.get_username())
+    identity = p.identity_name(team.slug, user.get_username())
     for cluster, team_namespaces in sorted(by_cluster.items(), key=lambda item: item[0].slug):
         config["clusters"].append({"name": cluster.slug, "cluster": _cluster_entry(cluster)})
         with kube.client_for(cluster) as client:
+            # The reconciler keeps these; applying them here makes a new member's download work at once.
+            kube.server_side_apply(client, p.identity_namespace_object())
+            for obj in p.identity_objects({team.slug: [membership]}):
+                kube.server_side_apply(client, obj)
             for tn in team_namespaces:
-                # The reconciler keeps these; applying them here makes a new member's download work at once.
                 for obj in p.member_objects(tn, [membership]):
                     kube.server_side_apply(client, obj)
-                request = kube.k8s.AuthenticationV1TokenRequest(
-                    spec=kube.k8s.V1TokenRequestSpec(
-                        audiences=[], expiration_seconds=settings.TEAM_KUBECONFIG_TOKEN_SECONDS
-                    )
+            request = kube.k8s.AuthenticationV1TokenRequest(
+                spec=kube.k8s.V1TokenRequestSpec(
+                    audiences=[], expiration_seconds=settings.TEAM_KUBECONFIG_TOKEN_SECONDS
                 )
-                token = client.core.create_namespaced_service_account_token(name, tn.name, request).status.token
-                context = f"{cluster.slug}/{tn.name}"
-                config["users"].append({"name": context, "user": {"token": token}})
-                config["contexts"].append(
-                    {"name": context, "context": {"cluster": cluster.slug, "user": context, "namespace": tn.name}}
-                )
+            )
+            token = client.core.create_namespaced_service_account_token(
+                identity, p.identity_namespace(), request
+            ).status.token
+        user_name = f"{cluster.slug}/{identity}"
+        config["users"].append({"name": user_name, "user": {"token": token}})
+        for tn in team_namespaces:
+            context = f"{cluster.slug}/{tn.name}"
+            config["contexts"].append(
+                {"name": context, "context": {"cluster": cluster.slug, "user": user_name, "namespace": tn.name}}
+            )
     config["current-context"] = config["contexts"][0]["name"]
     return yaml.safe_dump(config, sort_keys=False)

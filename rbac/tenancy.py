@@ -9,6 +9,7 @@ from clusters.services import jobs as job_services
 from portal.errors import ConflictError, PortalError
 from rbac.choices import RECONCILED_PHASES, NamespacePhase
 from rbac.models import QuotaChangeRequest, QuotaPlan, TeamNamespace
+from rbac.namespace_names import namespace_name_check
 
 
 def namespaces_reconcile_soon(*, cluster_id: int) -> None:
@@ -35,6 +36,8 @@ def team_namespace_approve(*, namespace: TeamNamespace, user) -> TeamNamespace:
     namespace = _locked(namespace)
     if namespace.phase != NamespacePhase.PENDING_APPROVAL:
         raise ConflictError(_("Only a namespace waiting for approval can be approved."))
+    # Time has passed since the request: someone may have created the namespace meanwhile.
+    namespace_name_check(cluster=namespace.cluster, name=namespace.name, uid=namespace.uid)
     namespace.phase = NamespacePhase.PROVISIONING
     namespace.conditions = [
         {"type": "Approved", "status": "True", "by": user.get_username(), "at": timezone.now().isoformat()}

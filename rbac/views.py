@@ -105,7 +105,7 @@ class TeamEditView(TeamMixin, ObjectEditView):
         data = dict(form.cleaned_data)
         if obj is None:
             return services.team_create(**data)
-        return services.team_update(team=obj, **data)
+        return services.team_update(team=obj, by=self.request.user, **data)
 
 
 class TeamDeleteView(TeamMixin, ObjectDeleteView):

@@ -25,20 +25,25 @@ class ClusterQuerySet(models.QuerySet):
         ).distinct()
 
     def usable_by(self, user, teams=None):
-        """Clusters `user` may request namespaces on: those one of their teams
-        (or the given `teams`) may use; a team with no allowed-cluster list
-        may use every cluster. Seeing a cluster's details stays `for_user`."""
+        """Clusters `user` may request namespaces on, for one of their teams
+        (or the given `teams`); platform admins may use every cluster."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
             return self
         from rbac.models import Team
 
-        teams = teams if teams is not None else Team.objects.filter(memberships__user=user)
-        if teams.filter(allowed_clusters__isnull=True).exists():
-            return self
-        allowed = Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id")
-        return self.filter(models.Q(pk__in=allowed) | models.Q(pk__in=self.for_user(user).values("pk")))
+        return self.usable_by_teams(teams if teams is not None else Team.objects.filter(memberships__user=user))
+
+    def usable_by_teams(self, teams):
+        """The one rule for where teams may request namespaces: the clusters
+        on a team's allowed list; a team with no list, only the clusters where
+        it already has namespaces. Never a cluster the team cannot see."""
+        from rbac.models import Team
+
+        listed = Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id")
+        unlisted = teams.filter(allowed_clusters__isnull=True)
+        return self.filter(models.Q(pk__in=listed) | models.Q(team_namespaces__team__in=unlisted)).distinct()
 
 
 class Cluster(models.Model):

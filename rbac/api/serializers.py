@@ -9,8 +9,6 @@ from rbac import services, tenancy
 from rbac.choices import NamespacePhase
 from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
 
-POLICY_FIELDS = ("max_namespaces", "allowed_clusters", "auto_approve_namespaces")
-
 
 class ScopedSlugField(serializers.SlugRelatedField):
     """A related object chosen by slug among those the requesting user can see."""
@@ -48,38 +46,15 @@ class TeamSerializer(ServiceModelSerializer):
         ]
         read_only_fields = ["created"]
 
-    def validate(self, attrs):
-        user = self.context["request"].user
-        if not user.is_staff:
-            # A PUT repeats every field: only a value that differs is a change.
-            changed = [f for f in POLICY_FIELDS if f in attrs and not self._unchanged(f, attrs[f])]
-            if changed:
-                raise serializers.ValidationError(
-                    {f: [_("Only platform admins can change a team's namespace policy.")] for f in changed}
-                )
-            # The slug names the team's groups and labels in every cluster.
-            if self.instance is not None and attrs.get("slug", self.instance.slug) != self.instance.slug:
-                raise serializers.ValidationError(
-                    {"slug": [_("Only platform admins can rename a team's slug: it names the team in every cluster.")]}
-                )
-        return attrs
-
     def get_member_count(self, obj) -> int:
         # Lists annotate the count (one query for the page); a single object counts.
         return obj.members_total if hasattr(obj, "members_total") else obj.memberships.count()
-
-    def _unchanged(self, field, value) -> bool:
-        if self.instance is None:
-            return False
-        if field == "allowed_clusters":
-            return {c.pk for c in value} == set(self.instance.allowed_clusters.values_list("pk", flat=True))
-        return getattr(self.instance, field) == value
 
     def create_with_service(self, data):
         return services.team_create(**data)
 
     def update_with_service(self, instance, data):
-        return services.team_update(team=instance, **data)
+        return services.team_update(team=instance, by=self.context["request"].user, **data)
 
 
 class MembershipSerializer(ServiceModelSerializer):

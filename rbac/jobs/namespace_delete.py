@@ -1,5 +1,10 @@
 """Deleting a team namespace: delete it in the cluster, wait until it has
-finalized (its pods and everything else gone), then mark the record deleted."""
+finalized (its pods and everything else gone), then mark the record deleted.
+
+Only a namespace the portal created for this record (its owner annotation
+carries the record's uid) is ever deleted; a namespace of the same name that
+is someone else's is left alone, and the record is closed without touching it.
+"""
 
 import time
 
@@ -9,6 +14,7 @@ from clusters import kube
 from clusters.jobs.registry import JobKind, StepFailed, StepSpec, register
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
+from rbac.namespace_names import is_owned_by
 
 POLL_SECONDS = 1.0
 
@@ -28,10 +34,19 @@ class DeleteNamespace(JobKind):
         with kube.client_for(tn.cluster) as client:
             if step.name == "delete":
                 try:
-                    client.core.delete_namespace(tn.name)
+                    ns = client.core.read_namespace(tn.name)
                 except kube.KubeNotFound:
                     ctx.log(f"Namespace {tn.name} is already gone.")
                     return "skipped"
+                if not is_owned_by(client.to_dict(ns), tn.uid):
+                    ctx.log(
+                        f"Namespace {tn.name} in the cluster was not created by the portal for this team "
+                        "namespace: it is left untouched; only the record is closed."
+                    )
+                    return "skipped"
+                # The uid precondition: if the namespace was replaced since the read, nothing is deleted.
+                options = kube.k8s.V1DeleteOptions(preconditions=kube.k8s.V1Preconditions(uid=ns.metadata.uid))
+                client.core.delete_namespace(tn.name, body=options)
                 ctx.log(f"Deleting namespace {tn.name} on {tn.cluster.name}.")
             elif step.name == "finalize":
                 self._wait_gone(ctx, client, tn, ctx.job.params.get("timeout_seconds", 600))
@@ -59,6 +74,8 @@ class DeleteNamespace(JobKind):
             except kube.KubeNotFound:
                 ctx.log(f"Namespace {tn.name} has finalized.")
                 return
+            if not is_owned_by(client.to_dict(ns), tn.uid):
+                return  # someone else's namespace of the same name: not ours to wait for
             remaining = [c.message for c in ns.status.conditions or [] if c.status == "True" and c.message]
             if remaining and remaining != reported:
                 ctx.log("Waiting: " + "; ".join(remaining))

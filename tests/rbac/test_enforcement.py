@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from clusters import kube
+from rbac import team_roles
 from rbac.choices import NamespacePhase
 from rbac.identity import identity_for
 from rbac.reconcile import reconcile_cluster
@@ -74,8 +75,13 @@ def test_an_owner_cannot_bind_cluster_admin(tenancy, spaces):
     with _as(tenancy.owner, tenancy) as client, pytest.raises(kube.KubeForbidden) as refused:
         client.rbac.create_namespaced_role_binding(a.name, binding)
     assert "escalat" in refused.value.message
-    # While binding `edit` to a teammate is within the owner's own rights.
+    # Nor the built-in `edit`: it may impersonate service accounts, which no team role holds.
     binding.metadata.name, binding.role_ref.name = "teammate-edit", "edit"
+    with _as(tenancy.owner, tenancy) as client, pytest.raises(kube.KubeForbidden) as refused:
+        client.rbac.create_namespaced_role_binding(a.name, binding)
+    assert "impersonate" in refused.value.message
+    # While binding the team's own edit role to a teammate is within the owner's rights.
+    binding.role_ref.name = team_roles.EDIT
     with _as(tenancy.owner, tenancy) as client:
         client.rbac.create_namespaced_role_binding(a.name, binding)
 

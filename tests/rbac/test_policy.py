@@ -54,10 +54,29 @@ def test_a_name_that_is_not_a_dns_label_is_refused(world, name):
 
 
 def test_a_duplicate_name_on_the_cluster_is_refused(world):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError):
+    with pytest.raises(PortalError) as refused:
         _request(world, name="team-b-dev")  # team B's namespace on the same cluster
+    assert "Already requested" in refused.value.field_errors["name"][0]
+    assert TeamNamespace.objects.filter(name="team-b-dev").count() == 1
+
+
+@pytest.mark.parametrize("name", ["kube-system", "kube-public", "kube-anything", "default", "kube-portal"])
+def test_a_reserved_name_is_refused_for_every_requester(world, name):
+    for requester in (world.owner, world.admin):
+        with pytest.raises(PortalError) as refused:
+            services.team_namespace_request(
+                team=world.team_a, cluster=world.cluster, name=name, plan=world.plan, requested_by=requester
+            )
+        assert "reserved" in refused.value.field_errors["name"][0]
+    assert not TeamNamespace.objects.filter(name=name).exists()
+
+
+def test_an_admin_configured_prefix_is_reserved(world, settings):
+    settings.RESERVED_NAMESPACE_PREFIXES = ["infra-"]
+    with pytest.raises(PortalError) as refused:
+        _request(world, name="infra-vault")
+    assert "infra-" in refused.value.field_errors["name"][0]
+    assert _request(world, name="infrastructure").name == "infrastructure"
 
 
 def test_a_quota_change_to_a_plan_outside_the_policy_is_refused(world):
