@@ -89,3 +89,45 @@ def test_a_quota_change_to_a_plan_outside_the_policy_is_refused(world):
         quota_change_request(namespace=world.ns_a, plan=big, user=world.maintainer)
     assert "plan" in refused.value.field_errors
     assert not QuotaChangeRequest.objects.exists()
+
+
+def test_an_owner_cannot_rename_the_team_slug_through_the_page_or_the_api(world, client, api):
+    from rbac.models import Team
+
+    client.force_login(world.owner)
+    page = client.post(
+        "/teams/team-a/edit/", {"name": "Team A", "slug": "team-z", "description": "renamed?"}, follow=True
+    )
+    assert page.status_code == 200
+    team = Team.objects.get(pk=world.team_a.pk)
+    assert team.slug == "team-a" and team.description == "renamed?"  # the rest of the edit went through
+    answer = api.as_(world.owner).patch("/api/v1/teams/team-a/", {"slug": "team-z"}, format="json")
+    assert answer.status_code == 400 and "slug" in answer.json()["errors"]
+    # The one rule, below both entry points.
+    with pytest.raises(PortalError) as refused:
+        services.team_update(team=team, by=world.owner, slug="team-z")
+    assert "slug" in refused.value.field_errors
+    assert services.team_update(team=team, by=world.admin, slug="team-z").slug == "team-z"
+
+
+@pytest.mark.parametrize(
+    ("fields", "refused_field"),
+    [
+        ({"default_limit_cpu": "4", "max_cpu": "1"}, "default_limit_cpu"),
+        ({"default_request_cpu": "500m", "default_limit_cpu": "250m"}, "default_request_cpu"),
+        ({"default_request_memory": "2Gi", "max_memory": "1Gi"}, "default_request_memory"),
+        ({"default_limit_memory": "1025Mi", "max_memory": "1Gi"}, "default_limit_memory"),
+    ],
+)
+def test_a_plan_the_api_server_would_refuse_as_a_limit_range_is_refused(world, api, fields, refused_field):
+    body = {"name": "Odd", "slug": "odd", "pods": 10, **fields}
+    answer = api.as_(world.admin).post("/api/v1/quota-plans/", body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert "must not be above" in answer.json()["errors"][refused_field][0]
+    assert not QuotaPlan.objects.filter(slug="odd").exists()
+    # An existing plan cannot be changed into one either.
+    answer = api.as_(world.admin).patch("/api/v1/quota-plans/small/", fields, format="json")
+    assert answer.status_code == 400 and refused_field in answer.json()["errors"]
+    # Equal values are what the API server accepts.
+    equal = {key: fields[refused_field] for key in fields}
+    assert api.as_(world.admin).post("/api/v1/quota-plans/", {**body, **equal}, format="json").status_code == 201
