@@ -5,12 +5,10 @@ and through the portal's impersonation, against the devcluster."""
 import time
 
 import pytest
-from kubernetes.client.exceptions import ApiException
 
 from clusters import kube
 from rbac import provisioning as p
-from rbac import services
-from rbac import team_roles
+from rbac import services, team_roles
 from rbac.choices import NamespacePhase
 from rbac.identity import identity_for
 from rbac.models import QuotaPlan
@@ -181,6 +179,6 @@ def _impersonating(client, header: str, value: str, path: str) -> tuple[int, str
             auth_settings=["BearerToken"],
             _preload_content=False,
         )
-    except ApiException as exc:
+    except kube.k8s.ApiException as exc:
         return exc.status, exc.body.decode() if isinstance(exc.body, bytes) else str(exc.body)
     return 200, ""
