@@ -4,7 +4,9 @@
 API) after the response is known; views enrich it through `audit_describe`.
 Background jobs call `audit_record` themselves with the `job` channel.
 Request bodies are summarised with secrets redacted: the trail must never
-become a place where credentials leak.
+become a place where credentials leak. A request that was let in is summarised
+whole (every key and list item), so a change cannot hide behind padding; only
+a request refused at the door is cut short, with a count of what was left out.
 """
 
 import re
@@ -17,8 +19,16 @@ from portal.models import AuditChannel, AuditEvent, AuditResult
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 SENSITIVE_KEY = re.compile(r"pass|secret|token|kubeconfig|private|credential|key|cert|csrf", re.IGNORECASE)
 MAX_VALUE_CHARS = 200
-MAX_KEYS = 50
 REDACTED = "[redacted]"
+# A request refused at the door (not signed in, not allowed, not found, wrong
+# method or media type, too large, throttled) changed nothing: its summary keeps
+# this many keys and list items and counts the rest. Any other request's summary
+# keeps every key and item, so padding a body cannot push a change out of it.
+REFUSED_STATUSES = frozenset({401, 403, 404, 405, 413, 415, 429})
+REFUSED_MAX_ITEMS = 50
+# No endpoint takes bodies nested this deep; deeper values are not recorded.
+MAX_DEPTH = 8
+LEFT_OUT = "…"
 
 
 def _text(value) -> str:
@@ -27,29 +37,46 @@ def _text(value) -> str:
     return str(value).replace("\x00", "\N{REPLACEMENT CHARACTER}")
 
 
-def redact(data) -> dict:
-    """A short, secret-free summary of a request body."""
+def redact(data, *, limit: int | None = None) -> dict:
+    """A secret-free summary of a request body: every key and list item, at
+    every depth, with long values shortened; with `limit`, only the first
+    `limit` keys and items of each, and how many were left out."""
     if not hasattr(data, "keys"):
         return {}
+    return _mapping(data, limit, 0)
+
+
+def _mapping(data, limit, depth) -> dict:
+    keys = list(data.keys())
     summary = {}
-    for key in list(data.keys())[:MAX_KEYS]:
+    for key in keys if limit is None else keys[:limit]:
+        name = _text(key)[:MAX_VALUE_CHARS]
         if SENSITIVE_KEY.search(str(key)):
-            summary[_text(key)] = REDACTED
+            summary[name] = REDACTED
             continue
-        value = data.getlist(key) if hasattr(data, "getlist") else data[key]
-        if isinstance(value, list) and len(value) == 1:
-            value = value[0]
-        summary[_text(key)[:MAX_VALUE_CHARS]] = _shorten(value)
+        if hasattr(data, "getlist"):  # a form: its one value, or the list of repeated ones
+            values = data.getlist(key)
+            value = values[0] if len(values) == 1 else values
+        else:
+            value = data[key]
+        summary[name] = _shorten(value, limit, depth + 1)
+    if limit is not None and len(keys) > limit:
+        summary[LEFT_OUT] = f"{len(keys) - limit} more keys not recorded"
     return summary
 
 
-def _shorten(value):
-    if isinstance(value, dict):
-        return redact(value)
+def _shorten(value, limit, depth):
     if isinstance(value, (int, float, bool)) or value is None:
         return value
+    if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+        return "[nested too deep, not recorded]"
+    if isinstance(value, dict):
+        return _mapping(value, limit, depth)
     if isinstance(value, list):
-        return [_shorten(v) for v in value[:10]]
+        items = [_shorten(v, limit, depth + 1) for v in (value if limit is None else value[:limit])]
+        if limit is not None and len(value) > limit:
+            items.append(f"{LEFT_OUT} {len(value) - limit} more items not recorded")
+        return items
     text = _text(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
@@ -64,12 +91,15 @@ def result_for_status(status_code: int) -> str:
     return AuditResult.FAILED
 
 
-def audit_describe(request, *, action=None, team=None, cluster="", namespace="", kind="", name=""):
-    """Let a view name what its request did, for the middleware to record."""
+def audit_describe(request, *, action=None, result=None, team=None, cluster="", namespace="", kind="", name=""):
+    """Let a view name what its request did, for the middleware to record
+    (`result` overrides the one the status code implies)."""
     request = getattr(request, "_request", request)
     described = getattr(request, "audit", {})
     if action:
         described["action"] = action
+    if result:
+        described["result"] = result
     if team is not None:
         described["team"] = team
     for field, value in (("cluster", cluster), ("namespace", namespace), ("kind", kind), ("name", name)):
@@ -150,15 +180,30 @@ class AuditMiddleware(MiddlewareMixin):
             actor=user,
             channel=_channel(request),
             action=described.get("action") or _default_action(request),
-            result=result_for_status(response.status_code),
+            result=described.get("result") or result_for_status(response.status_code),
             team=described.get("team"),
             cluster=described.get("cluster", ""),
             namespace=described.get("namespace", ""),
             kind=described.get("kind", ""),
             name=described.get("name", ""),
-            summary=redact(body) if body is not None else {},
+            summary=redact(body, limit=REFUSED_MAX_ITEMS if response.status_code in REFUSED_STATUSES else None)
+            if body is not None
+            else {},
             status_code=response.status_code,
             duration_ms=int((time.monotonic() - request._audit_started) * 1000),
             remote_addr=request.META.get("REMOTE_ADDR") or None,
         )
         return response
+
+
+def login_described(sender, request=None, user=None, **kwargs):
+    """Names a login in the trail (connected to `user_logged_in`)."""
+    if request is not None:
+        audit_describe(request, action="login")
+
+
+def login_failure_described(sender, credentials=None, request=None, **kwargs):
+    """Names a failed login as denied (connected to `user_login_failed`); the
+    attempted username stays in the summary, the password never does."""
+    if request is not None:
+        audit_describe(request, action="login.failed", result=AuditResult.DENIED)

@@ -6,6 +6,7 @@ silently running with a generated or empty one.
 """
 
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -68,3 +69,15 @@ def encryption_keys() -> list[str]:
                 "PORTAL_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64-encoded bytes)."
             ) from exc
     return keys
+
+
+RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def rate(name: str, default: str) -> str:
+    """A request rate such as `60/minute`, refused at start when malformed
+    (not at the first request it would limit)."""
+    value = env.str(name, default=default).strip()
+    if not RATE.match(value):
+        raise ImproperlyConfigured(f"{name} must be a rate like 60/minute (per second, minute, hour or day): {value!r}")
+    return value

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import BASE_DIR, PRODUCTION, VAR_DIR, encryption_keys, env, secret_key
+from portal.env import BASE_DIR, PRODUCTION, VAR_DIR, encryption_keys, env, rate, secret_key
 
 SECRET_KEY = secret_key()
 PORTAL_ENCRYPTION_KEYS = encryption_keys()
@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "portal",
     "clusters",
     "rbac",
@@ -43,6 +44,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.audit.AuditMiddleware",
+    # Last: turns a locked-out login into the lockout answer (portal.throttling).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -84,6 +87,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out (username, address) pair before any password check.
+    "portal.throttling.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Password guessing on /accounts/login/ and /admin/login/: after LOGIN_FAILURE_LIMIT
+# failed logins for one username from one address, that pair is refused for
+# LOGIN_LOCKOUT_MINUTES (every further try restarts the wait); a successful login
+# clears the count. Counted in the database (django-axes), so all processes agree.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.throttling.login_locked_out"
+# The audit trail records every login attempt already; no second, unbounded log.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -136,6 +155,15 @@ if PRODUCTION:
         # Preloading is a one-way commitment for the whole domain: an opt-in, not a default.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Shared by every process: Redis when a URL is given (API throttle counters
+# must be, with several web workers); this process's memory otherwise.
+CACHE_URL = env.str("CACHE_URL", default=env.str("REDIS_URL", default=""))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rbac.authentication.ApiTokenAuthentication",
@@ -156,6 +184,18 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Requests per user, per anonymous address, and per user for scoped actions
+    # (`kubeconfig`: minting a team kubeconfig, API and download page together).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.throttling.AnonThrottle",
+        "portal.throttling.UserThrottle",
+        "portal.throttling.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": rate("API_THROTTLE_ANON", "60/minute"),
+        "user": rate("API_THROTTLE_USER", "600/minute"),
+        "kubeconfig": rate("KUBECONFIG_THROTTLE", "20/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kubernetes Portal API",
@@ -248,4 +288,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes announces its configuration at every start; its lockouts still log.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }

@@ -88,7 +88,8 @@ class ScopedViewSetMixin:
 
 
 class PortalModelViewSet(AuditedMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
-    pass
+    # An action may name a rate of its own: @action(..., throttle_scope="kubeconfig").
+    throttle_scope = None
 
 
 class PortalReadOnlyViewSet(AuditedMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

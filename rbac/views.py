@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
+from portal.throttling import throttled
 from rbac import services
 from rbac.choices import NamespacePhase, TeamRole
 from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm
@@ -203,6 +204,7 @@ class QuotaPlanDeleteView(QuotaPlanMixin, ObjectDeleteView):
 
 @login_required
 @require_POST
+@throttled("kubeconfig")  # the API's minting budget, shared
 def team_kubeconfig_download(request, slug):
     """A kubeconfig for the member's team namespaces, with freshly issued
     short-lived tokens: sent once as a download, never stored."""

@@ -108,6 +108,8 @@ class TeamViewSet(PortalModelViewSet):
         methods=["post"],
         permission_classes=[IsAuthenticated],
         renderer_classes=[JSONRenderer, YAMLRenderer],
+        # Minting issues tokens on every cluster: a budget of its own (portal.throttling).
+        throttle_scope="kubeconfig",
     )
     def kubeconfig(self, request, slug=None):
         team = self.get_object()
