@@ -59,7 +59,13 @@ class TeamSerializer(ServiceModelSerializer):
 
 class MembershipSerializer(ServiceModelSerializer):
     team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
-    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.filter(is_active=True))
+    # A username typed in: the browsable API's form must not offer every
+    # account (staff included) as choices to whoever can open it.
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        style={"base_template": "input.html"},
+    )
 
     class Meta:
         model = Membership
