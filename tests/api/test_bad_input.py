@@ -561,13 +561,18 @@ def test_a_team_owner_may_put_the_policy_back_unchanged(world, api):
     assert response.status_code == 200, response.content
 
 
-def test_a_new_team_can_request_its_first_namespace(world, api, make_user):
+def test_a_new_team_requests_its_first_namespace_once_a_cluster_is_allowed_for_it(world, api, make_user):
     from rbac.models import Team
 
     team = Team.objects.create(name="Fresh", slug="fresh")
     owner = make_user("fresh-owner")
     Membership.objects.create(team=team, user=owner, role=TeamRole.OWNER)
     payload = {"team": "fresh", "cluster": "prod", "name": "fresh-dev", "plan": "small"}
+    # With no allowed-cluster list and no namespace yet, the team sees no cluster: it cannot ask on one.
+    assert api.as_(owner).get("/api/v1/clusters/prod/").status_code == 404
+    response = api.as_(owner).post("/api/v1/namespaces/", payload, format="json")
+    assert response.status_code == 400 and "cluster" in response.json()["errors"], response.content
+    team.allowed_clusters.set([world.cluster])
     response = api.as_(owner).post("/api/v1/namespaces/", payload, format="json")
     assert response.status_code == 201, response.content
 
