@@ -32,6 +32,8 @@ def tenancy(db, devcluster, make_user):
     )
     team_a = Team.objects.create(name="Team A", slug="team-a", auto_approve_namespaces=True)
     team_b = Team.objects.create(name="Team B", slug="team-b", auto_approve_namespaces=True)
+    for team in (team_a, team_b):
+        team.allowed_clusters.set([cluster])  # a platform admin lets both teams use the devcluster
     users = {}
     for role in TeamRole:
         users[role.value] = make_user(f"a-{role.value}")

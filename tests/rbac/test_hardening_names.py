@@ -88,6 +88,7 @@ def test_the_reconciler_never_adopts_a_namespace_it_did_not_create(tenancy, plat
 
 
 def test_a_team_without_an_allowed_list_asks_only_on_clusters_it_can_see(tenancy, api, unique):
+    tenancy.team_a.allowed_clusters.clear()
     hidden = Cluster.objects.create(name="Hidden", slug="hidden")
     assert api.as_(tenancy.maintainer).get("/api/v1/clusters/hidden/").status_code == 404
     answer = _ask(api, tenancy.maintainer, unique("a-sneak"), cluster="hidden")
