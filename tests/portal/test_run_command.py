@@ -1,5 +1,6 @@
 """The README's run command: the portal comes up with embedded defaults."""
 
+import http.cookiejar
 import os
 import re
 import signal
@@ -7,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -22,10 +24,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_rundev_serves_the_portal_and_prints_the_admin_login(tmp_path):
+def _log_in(port: int, username: str, password: str) -> str:
+    """Log in through the real login form; returns the page it lands on."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    url = f"http://127.0.0.1:{port}/accounts/login/"
+    form = opener.open(url, timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    with opener.open(urllib.request.Request(url, data.encode(), headers={"Referer": url}), timeout=10) as response:
+        return response.geturl()
+
+
+def test_rundev_serves_the_portal_and_prints_the_admin_login_once(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update(PORTAL_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
+    # Left by an earlier version, which kept the password in clear.
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "admin-password").write_text("old-secret\n")
     log = tmp_path / "run.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -49,9 +66,16 @@ def test_rundev_serves_the_portal_and_prints_the_admin_login(tmp_path):
                 time.sleep(0.5)
         assert "csrfmiddlewaretoken" in page
         output = log.read_text()
-        login = re.search(r"Log in as: admin / (\S+)", output)
-        assert login, output
-        assert (tmp_path / "var" / "admin-password").read_text().strip() == login.group(1)
+        logins = re.findall(r"Log in as: admin / (\S+)", output)
+        assert len(logins) == 1, output
+        password = logins[0]
+        assert not (tmp_path / "var" / "admin-password").exists()
+        assert "Removed" in output and "changepassword admin" in output
+        assert urllib.parse.urlparse(_log_in(port, "admin", password)).path == "/"  # the dashboard, not the login form
+        # Kept nowhere: no file under var/ holds it (the database holds a hash).
+        for path in (tmp_path / "var").rglob("*"):
+            if path.is_file():
+                assert password.encode() not in path.read_bytes(), path
         assert "broker: filesystem, database: sqlite3" in output
         assert (tmp_path / "var" / "portal.sqlite3").exists()
     finally:
@@ -68,3 +92,10 @@ def test_rundev_serves_the_portal_and_prints_the_admin_login(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail(f"left running after SIGTERM: {left}")
         time.sleep(0.5)
+    # The next start says nothing of a password.
+    again = subprocess.run(
+        [sys.executable, "manage.py", "ensure_admin"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert "Log in as" not in again.stdout + again.stderr
+    assert password not in again.stdout + again.stderr
+    assert not (tmp_path / "var" / "admin-password").exists()

@@ -1,7 +1,8 @@
 """Create the first platform admin for a local portal, once.
 
-The generated password is kept in var/admin-password (mode 0600) so `make run`
-can print the login every time; change it after logging in.
+The generated password is printed that one time and kept nowhere: change it
+after logging in (or set a new one with `manage.py changepassword admin`).
+A password file left by earlier versions (var/admin-password) is removed.
 """
 
 import secrets
@@ -11,6 +12,9 @@ from django.core.management.base import BaseCommand
 
 from portal.env import VAR_DIR
 
+# Where earlier versions kept the generated password in clear.
+OLD_PASSWORD_FILE = "admin-password"
+
 
 class Command(BaseCommand):
     help = "Create an 'admin' superuser with a generated password if no superuser exists."
@@ -19,16 +23,19 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args, username, **options):
+        old_file = VAR_DIR / OLD_PASSWORD_FILE
+        if old_file.exists():
+            old_file.unlink()
+            self.stdout.write(
+                f"Removed {old_file}: the admin password is no longer kept in a file. "
+                f"If you do not know it, set a new one: python manage.py changepassword {username}"
+            )
         users = get_user_model()
-        password_file = VAR_DIR / "admin-password"
-        if not users.objects.filter(is_superuser=True).exists():
-            password = secrets.token_urlsafe(12)
-            users.objects.create_superuser(username=username, email="", password=password)
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            password_file.touch(mode=0o600)
-            password_file.write_text(password + "\n")
-            self.stdout.write(f"Created platform admin '{username}'.")
-        if password_file.exists():
-            self.stdout.write(f"Log in as: {username} / {password_file.read_text().strip()}  (as first generated)")
-        else:
-            self.stdout.write("A superuser already exists; log in with its password.")
+        if users.objects.filter(is_superuser=True).exists():
+            return
+        password = secrets.token_urlsafe(12)
+        users.objects.create_superuser(username=username, email="", password=password)
+        self.stdout.write(
+            f"Created platform admin '{username}'.\n"
+            f"Log in as: {username} / {password}  (shown this once, stored nowhere; change it after logging in)"
+        )

@@ -6,6 +6,7 @@ is set), registers the devcluster as a demo cluster when Go is available, and
 serves the web UI. Ctrl-C stops everything it started.
 """
 
+import io
 import os
 import shutil
 import signal
@@ -37,7 +38,10 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, _interrupt)
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("ensure_admin")
+        # A new admin's password is printed once, after the start-up lines
+        # (where it is seen), and kept nowhere.
+        admin_news = io.StringIO()
+        call_command("ensure_admin", stdout=admin_news)
         children = []
         started_demo = False
         try:
@@ -78,13 +82,14 @@ class Command(BaseCommand):
                     f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}). Ctrl-C stops it.\n"
                 )
             )
-            call_command("ensure_admin")
+            self._show(admin_news)
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
             self.stderr.write("A portal process exited; stopping the others.")
         except KeyboardInterrupt:
             pass
         finally:
+            self._show(admin_news)  # not lost when the start failed before the banner
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
@@ -98,6 +103,14 @@ class Command(BaseCommand):
 
                 self.stdout.write("Stopping the demo cluster …")
                 demo_cluster_stop()
+
+    def _show(self, news: io.StringIO) -> None:
+        """Write what ensure_admin said, once."""
+        text = news.getvalue()
+        if text:
+            self.stdout.write(text, ending="")
+            news.seek(0)
+            news.truncate()
 
     def _spawn(self, command, name):
         self.stdout.write(f"Starting {name}: {' '.join(command[1:4])} …")
