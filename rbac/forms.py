@@ -92,6 +92,10 @@ class TeamNamespaceForm(PortalModelForm):
             teams = teams.filter(memberships__user=self.user, memberships__role__in=MANAGING_ROLES)
         self.fields["team"].queryset = teams
         self.fields["cluster"].queryset = Cluster.objects.usable_by(self.user, teams)
+        if not self.fields["cluster"].queryset.exists():
+            self.fields["cluster"].help_text = _(
+                "No cluster is open to your teams yet: a platform admin adds clusters to a team's allowed list."
+            )
 
 
 def namespace_names(text: str) -> list[str]:

@@ -131,3 +131,18 @@ def test_a_plan_the_api_server_would_refuse_as_a_limit_range_is_refused(world, a
     # Equal values are what the API server accepts.
     equal = {key: fields[refused_field] for key in fields}
     assert api.as_(world.admin).post("/api/v1/quota-plans/", {**body, **equal}, format="json").status_code == 201
+
+
+def test_the_request_page_says_why_a_new_team_has_no_cluster_to_choose(world, client, make_user):
+    from rbac.models import Membership, Team
+
+    team = Team.objects.create(name="Fresh", slug="fresh")
+    owner = make_user("fresh-owner")
+    Membership.objects.create(team=team, user=owner, role="owner")
+    client.force_login(owner)
+    page = client.get("/teams/namespaces/new/").content.decode()
+    assert "No cluster is open to your teams yet" in page
+    assert ">Prod<" not in page
+    team.allowed_clusters.set([world.cluster])
+    page = client.get("/teams/namespaces/new/").content.decode()
+    assert "No cluster is open to your teams yet" not in page and ">Prod<" in page
