@@ -98,3 +98,12 @@ def test_a_team_without_an_allowed_list_asks_only_on_clusters_it_can_see(tenancy
     tenancy.team_a.allowed_clusters.set([hidden])
     assert api.as_(tenancy.maintainer).get("/api/v1/clusters/hidden/").status_code == 200
     assert _ask(api, tenancy.maintainer, unique("a-fine"), cluster="hidden").status_code == 201
+
+
+def test_the_namespace_page_lists_each_object_that_failed(tenancy, foreign_namespace, client):
+    tn = make_team_namespace(tenancy, tenancy.team_a, foreign_namespace)
+    reconcile_cluster(cluster=tenancy.cluster)
+    client.force_login(tenancy.owner)
+    page = client.get(f"/teams/namespaces/{tn.pk}/").content.decode()
+    assert f"<code>Namespace//{foreign_namespace}</code>" in page
+    assert "was not created by the portal for this team namespace" in page
