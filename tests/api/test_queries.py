@@ -3,6 +3,7 @@
 import pytest
 
 from clusters.models import Cluster, Host, Job, JobStep, Node, SSHCredential
+from portal.audit import audit_record
 from rbac.choices import TeamRole
 from rbac.models import Membership, Team, TeamNamespace
 
@@ -23,6 +24,9 @@ def twenty_of_each(world):
         Host.objects.create(name=f"h{i}", address=f"10.0.1.{i}", credential=cred, cluster=cluster)
         job = Job.objects.create(kind="noop", title=f"J{i}", team=team, cluster=cluster, created_by=world.admin)
         JobStep.objects.create(job=job, position=1, name="s", title="S")
+        audit_record(
+            channel="api", action="team.partial_update", actor=world.admin, team=team, kind="Team", name=team.slug
+        )
     return world
 
 
@@ -45,4 +49,4 @@ def test_a_list_needs_a_bounded_number_of_queries(twenty_of_each, api, url, djan
     with django_assert_max_num_queries(8):
         response = client.get(url)
     assert response.status_code == 200
-    assert response.json()["count"] >= 20 or url.endswith("audit-events/")
+    assert response.json()["count"] >= 20
