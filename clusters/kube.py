@@ -11,10 +11,8 @@ can act on.
 
 import json
 import logging
-import os
 import ssl
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import urllib3
 import yaml
@@ -34,8 +32,8 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from clusters import kube_tls
 from clusters import kubeconfig as kc
-from portal.env import VAR_DIR
 from portal.errors import PortalError
 
 logger = logging.getLogger(__name__)
@@ -253,15 +251,6 @@ class _PoolManagerWithDefaults:
         return getattr(self._pool_manager, name)
 
 
-def _temp_dir() -> str:
-    # The client writes inline certificates to files (ssl needs paths): keep
-    # them in a private folder, not the shared /tmp.
-    path = Path(VAR_DIR) / "kube-tmp"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return str(path)
-
-
 class KubeClient:
     """A per-call client for one cluster. Use as a context manager."""
 
@@ -275,12 +264,14 @@ class KubeClient:
         _refuse_local_credentials(config)
         configuration = type.__call__(k8s.Configuration)
         try:
+            # The client would write inline certificates and keys to files:
+            # it gets none, and the SSL context below holds them in memory.
+            config, tls = kube_tls.split(config)
             load_kube_config_from_dict(
                 config_dict=config,
                 context=config.get("current-context"),
                 client_configuration=configuration,
                 persist_config=False,
-                temp_file_path=_temp_dir(),
             )
         except (ConfigException, ValueError, TypeError) as exc:
             raise KubeError(_("The stored kubeconfig cannot be used: %(detail)s") % {"detail": exc}) from None
@@ -294,6 +285,10 @@ class KubeClient:
         self.api.user_agent = "kube-portal"
         if identity is not None:
             self.api.set_default_header("Impersonate-User", identity.user)
+        if self.server.startswith("https"):
+            self.api.rest_client.pool_manager.connection_pool_kw["ssl_context"] = kube_tls.InMemoryTLSContext(
+                tls, verify=configuration.verify_ssl
+            )
         self.api.rest_client.pool_manager = _PoolManagerWithDefaults(
             self.api.rest_client.pool_manager,
             urllib3.Timeout(connect=timeout[0], read=timeout[1]),

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from clusters import kube
+from clusters.kubeconfig import KubeconfigError
 from tests.clusters.conftest import pod, wait_for
 
 pytestmark = pytest.mark.devcluster
@@ -145,9 +146,13 @@ def test_it_impersonates_the_user_with_every_group(admin, admin_kubeconfig, make
             alice.core.list_namespace()
 
 
-def test_it_refuses_a_kubeconfig_that_would_run_a_program(devcluster):
+def test_it_refuses_a_kubeconfig_that_would_run_a_program(devcluster, tmp_path):
+    ran = tmp_path / "the-plugin-ran"
     config = devcluster.admin_kubeconfig_dict()
-    config["users"][0]["user"] = {"exec": {"command": "/bin/sh", "args": ["-c", "touch /tmp/pwned"]}}
-    with pytest.raises(Exception) as error:
+    config["users"][0]["user"] = {
+        "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "/bin/sh", "args": ["-c", f"touch {ran}"]}
+    }
+    with pytest.raises(KubeconfigError) as error:
         kube.client_from_kubeconfig(yaml.safe_dump(config))
-    assert "exec" in str(error.value)
+    assert "exec plugin" in error.value.message
+    assert not ran.exists()
