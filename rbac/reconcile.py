@@ -203,8 +203,13 @@ def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=
         report.applied += repaired["applied"]
         report.deleted += repaired["deleted"]
         report.failed.update(cluster_failures)
+        keys_by_namespace: dict[str, list[str]] = {}
+        for key in actual:
+            keys_by_namespace.setdefault(key.split("/", 2)[1], []).append(key)
         for tn in targets:
-            repaired, failures = _converge(client, tn, members.get(tn.team_id, []), namespaces, actual)
+            repaired, failures = _converge(
+                client, tn, members.get(tn.team_id, []), namespaces, actual, keys_by_namespace.get(tn.name, [])
+            )
             report.applied += repaired["applied"]
             report.deleted += repaired["deleted"]
             report.failed.update(failures)
@@ -249,7 +254,8 @@ def _converge_cluster(client, active, members, namespaces, actual, repaired, fai
     _delete_undesired(client, undesired, repaired, failures)
 
 
-def _converge(client, tn, memberships, namespaces, actual) -> tuple[dict, dict[str, str]]:
+def _converge(client, tn, memberships, namespaces, actual, present: list[str]) -> tuple[dict, dict[str, str]]:
+    """Converge one team namespace; `present` are the keys of what the portal manages in it now."""
     repaired = {"applied": [], "deleted": []}
     failures: dict[str, str] = {}
     ns_key = _key("Namespace", None, tn.name)
@@ -278,7 +284,7 @@ def _converge(client, tn, memberships, namespaces, actual) -> tuple[dict, dict[s
     for obj in inside:
         _converge_object(client, obj, actual, repaired, failures)
     desired_keys = {_object_key(obj) for obj in inside}
-    stale = [k for k in actual if k.split("/", 2)[1] == tn.name and k not in desired_keys]
+    stale = [k for k in present if k not in desired_keys]
     _delete_undesired(client, stale, repaired, failures)
     return repaired, failures
 
