@@ -9,3 +9,15 @@ class ClustersConfig(AppConfig):
     def ready(self):
         # Register the job kinds in every process (web, worker, beat).
         import clusters.jobs.kinds  # noqa: F401
+
+        _remove_old_key_files()
+
+
+def _remove_old_key_files() -> None:
+    """Earlier versions let the Kubernetes client write decoded client keys
+    to var/kube-tmp, where a crash left them; clients now keep keys in memory."""
+    import shutil
+
+    from portal.env import VAR_DIR
+
+    shutil.rmtree(VAR_DIR / "kube-tmp", ignore_errors=True)

@@ -11,9 +11,8 @@ import pytest
 import yaml
 
 from clusters import kube
+from clusters.apps import _remove_old_key_files
 from portal.env import VAR_DIR
-
-pytestmark = pytest.mark.devcluster
 
 SELF_REVIEW = ("/apis/authentication.k8s.io/v1/selfsubjectreviews", {"kind": "SelfSubjectReview"})
 NOT_A_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n").decode()
@@ -45,6 +44,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.devcluster
 def test_a_client_key_is_never_on_disk_during_or_after_use(devcluster):
     config = devcluster.kubeconfig_dict("disk-probe")  # a fresh key, held only in memory
     user = config["users"][0]["user"]
@@ -61,6 +61,7 @@ def test_a_client_key_is_never_on_disk_during_or_after_use(devcluster):
     assert _files_holding(needles) == []
 
 
+@pytest.mark.devcluster
 def test_it_skips_verification_only_when_told_to(devcluster):
     config = devcluster.admin_kubeconfig_dict()
     cluster = config["clusters"][0]["cluster"]
@@ -72,6 +73,7 @@ def test_it_skips_verification_only_when_told_to(devcluster):
         assert client.version()["git_version"].startswith("v1.")
 
 
+@pytest.mark.devcluster
 def test_a_broken_ca_reads_as_unreachable_or_tls_failure_like_before(devcluster):
     config = devcluster.admin_kubeconfig_dict()
     config["clusters"][0]["cluster"]["certificate-authority-data"] = NOT_A_CA
@@ -80,3 +82,11 @@ def test_a_broken_ca_reads_as_unreachable_or_tls_failure_like_before(devcluster)
     config["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{_closed_port()}"
     with pytest.raises(kube.ClusterUnreachable), kube.client_from_kubeconfig(yaml.safe_dump(config)) as client:
         client.version()
+
+
+def test_key_files_left_by_earlier_versions_are_removed_at_start():
+    old = VAR_DIR / "kube-tmp"
+    old.mkdir(parents=True, exist_ok=True)
+    (old / "tmpkey").write_text("-----BEGIN PRIVATE KEY-----\n")
+    _remove_old_key_files()  # what every process runs when Django starts
+    assert not old.exists()
