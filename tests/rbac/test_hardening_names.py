@@ -107,3 +107,20 @@ def test_the_namespace_page_lists_each_object_that_failed(tenancy, foreign_names
     page = client.get(f"/teams/namespaces/{tn.pk}/").content.decode()
     assert f"<code>Namespace//{foreign_namespace}</code>" in page
     assert "was not created by the portal for this team namespace" in page
+
+
+def test_approval_checks_the_name_again(tenancy, api, platform_client, unique):
+    from rbac.models import Team
+
+    Team.objects.filter(pk=tenancy.team_a.pk).update(auto_approve_namespaces=False)
+    name = unique("late")
+    answer = _ask(api, tenancy.maintainer, name)
+    assert answer.status_code == 201 and answer.json()["phase"] == NamespacePhase.PENDING_APPROVAL
+    platform_client.core.create_namespace({"metadata": {"name": name}})  # someone was quicker
+    try:
+        refused = api.as_(tenancy.admin).post(f"{URL}{answer.json()['id']}/approve/", format="json")
+        assert refused.status_code == 400, refused.content
+        assert "already exists" in refused.json()["errors"]["name"][0]
+        assert TeamNamespace.objects.get(name=name).phase == NamespacePhase.PENDING_APPROVAL
+    finally:
+        platform_client.core.delete_namespace(name)
