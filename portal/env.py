@@ -81,3 +81,15 @@ def rate(name: str, default: str) -> str:
     if not RATE.match(value):
         raise ImproperlyConfigured(f"{name} must be a rate like 60/minute (per second, minute, hour or day): {value!r}")
     return value
+
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def dns_labels(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of Kubernetes names (DNS labels), refused at start when one is not."""
+    values = env.list(name, default=default)
+    wrong = [value for value in values if not DNS_LABEL.match(value)]
+    if wrong:
+        raise ImproperlyConfigured(f"{name} must list Kubernetes namespace names: {', '.join(map(repr, wrong))}")
+    return values

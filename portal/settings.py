@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import BASE_DIR, PRODUCTION, VAR_DIR, encryption_keys, env, rate, secret_key
+from portal.env import BASE_DIR, PRODUCTION, VAR_DIR, dns_labels, encryption_keys, env, rate, secret_key
 
 SECRET_KEY = secret_key()
 PORTAL_ENCRYPTION_KEYS = encryption_keys()
@@ -254,6 +254,23 @@ CELERY_BEAT_SCHEDULE = {
 CLUSTER_HEALTH_INTERVAL_SECONDS = env.int("CLUSTER_HEALTH_INTERVAL_SECONDS", default=60)
 CLUSTER_HEALTH_CONCURRENCY = env.int("CLUSTER_HEALTH_CONCURRENCY", default=8)
 CLUSTER_HEALTH_TIMEOUT_SECONDS = env.float("CLUSTER_HEALTH_TIMEOUT_SECONDS", default=10.0)
+# Where health looks for add-ons (DNS, kube-proxy, CNI, metrics-server, ingress):
+# kube-system always, and those of these namespaces that exist and are no team's.
+CLUSTER_ADDON_NAMESPACES = dns_labels(
+    "CLUSTER_ADDON_NAMESPACES",
+    [
+        "kube-system",
+        "kube-flannel",
+        "calico-system",
+        "tigera-operator",
+        "ingress-nginx",
+        "nginx-ingress",
+        "traefik",
+        "projectcontour",
+        "haproxy-controller",
+        "kong",
+    ],
+)
 CELERY_BEAT_SCHEDULE["clusters-health-sweep"] = {
     "task": "clusters.tasks.clusters_health_sweep",
     "schedule": timedelta(seconds=CLUSTER_HEALTH_INTERVAL_SECONDS),

@@ -3,7 +3,8 @@
 A check reads the API server's version and `/readyz?verbose` (which includes
 etcd), finds the controller-manager and scheduler (their leader leases, or
 their kube-system pods on kubeadm clusters), and looks for the add-ons: DNS,
-kube-proxy, a CNI, metrics-server and an ingress controller. The result
+kube-proxy, a CNI, metrics-server and an ingress controller, only where
+add-ons live (never in a team's namespace). The result
 updates the cluster's observed status and records phase transitions.
 
 `clusters_health_sweep` checks every cluster in parallel with bounded
@@ -24,6 +25,7 @@ from clusters import kube
 from clusters.choices import ClusterPhase
 from clusters.models import Cluster, ClusterPhaseChange
 from clusters.services.inventory import cluster_nodes_sync
+from rbac.provisioning import TEAM_LABEL
 
 logger = logging.getLogger(__name__)
 
@@ -104,18 +106,33 @@ def _addon_slot(kind: str, obj) -> str | None:
     return None
 
 
+def _addon_namespaces(client) -> list[str]:
+    """Where cluster add-ons live: kube-system, and those of the known add-on
+    namespaces (CLUSTER_ADDON_NAMESPACES) that exist and are no team's. A
+    tenant's workload named like an add-on must neither stand in for it nor
+    show its name in health."""
+    wanted = [name for name in settings.CLUSTER_ADDON_NAMESPACES if name != "kube-system"]
+    existing = set()
+    if wanted:
+        # Every namespace carries its name as a label; team namespaces carry the team label.
+        selector = f"kubernetes.io/metadata.name in ({','.join(wanted)}),!{TEAM_LABEL}"
+        existing = {ns.metadata.name for ns in client.list_paged(client.core.list_namespace, label_selector=selector)}
+    return ["kube-system", *(name for name in wanted if name in existing)]
+
+
 def _find_addons(client) -> list[dict]:
-    """Stream every Deployment and DaemonSet page by page and keep only the
-    first of each add-on: a big cluster's workloads are never held at once."""
+    """Read the Deployments and DaemonSets of the add-on namespaces, page by
+    page, and keep the first of each add-on."""
     found: dict[str, tuple[str, object]] = {}
-    for kind, list_call in (
-        ("Deployment", client.apps.list_deployment_for_all_namespaces),
-        ("DaemonSet", client.apps.list_daemon_set_for_all_namespaces),
-    ):
-        for obj in client.list_paged(list_call):
-            slot = _addon_slot(kind, obj)
-            if slot and slot not in found:
-                found[slot] = (kind, obj)
+    for namespace in _addon_namespaces(client):
+        for kind, list_call in (
+            ("Deployment", client.apps.list_namespaced_deployment),
+            ("DaemonSet", client.apps.list_namespaced_daemon_set),
+        ):
+            for obj in client.list_paged(list_call, namespace):
+                slot = _addon_slot(kind, obj)
+                if slot and slot not in found:
+                    found[slot] = (kind, obj)
 
     def entry(slot, name):
         if slot not in found:

@@ -10,8 +10,9 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _settings(tmp_path, **env):
-    """Import the settings in a fresh interpreter; returns (exit code, output)."""
+def _settings(tmp_path, show="", **env):
+    """Import the settings in a fresh interpreter; returns (exit code, output),
+    the output ending with the value of the expression `show`, if given."""
     configured = (
         "SECRET_KEY",
         "PORTAL_ENCRYPTION_KEYS",
@@ -25,7 +26,8 @@ def _settings(tmp_path, **env):
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DEBUG, len(settings.SECRET_KEY), len(settings.PORTAL_ENCRYPTION_KEYS), "
-        "settings.CELERY_BROKER_URL.split(':')[0], settings.DATABASES['default']['ENGINE'])"
+        "settings.CELERY_BROKER_URL.split(':')[0], settings.DATABASES['default']['ENGINE']"
+        + (f", {show})" if show else ")")
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
     return result.returncode, result.stdout + result.stderr
@@ -76,3 +78,33 @@ def test_it_accepts_a_key_set_for_rotation(tmp_path):
     code, out = _settings(tmp_path, PORTAL_ENCRYPTION_KEYS=keys)
     assert code == 0, out
     assert out.split()[2] == "2"
+
+
+def test_throttle_counters_live_in_redis_when_a_url_is_given(tmp_path):
+    backend = "settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]"
+    code, out = _settings(tmp_path, show=backend)
+    assert code == 0, out
+    assert out.split()[-1] == "LocMemCache"
+    code, out = _settings(tmp_path, show=backend, REDIS_URL="redis://127.0.0.1:6399/0")
+    assert code == 0, out
+    assert out.split()[-1] == "RedisCache"
+
+
+def test_it_refuses_a_malformed_rate_or_namespace_list(tmp_path):
+    code, out = _settings(tmp_path, API_THROTTLE_USER="lots")
+    assert code != 0
+    assert "API_THROTTLE_USER must be a rate like 60/minute" in out
+    code, out = _settings(tmp_path, KUBECONFIG_THROTTLE="5/fortnight")
+    assert code != 0 and "KUBECONFIG_THROTTLE" in out
+    code, out = _settings(tmp_path, CLUSTER_ADDON_NAMESPACES="kube-system,Not A Name")
+    assert code != 0
+    assert "CLUSTER_ADDON_NAMESPACES must list Kubernetes namespace names: 'Not A Name'" in out
+
+
+def test_rates_and_lockout_come_from_the_environment(tmp_path):
+    show = "settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['kubeconfig'], settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.seconds"
+    code, out = _settings(
+        tmp_path, show=show, KUBECONFIG_THROTTLE="3/hour", LOGIN_FAILURE_LIMIT="7", LOGIN_LOCKOUT_MINUTES="2"
+    )
+    assert code == 0, out
+    assert out.split()[-3:] == ["3/hour", "7", "120"]
