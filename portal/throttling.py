@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
@@ -75,12 +76,17 @@ def too_many_requests(request, *, title: str, message: str, seconds: float):
 def login_locked_out(request, original_response=None, credentials=None):
     """django-axes' answer for a locked-out login (AXES_LOCKOUT_CALLABLE)."""
     seconds = settings.AXES_COOLOFF_TIME.total_seconds()
+    minutes = math.ceil(seconds / 60)
     audit_describe(request, action="login.locked_out", result=AuditResult.DENIED)
     return too_many_requests(
         request,
         title=_("Too many failed logins"),
-        message=_("Too many failed logins for this account from your address. Try again in %(minutes)s minutes.")
-        % {"minutes": math.ceil(seconds / 60)},
+        message=ngettext(
+            "Too many failed logins for this account from your address. Try again in %(minutes)s minute.",
+            "Too many failed logins for this account from your address. Try again in %(minutes)s minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
         seconds=seconds,
     )
 
@@ -93,12 +99,16 @@ def throttled(scope: str):
         def wrapper(request, *args, **kwargs):
             throttle = ScopedThrottle()
             if not throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
-                seconds = throttle.wait() or 1
+                seconds = math.ceil(throttle.wait() or 1)
                 return too_many_requests(
                     request,
                     title=_("Too many requests"),
-                    message=_("Too many requests of this kind; try again in %(seconds)s seconds.")
-                    % {"seconds": math.ceil(seconds)},
+                    message=ngettext(
+                        "Too many requests of this kind; try again in %(seconds)s second.",
+                        "Too many requests of this kind; try again in %(seconds)s seconds.",
+                        seconds,
+                    )
+                    % {"seconds": seconds},
                     seconds=seconds,
                 )
             return view(request, *args, **kwargs)
