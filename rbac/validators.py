@@ -14,6 +14,9 @@ def reserved_reason(name: str) -> str | None:
         return _("%(name)s is reserved: every cluster has it, so no team can own it.") % {"name": name}
     if name == settings.PORTAL_IDENTITY_NAMESPACE:
         return _("%(name)s is reserved: it is the portal's own namespace.") % {"name": name}
+    if name in settings.CLUSTER_ADDON_NAMESPACES:
+        # Cluster health trusts what runs there; and the add-on installs there later.
+        return _("%(name)s is reserved for a cluster add-on.") % {"name": name}
     for prefix in ALWAYS_RESERVED_PREFIXES:
         if name.startswith(prefix):
             return _("Names starting with %(prefix)s are reserved for Kubernetes and its add-ons.") % {"prefix": prefix}

@@ -60,7 +60,9 @@ def test_a_duplicate_name_on_the_cluster_is_refused(world):
     assert TeamNamespace.objects.filter(name="team-b-dev").count() == 1
 
 
-@pytest.mark.parametrize("name", ["kube-system", "kube-public", "kube-anything", "default", "kube-portal"])
+@pytest.mark.parametrize(
+    "name", ["kube-system", "kube-public", "kube-anything", "default", "kube-portal", "calico-system", "ingress-nginx"]
+)
 def test_a_reserved_name_is_refused_for_every_requester(world, name):
     for requester in (world.owner, world.admin):
         with pytest.raises(PortalError) as refused:
