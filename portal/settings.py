@@ -101,6 +101,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.throttling.login_locked_out"
+# Reverse proxies in front of the portal whose X-Forwarded-For is trusted (0: none,
+# the client address is REMOTE_ADDR). Lockouts and throttles share the rule.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.throttling.client_address"
 # The audit trail records every login attempt already; no second, unbounded log.
 AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"

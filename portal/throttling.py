@@ -28,6 +28,24 @@ from portal.audit import audit_describe
 from portal.models import AuditResult
 
 
+def client_address(request) -> str:
+    """The address a request came from, for login lockouts and API throttles
+    alike. REMOTE_ADDR, unless TRUSTED_PROXY_COUNT reverse proxies stand in
+    front of the portal: then the address the outermost of them saw, counted
+    from the right of X-Forwarded-For (each proxy appends what it saw, so the
+    left part is whatever the client wrote). Without trusted proxies a
+    client's own X-Forwarded-For is never believed: it would give a guesser a
+    fresh count with every request."""
+    meta = request.META
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return meta.get("REMOTE_ADDR", "")
+
+
 class LoginLockoutBackend(AxesStandaloneBackend):
     """Refuses a locked-out (username, address) pair before any password check.
 
@@ -45,7 +63,11 @@ class LoginLockoutBackend(AxesStandaloneBackend):
 
 class _RatesFromSettings:
     """Rates read when a request is counted, not when DRF was imported, so a
-    changed REST_FRAMEWORK setting applies at once."""
+    changed REST_FRAMEWORK setting applies at once; addresses as the login
+    lockout sees them."""
+
+    def get_ident(self, request):
+        return client_address(request)
 
     def get_rate(self):
         try:

@@ -56,6 +56,8 @@ def test_an_anonymous_address_past_its_rate_gets_429(world, rates):
     response = client.get("/api/schema/")
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
+    # A forged X-Forwarded-For is not a new address.
+    assert client.get("/api/schema/", HTTP_X_FORWARDED_FOR="203.0.113.77").status_code == 429
 
 
 def test_minting_has_a_tighter_budget_shared_by_api_and_page(world, api, rates):

@@ -73,3 +73,24 @@ def test_the_limit_and_the_wait_come_from_the_settings(world, settings):
     assert _login(client, "/accounts/login/", "owner", "not-the-password").status_code == 200
     assert _login(client, "/accounts/login/", "owner", "not-the-password").status_code == 429
     assert _login(client, "/accounts/login/", "owner", PASSWORD).status_code == 429
+
+
+def test_a_forged_forwarded_for_header_buys_no_fresh_count(world, settings):
+    client = Client()
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _login_from(client, "admin", "not-the-password", forwarded=f"203.0.113.{n}")
+    assert _login_from(client, "admin", PASSWORD, forwarded="203.0.113.200").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_count(world, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.2")  # every request arrives from the proxy
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login_from(proxy, "admin", "not-the-password", forwarded="203.0.113.9")
+    # What the client wrote on the left is ignored: the proxy's own entry counts.
+    assert _login_from(proxy, "admin", PASSWORD, forwarded="198.51.100.1, 203.0.113.9").status_code == 429
+    assert _login_from(proxy, "admin", PASSWORD, forwarded="203.0.113.10").status_code == 302
+
+
+def _login_from(client, username, password, *, forwarded):
+    return client.post("/accounts/login/", {"username": username, "password": password}, HTTP_X_FORWARDED_FOR=forwarded)
