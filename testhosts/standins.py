@@ -1,0 +1,130 @@
+"""Stand-ins for what a test host cannot really do.
+
+A test host shares the runner's kernel and has no init system, so loading a
+kernel module, setting a kernel-wide sysctl, turning swap off, managing
+services or a host firewall would either fail or change the machine running
+the tests. These commands are played by stand-ins in /usr/local/bin, ahead of
+the real ones on every PATH a login or sudo gives (Debian's PATHs and sudo's
+secure_path all put /usr/local/bin before /usr/sbin and /usr/bin). Each says in
+its text that it is a stand-in, appends one line per call to
+/var/log/standins.log on its host (the command name and its arguments,
+tab-separated), and answers as the real command would in the common cases.
+"""
+
+from __future__ import annotations
+
+LOG = "/var/log/standins.log"
+STATE = "/var/lib/standins"  # what the stand-ins remember between calls (services, swap)
+BIN = "/usr/local/bin"
+
+_HEADER = """#!/bin/sh
+# STAND-IN for `{name}` on a portal test host (testhosts/, not a real machine).
+# {why}
+# It records each call in {log} and {what}.
+{{ printf '%s' '{name}'; for arg in "$@"; do printf '\\t%s' "$arg"; done; printf '\\n'; }} >>{log}
+"""
+
+# name -> (why the real one cannot run here, what the stand-in does instead, body)
+_STANDINS = {
+    "modprobe": (
+        "Kernel modules belong to the machine running the tests, shared by every test host.",
+        "succeeds without loading anything",
+        "exit 0\n",
+    ),
+    "sysctl": (
+        "Kernel-wide settings would change the machine running the tests; /proc/sys is read-only here.",
+        "remembers written keys, printing them back as sysctl does",
+        f"""mkdir -p {STATE}/sysctl
+for arg in "$@"; do
+  case "$arg" in
+    -*) ;;
+    *=*) key=${{arg%%=*}}; value=${{arg#*=}}; printf '%s\\n' "$value" >"{STATE}/sysctl/$key"; echo "$key = $value" ;;
+    *) key=$(echo "$arg" | tr / .)
+       if [ -f "{STATE}/sysctl/$key" ]; then echo "$key = $(cat "{STATE}/sysctl/$key")"
+       else path=/proc/sys/$(echo "$key" | tr . /); [ -r "$path" ] && echo "$key = $(cat "$path")"; fi ;;
+  esac
+done
+exit 0
+""",
+    ),
+    "swapoff": (
+        "Swap is the machine's, not the test host's.",
+        "marks swap as off for the `swapon` stand-in",
+        f"mkdir -p {STATE} && : >{STATE}/swap-off\nexit 0\n",
+    ),
+    "swapon": (
+        "Swap is the machine's, not the test host's.",
+        "reports no swap (`--show` prints nothing) and remembers `swapon -a`",
+        f'case " $* " in *" -a "*) rm -f {STATE}/swap-off ;; esac\nexit 0\n',
+    ),
+    "systemctl": (
+        "A test host has no init system: its PID 1 is sshd.",
+        "keeps each unit's state under /var/lib/standins/units (start/enable/is-active/is-enabled...)",
+        f"""units={STATE}/units
+mkdir -p "$units"
+verb=
+for arg in "$@"; do case "$arg" in -*) ;; *) [ -z "$verb" ] && verb=$arg && continue; unit=${{arg%.service}}
+  case "$verb" in
+    start|restart|reload|reload-or-restart|try-restart) echo active >"$units/$unit.active" ;;
+    stop|kill) rm -f "$units/$unit.active" ;;
+    enable) : >"$units/$unit.enabled"; case " $* " in *" --now "*) echo active >"$units/$unit.active" ;; esac ;;
+    disable) rm -f "$units/$unit.enabled" ;;
+    mask) : >"$units/$unit.masked" ;;
+    unmask) rm -f "$units/$unit.masked" ;;
+    is-active) if [ -f "$units/$unit.active" ]; then echo active; else echo inactive; exit 3; fi ;;
+    is-enabled) if [ -f "$units/$unit.enabled" ]; then echo enabled; else echo disabled; exit 1; fi ;;
+    status) if [ -f "$units/$unit.active" ]; then echo "$unit: active (stand-in)"; else echo "$unit: inactive (stand-in)"; exit 3; fi ;;
+  esac ;; esac
+done
+exit 0
+""",
+    ),
+    "ufw": (
+        "The host firewall of a test host is not the point of the tests, and would need the machine's netfilter.",
+        "reports the firewall as inactive",
+        'case "$1" in status) echo "Status: inactive" ;; esac\nexit 0\n',
+    ),
+    "firewall-cmd": (
+        "firewalld needs D-Bus and an init system, which a test host does not have.",
+        "reports firewalld as not running",
+        'case "$1" in --state) echo "not running"; exit 252 ;; esac\nexit 0\n',
+    ),
+    "hostnamectl": (
+        "systemd-hostnamed does not run on a test host; the hostname is set by the test fixture (TestHost.set_hostname).",
+        "writes /etc/hostname for `set-hostname` and prints the hostname",
+        'case "$1" in set-hostname) printf "%s\\n" "$2" >/etc/hostname ;; *) echo "Static hostname: $(hostname)" ;; esac\n'
+        "exit 0\n",
+    ),
+}
+
+NAMES = tuple(_STANDINS)
+
+
+def scripts() -> dict[str, str]:
+    """Path on the host -> text of each stand-in."""
+    return {
+        f"{BIN}/{name}": _HEADER.format(name=name, why=why, what=what, log=LOG) + body
+        for name, (why, what, body) in _STANDINS.items()
+    }
+
+
+def parse_log(text: str) -> list[tuple[str, ...]]:
+    """The calls in a stand-in log: one tuple (name, *args) per call."""
+    return [tuple(line.split("\t")) for line in text.splitlines() if line]
+
+
+def meminfo(total_bytes: int) -> str:
+    """A /proc/meminfo for a machine with `total_bytes` of memory, most of it free."""
+    total = total_bytes // 1024
+    free = total * 3 // 4
+    rows = {
+        "MemTotal": total,
+        "MemFree": free,
+        "MemAvailable": free,
+        "Buffers": total // 100,
+        "Cached": total // 10,
+        "SwapCached": 0,
+        "SwapTotal": 0,
+        "SwapFree": 0,
+    }
+    return "".join(f"{name + ':':<16}{value:>8} kB\n" for name, value in rows.items())
