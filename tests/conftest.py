@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from rest_framework.test import APIClient
 
-pytest_plugins = ["devcluster.pytest_plugin", "tests.support.services"]
+pytest_plugins = ["devcluster.pytest_plugin", "testhosts.pytest_plugin", "tests.support.services"]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -73,6 +73,65 @@ def world(db, make_user):
     )
 
 
+# --- the devcluster (helpers in tests/support/live.py) ------------------------------
+# Everything a fixture here makes in the shared devcluster is deleted when the
+# test ends, so no test depends on what an earlier one left.
+
+
+@pytest.fixture
+def admin_kubeconfig(devcluster) -> str:
+    from tests.support import live
+
+    return live.admin_kubeconfig(devcluster)
+
+
+@pytest.fixture
+def admin(admin_kubeconfig):
+    """The portal's client (clusters.kube) with the devcluster admin's credentials."""
+    from clusters import kube
+
+    with kube.client_from_kubeconfig(admin_kubeconfig) as client:
+        yield client
+
+
+@pytest.fixture
+def make_namespace(admin):
+    """`make_namespace(prefix)`: a namespace of the test's own, deleted afterwards."""
+    from tests.support import live
+
+    made = []
+
+    def make(prefix="t"):
+        made.append(live.create_namespace(admin.core, prefix))
+        return made[-1]
+
+    yield make
+    for name in made:
+        live.delete_namespace(admin.core, name)
+
+
+@pytest.fixture
+def namespace(make_namespace):
+    return make_namespace()
+
+
+@pytest.fixture
+def cluster_admin_token(devcluster):
+    """`cluster_admin_token()` -> (kubeconfig, token) of a new ServiceAccount
+    bound to cluster-admin; both objects are deleted afterwards."""
+    from tests.support import live
+
+    made = []
+
+    def make(prefix="portal-api"):
+        made.append(live.unique(prefix))
+        return live.token_kubeconfig(devcluster, made[-1])
+
+    yield make
+    for name in made:
+        live.delete_token_identity(devcluster, name)
+
+
 @pytest.fixture
 def api():
     """An API client; `api.as_(user)` logs in through the session."""
@@ -86,3 +145,14 @@ def api():
 
     client.as_ = as_
     return client
+
+
+@pytest.fixture
+def portal_cleanup(devcluster):
+    """Request it before registering the devcluster as a cluster: when the
+    test ends, the namespaces and member identities the portal made there for
+    the test's records are deleted (tests.support.live.delete_portal_objects)."""
+    from tests.support import live
+
+    yield
+    live.delete_portal_objects(devcluster)

@@ -1,5 +1,19 @@
-"""Fixtures for API tests against a real cluster: the devcluster's admin client
-(tests/clusters) and the tenancy world with a registered devcluster (tests/rbac)."""
+"""Fixtures for API tests against a real cluster: the tenancy world with a
+registered devcluster (tests/rbac) and a namespace provisioned in it; the
+devcluster's admin client comes from tests/conftest.py."""
 
-from tests.clusters.conftest import admin, admin_kubeconfig  # noqa: F401
-from tests.rbac.conftest import tenancy, unique  # noqa: F401
+import pytest
+
+from rbac.choices import NamespacePhase
+from rbac.reconcile import reconcile_cluster
+from tests.rbac.conftest import make_team_namespace, tenancy, unique  # noqa: F401
+
+
+@pytest.fixture
+def ready_ns(tenancy, unique):  # noqa: F811
+    """A namespace of team A, provisioned by the reconciler (`tenancy` deletes it afterwards)."""
+    namespace = make_team_namespace(tenancy, tenancy.team_a, unique("api-a"))
+    reconcile_cluster(cluster=tenancy.cluster, only=[namespace.pk])
+    namespace.refresh_from_db()
+    assert namespace.phase == NamespacePhase.READY, namespace.conditions
+    return namespace

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from clusters.models import Cluster, Host, SSHCredential
 from rbac.choices import TeamRole
 from rbac.models import Membership, QuotaPlan, TeamNamespace
-from tests.api import material
 from tests.api.generic import assert_error_shape
+from tests.support import credentials
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_it_refuses_a_duplicate_membership(world, api):
 
 
 def _doc_with(**changes):
-    doc = material.kubeconfig_doc()
+    doc = credentials.kubeconfig_doc()
     for path, value in changes.items():
         target = doc
         *parents, last = path.split("__")
@@ -95,7 +95,7 @@ def _doc_with(**changes):
 
 
 def _without(section):
-    doc = material.kubeconfig_doc()
+    doc = credentials.kubeconfig_doc()
     del doc[section]
     return yaml.safe_dump(doc)
 
@@ -108,24 +108,24 @@ BAD_KUBECONFIGS = {
     "empty-contexts": (_doc_with(contexts=[]), "context"),
     "no-users": (_without("users"), "users"),
     "exec-plugin": (
-        material.kubeconfig(user={"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "aws"}}),
+        credentials.kubeconfig(user={"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "aws"}}),
         "exec plugin",
     ),
-    "auth-provider": (material.kubeconfig(user={"auth-provider": {"name": "oidc"}}), "exec plugin"),
-    "http-server": (material.kubeconfig(server="http://10.0.0.1:8080"), "https://"),
+    "auth-provider": (credentials.kubeconfig(user={"auth-provider": {"name": "oidc"}}), "exec plugin"),
+    "http-server": (credentials.kubeconfig(server="http://10.0.0.1:8080"), "https://"),
     "no-server": (_doc_with(clusters__0__cluster={"insecure-skip-tls-verify": True}), "https://"),
     "ca-file-path": (
         _doc_with(clusters__0__cluster={"server": "https://x", "certificate-authority": "/etc/ca"}),
         "file",
     ),
     "client-cert-paths": (
-        material.kubeconfig(user={"client-certificate": "/home/me/.kube/c.crt", "client-key": "/home/me/k.key"}),
+        credentials.kubeconfig(user={"client-certificate": "/home/me/.kube/c.crt", "client-key": "/home/me/k.key"}),
         "files",
     ),
-    "token-file": (material.kubeconfig(user={"tokenFile": "/var/run/token"}), "files"),
-    "no-credentials": (material.kubeconfig(user={"username": "admin"}), "credentials"),
+    "token-file": (credentials.kubeconfig(user={"tokenFile": "/var/run/token"}), "files"),
+    "no-credentials": (credentials.kubeconfig(user={"username": "admin"}), "credentials"),
     "bad-base64": (
-        material.kubeconfig(user={"client-certificate-data": "!!!notbase64", "client-key-data": "AAAA"}),
+        credentials.kubeconfig(user={"client-certificate-data": "!!!notbase64", "client-key-data": "AAAA"}),
         "base64",
     ),
     "context-not-a-mapping": (_doc_with(contexts__0__context="prod"), ""),
@@ -135,7 +135,7 @@ BAD_KUBECONFIGS = {
     "unknown-cluster": (_doc_with(contexts__0__context={"cluster": "nope", "user": "admin"}), "cluster"),
     "unknown-user": (_doc_with(contexts__0__context={"cluster": "prod", "user": "nope"}), "user"),
     "entry-without-name": (_doc_with(users=[{"user": {"token": "x"}}]), "name"),
-    "token-not-a-string": (material.kubeconfig(user={"token": {"nested": 1}}), ""),
+    "token-not-a-string": (credentials.kubeconfig(user={"token": {"nested": 1}}), ""),
     "deeply-nested": ("[" * 5000 + "]" * 5000, "nested"),
     "alias-bomb": (
         "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
@@ -156,7 +156,7 @@ def test_it_refuses_malformed_kubeconfigs_with_a_clear_message(admin_api, case):
 
 
 def test_it_names_the_contexts_when_the_chosen_one_is_missing(admin_api):
-    text = material.kubeconfig(extra_contexts=["staging"])
+    text = credentials.kubeconfig(extra_contexts=["staging"])
     response = admin_api.post(
         "/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text, "context": "nope"}, format="json"
     )
@@ -164,7 +164,7 @@ def test_it_names_the_contexts_when_the_chosen_one_is_missing(admin_api):
 
 
 def test_it_asks_for_a_context_when_there_are_several_and_no_current_one(admin_api):
-    doc = material.kubeconfig_doc(extra_contexts=["staging"])
+    doc = credentials.kubeconfig_doc(extra_contexts=["staging"])
     del doc["current-context"]
     response = admin_api.post(
         "/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": yaml.safe_dump(doc)}, format="json"
@@ -173,7 +173,7 @@ def test_it_asks_for_a_context_when_there_are_several_and_no_current_one(admin_a
 
 
 def test_a_record_change_refuses_credentials_and_names_the_endpoint(admin_api):
-    response = admin_api.patch("/api/v1/clusters/prod/", {"kubeconfig": material.kubeconfig()}, format="json")
+    response = admin_api.patch("/api/v1/clusters/prod/", {"kubeconfig": credentials.kubeconfig()}, format="json")
     assert_field_error(response, "kubeconfig", contains="credentials/")
     assert not Cluster.objects.get(slug="prod").kubeconfig
 
@@ -184,9 +184,9 @@ def test_a_record_change_refuses_credentials_and_names_the_endpoint(admin_api):
     ids=["malformed", "closed-port", "blank"],
 )
 def test_it_refuses_bad_new_credentials_and_keeps_the_old_ones(world, admin_api, text, words):
-    from tests.api import live
+    from tests.support import live
 
-    live.set_credentials(world.cluster, material.kubeconfig(server="https://127.0.0.1:1"))
+    live.set_credentials(world.cluster, credentials.kubeconfig(server="https://127.0.0.1:1"))
     before = Cluster.objects.get(slug="prod").kubeconfig.reveal()
     text = live.unreachable_kubeconfig() if text is None else text
     response = admin_api.post("/api/v1/clusters/prod/credentials/", {"kubeconfig": text}, format="json")
@@ -195,7 +195,7 @@ def test_it_refuses_bad_new_credentials_and_keeps_the_old_ones(world, admin_api,
 
 
 def test_an_import_that_cannot_connect_is_refused_and_nothing_is_saved(admin_api):
-    from tests.api import live
+    from tests.support import live
 
     payload = {"name": "New", "slug": "new", "kubeconfig": live.unreachable_kubeconfig()}
     body = assert_field_error(admin_api.post("/api/v1/clusters/", payload, format="json"), "kubeconfig")
@@ -210,7 +210,7 @@ def test_an_import_needs_a_kubeconfig(admin_api):
 
 
 def test_it_refuses_a_kubeconfig_over_256_kib(admin_api):
-    text = material.kubeconfig() + "#" * (257 * 1024)
+    text = credentials.kubeconfig() + "#" * (257 * 1024)
     response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text}, format="json")
     assert_field_error(response, "kubeconfig")
 
@@ -236,18 +236,18 @@ def test_it_refuses_malformed_ssh_keys(admin_api, key):
 
 
 def test_it_asks_for_the_passphrase_of_an_encrypted_key(admin_api):
-    key = material.ssh_private_key("right horse")
+    key = credentials.ssh_private_key("right horse")
     assert_field_error(_credential(admin_api, private_key=key), "passphrase", contains="passphrase")
 
 
 @pytest.mark.parametrize("kind", ["ed25519", "rsa"])
 def test_it_refuses_a_wrong_passphrase(admin_api, kind):
-    key = material.ssh_private_key("right horse", kind=kind)
+    key = credentials.ssh_private_key("right horse", kind=kind)
     assert_field_error(_credential(admin_api, private_key=key, passphrase="wrong"), "passphrase", contains="passphrase")
 
 
 def test_it_accepts_the_right_passphrase(admin_api):
-    key = material.ssh_private_key("right horse")
+    key = credentials.ssh_private_key("right horse")
     response = _credential(admin_api, private_key=key, passphrase="right horse")
     assert response.status_code == 201, response.content
     assert response.json()["public_key_fingerprint"].startswith("SHA256:")

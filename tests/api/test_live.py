@@ -2,8 +2,6 @@
 kind and their refusals, checks, node actions as the API server sees them, live
 quota, and team kubeconfigs that work like kubectl's."""
 
-import time
-
 import pytest
 import yaml
 
@@ -13,11 +11,12 @@ from portal.models import AuditEvent
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from rbac.reconcile import reconcile_cluster
-from tests.api import live
 from tests.api.generic import assert_error_shape
-from tests.clusters.conftest import pod, wait_for
-from tests.clusters.test_import import _other_ca
 from tests.rbac.conftest import make_team_namespace
+from tests.support import live
+from tests.support.credentials import other_ca
+from tests.support.live import pod
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.devcluster
 
@@ -53,25 +52,25 @@ def test_it_imports_with_a_client_certificate_and_says_what_it_found(admin_api, 
     assert event.request_summary["kubeconfig"] == "[redacted]"
 
 
-def test_it_imports_with_a_bearer_token_and_refuses_it_once_revoked(admin_api, devcluster, admin):
-    text, _token = live.token_kubeconfig(devcluster)
+def test_it_imports_with_a_bearer_token_and_refuses_it_once_revoked(admin_api, admin, cluster_admin_token):
+    text, _token = cluster_admin_token()
     response = _import(admin_api, text)
     assert response.status_code == 201, response.content
     assert response.json()["credential_kind"] == "token"
 
     name = yaml.safe_load(text)["users"][0]["name"]
     admin.core.delete_namespaced_service_account(name, "kube-system")
-    # The API server caches authenticated tokens for a while: wait for the refusal.
-    deadline = time.monotonic() + 45
-    while True:
+
+    def refused():
         response = _import(admin_api, text, slug="again")
         if response.status_code == 400:
-            break
+            return response
         assert response.status_code == 201, response.content
         Cluster.objects.filter(slug="again").delete()
-        assert time.monotonic() < deadline, "the revoked token still imports"
-        time.sleep(1)
-    body = assert_error_shape(response, 400)
+        return None
+
+    # The API server caches authenticated tokens for a while: wait for the refusal.
+    body = assert_error_shape(wait_for(refused, 45, 1, what="the revoked token to be refused"), 400)
     assert "refused the portal" in body["errors"]["kubeconfig"][0]
     assert not Cluster.objects.filter(slug="again").exists()
 
@@ -86,7 +85,7 @@ def test_a_wrong_server_is_refused_and_nothing_is_saved(admin_api, devcluster):
 
 def test_a_foreign_ca_is_refused_and_nothing_is_saved(admin_api, devcluster):
     config = devcluster.admin_kubeconfig_dict()
-    config["clusters"][0]["cluster"]["certificate-authority-data"] = _other_ca()
+    config["clusters"][0]["cluster"]["certificate-authority-data"] = other_ca()
     body = assert_error_shape(_import(admin_api, yaml.safe_dump(config)), 400)
     assert "TLS failure" in body["errors"]["kubeconfig"][0]
     assert not Cluster.objects.filter(slug="imported").exists()
@@ -97,16 +96,16 @@ def test_a_taken_slug_costs_no_connection_and_names_the_field(admin_api, devclus
     assert "slug" in body["errors"]
 
 
-def test_credentials_are_replaced_only_by_ones_that_work(admin_api, devcluster):
+def test_credentials_are_replaced_only_by_ones_that_work(admin_api, devcluster, cluster_admin_token):
     assert _import(admin_api, live.cert_kubeconfig(devcluster)).status_code == 201
     before = Cluster.objects.get(slug="imported").kubeconfig.reveal()
     config = devcluster.admin_kubeconfig_dict()
-    config["clusters"][0]["cluster"]["certificate-authority-data"] = _other_ca()
+    config["clusters"][0]["cluster"]["certificate-authority-data"] = other_ca()
     url = "/api/v1/clusters/imported/credentials/"
     assert_error_shape(admin_api.post(url, {"kubeconfig": yaml.safe_dump(config)}, format="json"), 400)
     assert Cluster.objects.get(slug="imported").kubeconfig.reveal() == before
 
-    text, token = live.token_kubeconfig(devcluster)
+    text, token = cluster_admin_token()
     response = admin_api.post(url, {"kubeconfig": text}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["credential_kind"] == "token"
@@ -244,20 +243,6 @@ def test_a_nodes_pods_are_listed_for_admins_only(admin_api, world, api, devclust
 
 
 # --- quota and the team kubeconfig ---------------------------------------------------------
-
-
-@pytest.fixture
-def ready_ns(tenancy, unique):
-    a = make_team_namespace(tenancy, tenancy.team_a, unique("api-a"))
-    reconcile_cluster(cluster=tenancy.cluster, only=[a.pk])
-    a.refresh_from_db()
-    assert a.phase == NamespacePhase.READY, a.conditions
-    yield a
-    with kube.client_for(tenancy.cluster) as client:
-        try:
-            client.core.delete_namespace(a.name)
-        except kube.KubeError:
-            pass
 
 
 def test_namespace_quota_is_read_live_as_the_member(api, tenancy, ready_ns):

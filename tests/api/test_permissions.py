@@ -10,8 +10,8 @@ from portal.audit import audit_record
 from rbac.choices import NamespacePhase, TeamRole
 from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
 from rbac.services import api_token_create
-from tests.api import live, material
 from tests.api.generic import APIResourceTests, ExtraAction
+from tests.support import credentials, live
 
 ANON = (401, "", 401, 401, 401, 401)
 NOBODY = (403, "", 403, 403, 403, 403)
@@ -62,7 +62,7 @@ class TestClusters(APIResourceTests):
             "post",
             {"admin": 200} | ADMIN_ONLY,
             payload=lambda cluster, devcluster=None: {
-                "kubeconfig": live.cert_kubeconfig(devcluster) if devcluster else material.kubeconfig()
+                "kubeconfig": live.cert_kubeconfig(devcluster) if devcluster else credentials.kubeconfig()
             },
             live=("admin",),
         ),
@@ -90,7 +90,7 @@ class TestClusters(APIResourceTests):
         return cluster_for(world.team_b, "beta")
 
     def create_payload(self, world):
-        kubeconfig = live.admin_kubeconfig(self.devcluster) if self.devcluster else material.kubeconfig()
+        kubeconfig = live.admin_kubeconfig(self.devcluster) if self.devcluster else credentials.kubeconfig()
         return {"name": "Gamma", "slug": "gamma", "description": "a new one", "kubeconfig": kubeconfig}
 
     def update_payload(self, world, obj):

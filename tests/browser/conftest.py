@@ -78,9 +78,3 @@ def login():
         return page
 
     return do
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The standing users are created for every test; PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

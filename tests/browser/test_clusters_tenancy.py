@@ -4,48 +4,24 @@ team owner requests a namespace, it is provisioned, they deploy, the quota
 bars move."""
 
 import re
-import time
 import uuid
 
 import pytest
 import yaml
 
+from tests.support import live
+from tests.support.wait import wait_for
+
 pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def kube_admin(devcluster):
-    from clusters import kube
-
-    with kube.client_from_kubeconfig(yaml.safe_dump(devcluster.admin_kubeconfig_dict())) as client:
-        yield client
-
-
-@pytest.fixture
-def pod_on_first_node(kube_admin):
+def pod_on_first_node(admin, make_namespace):
     """A pod bound to the first node (kwok runs it), in a namespace of its own."""
-    from clusters import kube
-
-    k = kube.k8s
-    namespace = f"browser-{uuid.uuid4().hex[:6]}"
-    node = sorted(n.metadata.name for n in kube_admin.core.list_node().items)[0]
-    kube_admin.core.create_namespace(k.V1Namespace(metadata=k.V1ObjectMeta(name=namespace)))
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            kube_admin.core.read_namespaced_service_account("default", namespace)
-            break
-        except kube.KubeNotFound:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    pod = k.V1Pod(
-        metadata=k.V1ObjectMeta(name="browser-probe"),
-        spec=k.V1PodSpec(node_name=node, containers=[k.V1Container(name="app", image="registry.example/app:1")]),
-    )
-    kube_admin.core.create_namespaced_pod(namespace, pod)
-    yield node, namespace
-    kube_admin.core.delete_namespace(namespace)
+    namespace = make_namespace("browser")
+    node = sorted(n.metadata.name for n in admin.core.list_node().items)[0]
+    admin.core.create_namespaced_pod(namespace, live.pod("browser-probe", node=node))
+    return node, namespace
 
 
 def test_an_admin_imports_the_devcluster_and_sees_it_live(world, page, login, devcluster, pod_on_first_node):
@@ -83,7 +59,7 @@ def test_an_admin_imports_the_devcluster_and_sees_it_live(world, page, login, de
     assert page.get_by_role("button", name="Cordon").is_visible()
 
 
-def test_a_team_requests_a_namespace_deploys_and_sees_the_quota_move(world, page, login, devcluster):
+def test_a_team_requests_a_namespace_deploys_and_sees_the_quota_move(world, page, login, devcluster, portal_cleanup):
     from clusters.services.clusters import cluster_create
     from rbac.models import QuotaPlan, Team, TeamNamespace
     from rbac.reconcile import reconcile_cluster
@@ -95,6 +71,7 @@ def test_a_team_requests_a_namespace_deploys_and_sees_the_quota_move(world, page
         name="Tiny", slug="tiny", requests_cpu="1", limits_cpu="1", requests_memory="1Gi", limits_memory="1Gi", pods=4
     )
     Team.objects.filter(pk=world.team_a.pk).update(auto_approve_namespaces=True)
+    world.team_a.allowed_clusters.add(cluster)  # a platform admin lets the team use it
     name = f"br-{uuid.uuid4().hex[:6]}"
 
     login(page, world.owner)
@@ -125,11 +102,12 @@ def test_a_team_requests_a_namespace_deploys_and_sees_the_quota_move(world, page
     form.get_by_role("button", name="Create deployment").click()
     page.wait_for_url(re.compile(r".*/teams/namespaces/\d+/$"))
     assert "Created deployment web" in page.locator(".messages").inner_text()
-    deadline = time.monotonic() + 30
-    while pods_row.locator(".used").inner_text() != "2" and time.monotonic() < deadline:
-        time.sleep(0.5)
+
+    def two_pods_used():
         page.reload()
-    assert pods_row.locator(".used").inner_text() == "2"
+        return pods_row.locator(".used").inner_text() == "2"
+
+    wait_for(two_pods_used, 30, 0.5, what="two pods in the quota")
     assert pods_row.locator(".bar-used").get_attribute("style") == "width: 50%"
     cpu_row = page.locator('#quota tr[data-resource="requests.cpu"]')
     assert cpu_row.locator(".used").inner_text() == "500m"

@@ -1,38 +1,15 @@
-"""Helpers for the devcluster tests: official-client access and throwaway namespaces.
+"""Helpers for the devcluster tests: official-client access and manifests.
 
 The `devcluster` fixture itself comes from devcluster.pytest_plugin, which the
-project's root conftest loads (`pytest_plugins = ["devcluster.pytest_plugin"]`).
+project's root conftest loads (`pytest_plugins = ["devcluster.pytest_plugin"]`);
+throwaway namespaces (`namespace`, `make_namespace`) and polling
+(`tests.support.wait.wait_for`) are the suite's shared ones.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
-
 import pytest
 from kubernetes import client, config
-from kubernetes.client.rest import ApiException
-
-
-@pytest.fixture
-def eventually():
-    """``eventually(check, timeout, interval, what)``: poll until truthy or fail."""
-    return _eventually
-
-
-def _eventually(check, timeout: float = 60.0, interval: float = 0.5, what: str = "condition"):
-    """Call ``check`` until it returns a truthy value; fail the test after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except ApiException as error:  # e.g. 404 while a controller catches up
-            last = error
-        if last and not isinstance(last, ApiException):
-            return last
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}; last value: {last!r}")
 
 
 @pytest.fixture(scope="session")
@@ -63,55 +40,10 @@ def rbac(admin_client):
     return client.RbacAuthorizationV1Api(admin_client)
 
 
-def create_namespace(core: client.CoreV1Api, prefix: str = "t") -> str:
-    """Create a namespace and wait for its `default` service account: pods
-    created before the service-account controller made it are refused."""
-    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
-    _eventually(
-        lambda: core.read_namespaced_service_account("default", name), 30, 0.2, f"serviceaccount default in {name}"
-    )
-    return name
-
-
 @pytest.fixture
-def namespace(core):
-    name = create_namespace(core)
-    yield name
-    try:
-        core.delete_namespace(name)
-    except ApiException as error:
-        if error.status != 404:
-            raise
-
-
-@pytest.fixture
-def other_namespace(core):
-    name = create_namespace(core, "other")
-    yield name
-    try:
-        core.delete_namespace(name)
-    except ApiException as error:
-        if error.status != 404:
-            raise
-
-
-@pytest.fixture
-def make_namespace(core):
-    """Create more namespaces inside one test (deleted afterwards)."""
-    made = []
-
-    def make(prefix: str = "t") -> str:
-        made.append(create_namespace(core, prefix))
-        return made[-1]
-
-    yield make
-    for name in made:
-        try:
-            core.delete_namespace(name)
-        except ApiException as error:
-            if error.status != 404:
-                raise
+def other_namespace(make_namespace):
+    """A second namespace of the test's own (tests/conftest.py deletes both)."""
+    return make_namespace("other")
 
 
 def pod_manifest(name: str, image: str = "registry.example/app:1", **spec) -> client.V1Pod:

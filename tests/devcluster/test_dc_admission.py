@@ -6,10 +6,12 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from tests.support.wait import wait_for
+
 pytestmark = pytest.mark.devcluster
 
 
-def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_pod, eventually):
+def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_pod):
     core.create_namespaced_resource_quota(
         namespace,
         client.V1ResourceQuota(
@@ -17,7 +19,7 @@ def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_
         ),
     )
     # Until the quota controller computed status.used, admission refuses pods.
-    eventually(
+    wait_for(
         lambda: (core.read_namespaced_resource_quota("small", namespace).status.used or {}).get("pods") == "0",
         30,
         what="quota status",
@@ -25,7 +27,7 @@ def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_
 
     core.create_namespaced_pod(namespace, new_pod("one"))
     core.create_namespaced_pod(namespace, new_pod("two"))
-    eventually(
+    wait_for(
         lambda: core.read_namespaced_resource_quota("small", namespace).status.used["pods"] == "2",
         30,
         what="used pods = 2",

@@ -11,6 +11,8 @@ from cryptography.x509.oid import NameOID
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
+from tests.support.wait import wait_for
+
 pytestmark = pytest.mark.devcluster
 
 
@@ -55,13 +57,13 @@ def test_it_forbids_an_impersonated_user_without_bindings(devcluster, namespace)
         assert _status(lambda: core.list_namespace()) == 403
 
 
-def test_it_lets_an_edit_binding_work_in_its_namespace_only(devcluster, rbac, namespace, other_namespace, eventually):
+def test_it_lets_an_edit_binding_work_in_its_namespace_only(devcluster, rbac, namespace, other_namespace):
     _bind_edit(rbac, namespace, "User", "portal:alice")
 
     with _impersonating(devcluster, "portal:alice") as api:
         core = client.CoreV1Api(api)
         # RBAC reads bindings from an informer: give it a moment.
-        eventually(
+        wait_for(
             lambda: _status(lambda: core.list_namespaced_pod(namespace)) == 200, 10, 0.2, what="edit binding effective"
         )
 
@@ -82,9 +84,7 @@ def test_it_lets_an_edit_binding_work_in_its_namespace_only(devcluster, rbac, na
         assert _status(lambda: client.RbacAuthorizationV1Api(api).list_namespaced_role_binding(namespace)) == 403
 
 
-def test_it_authenticates_a_client_certificate_for_any_user_and_group(
-    devcluster, rbac, namespace, other_namespace, eventually
-):
+def test_it_authenticates_a_client_certificate_for_any_user_and_group(devcluster, rbac, namespace, other_namespace):
     _bind_edit(rbac, namespace, "Group", "team-b")
     cert_pem, key_pem = devcluster.client_cert("bob", ["team-b"])
     assert (
@@ -98,7 +98,7 @@ def test_it_authenticates_a_client_certificate_for_any_user_and_group(
 
         assert review.status.user_info.username == "bob"
         assert "team-b" in review.status.user_info.groups
-        eventually(
+        wait_for(
             lambda: _status(lambda: core.list_namespaced_pod(namespace)) == 200, 10, 0.2, what="group binding effective"
         )
         assert _status(lambda: core.list_namespaced_pod(other_namespace)) == 403
@@ -121,7 +121,7 @@ def test_it_issues_service_account_tokens_usable_as_bearer_tokens(devcluster, co
         assert _status(lambda: client.CoreV1Api(api).list_namespaced_secret(namespace)) == 403
 
 
-def test_it_signs_an_approved_certificate_signing_request(admin_client, eventually):
+def test_it_signs_an_approved_certificate_signing_request(admin_client):
     certificates = client.CertificatesV1Api(admin_client)
     key = ec.generate_private_key(ec.SECP256R1())
     csr_pem = (
@@ -158,7 +158,7 @@ def test_it_signs_an_approved_certificate_signing_request(admin_client, eventual
         },
     )
 
-    issued = eventually(
+    issued = wait_for(
         lambda: certificates.read_certificate_signing_request(name).status.certificate, 30, what="certificate issued"
     )
 

@@ -3,13 +3,15 @@
 import pytest
 from kubernetes.client.rest import ApiException
 
+from tests.support.wait import wait_for
+
 pytestmark = pytest.mark.devcluster
 
 
-def test_it_finalizes_a_deleted_namespace_with_its_pods(core, apps, make_namespace, new_deployment, eventually):
+def test_it_finalizes_a_deleted_namespace_with_its_pods(core, apps, make_namespace, new_deployment):
     namespace = make_namespace("doomed")
     apps.create_namespaced_deployment(namespace, new_deployment("web", 3))
-    eventually(
+    wait_for(
         lambda: len([p for p in core.list_namespaced_pod(namespace).items if p.status.phase == "Running"]) == 3,
         60,
         what="3 pods Running",
@@ -24,6 +26,6 @@ def test_it_finalizes_a_deleted_namespace_with_its_pods(core, apps, make_namespa
             return error.status == 404
         return False
 
-    eventually(gone, 90, what=f"namespace {namespace} finalized")
+    wait_for(gone, 90, what=f"namespace {namespace} finalized")
     assert core.list_namespaced_pod(namespace).items == []
     assert all(p.metadata.namespace != namespace for p in core.list_pod_for_all_namespaces().items)

@@ -6,6 +6,8 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from tests.support.wait import wait_for
+
 pytestmark = pytest.mark.devcluster
 
 POD_CIDR = ipaddress.ip_network("10.244.0.0/16")
@@ -20,11 +22,11 @@ def _owned_replicasets(apps, namespace, name):
 
 
 def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_change(
-    apps, core, namespace, new_deployment, eventually
+    apps, core, namespace, new_deployment
 ):
     apps.create_namespaced_deployment(namespace, new_deployment("web", 20, image="registry.example/web:1"))
 
-    eventually(
+    wait_for(
         lambda: (apps.read_namespaced_deployment("web", namespace).status.ready_replicas or 0) == 20,
         90,
         what="20 ready replicas",
@@ -54,14 +56,14 @@ def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_ch
             and status.replicas == 20
         )
 
-    eventually(rolled_over, 120, what="rollover to image web:2")
+    wait_for(rolled_over, 120, what="rollover to image web:2")
     replicasets = {rs.metadata.name: rs for rs in _owned_replicasets(apps, namespace, "web")}
     assert len(replicasets) == 2
     new = next(rs for rs in replicasets.values() if rs.metadata.name != first.metadata.name)
     assert new.spec.template.spec.containers[0].image == "registry.example/web:2"
     assert new.status.ready_replicas == 20
     assert replicasets[first.metadata.name].spec.replicas == 0
-    eventually(
+    wait_for(
         lambda: all(
             p.spec.containers[0].image == "registry.example/web:2"
             for p in core.list_namespaced_pod(namespace, label_selector="app=web").items
@@ -71,7 +73,7 @@ def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_ch
     )
 
 
-def test_it_runs_a_job_to_completion(batch, core, namespace, eventually):
+def test_it_runs_a_job_to_completion(batch, core, namespace):
     job = client.V1Job(
         metadata=client.V1ObjectMeta(name="once"),
         spec=client.V1JobSpec(
@@ -88,7 +90,7 @@ def test_it_runs_a_job_to_completion(batch, core, namespace, eventually):
     )
     batch.create_namespaced_job(namespace, job)
 
-    done = eventually(
+    done = wait_for(
         lambda: (j := batch.read_namespaced_job("once", namespace)).status.succeeded == 2 and j,
         60,
         what="job succeeded",
@@ -100,7 +102,7 @@ def test_it_runs_a_job_to_completion(batch, core, namespace, eventually):
 
 
 @pytest.mark.slow
-def test_it_creates_a_job_from_an_every_minute_cronjob(batch, namespace, eventually):
+def test_it_creates_a_job_from_an_every_minute_cronjob(batch, namespace):
     cronjob = client.V1CronJob(
         metadata=client.V1ObjectMeta(name="tick"),
         spec=client.V1CronJobSpec(
@@ -119,7 +121,7 @@ def test_it_creates_a_job_from_an_every_minute_cronjob(batch, namespace, eventua
     )
     batch.create_namespaced_cron_job(namespace, cronjob)
 
-    jobs = eventually(
+    jobs = wait_for(
         lambda: [
             j
             for j in batch.list_namespaced_job(namespace).items
@@ -131,14 +133,14 @@ def test_it_creates_a_job_from_an_every_minute_cronjob(batch, namespace, eventua
     )
 
     assert jobs[0].metadata.name.startswith("tick-")
-    eventually(
+    wait_for(
         lambda: batch.read_namespaced_cron_job("tick", namespace).status.last_schedule_time, 10, what="lastScheduleTime"
     )
 
 
-def test_it_removes_a_deleted_pod(core, namespace, new_pod, eventually):
+def test_it_removes_a_deleted_pod(core, namespace, new_pod):
     core.create_namespaced_pod(namespace, new_pod("solo"))
-    eventually(lambda: core.read_namespaced_pod("solo", namespace).status.phase == "Running", 30, what="pod Running")
+    wait_for(lambda: core.read_namespaced_pod("solo", namespace).status.phase == "Running", 30, what="pod Running")
 
     core.delete_namespaced_pod("solo", namespace)
 
@@ -149,4 +151,4 @@ def test_it_removes_a_deleted_pod(core, namespace, new_pod, eventually):
             return error.status == 404
         return False
 
-    eventually(gone, 30, what="pod removed")
+    wait_for(gone, 30, what="pod removed")

@@ -12,11 +12,11 @@ from portal.errors import ConflictError, PortalError
 from rbac import services
 from rbac.choices import NamespacePhase, TeamRole
 from rbac.models import ApiToken, Membership, TeamNamespace
-from tests.api import material
+from tests.support import credentials
 
 
 def test_a_kubeconfig_is_reduced_to_the_chosen_context(db):
-    doc = material.kubeconfig_doc(extra_contexts=["staging"])
+    doc = credentials.kubeconfig_doc(extra_contexts=["staging"])
     doc["users"].append({"name": "other", "user": {"token": "other-users-token"}})
     doc["clusters"].append({"name": "elsewhere", "cluster": {"server": "https://elsewhere"}})
     doc["contexts"].append({"name": "other", "context": {"cluster": "elsewhere", "user": "other"}})
@@ -33,10 +33,10 @@ def test_a_kubeconfig_is_reduced_to_the_chosen_context(db):
 
 
 def test_a_new_kubeconfig_replaces_the_credentials(db):
-    cluster = cluster_services.cluster_create(name="P", slug="p", kubeconfig=material.kubeconfig())
+    cluster = cluster_services.cluster_create(name="P", slug="p", kubeconfig=credentials.kubeconfig())
     first = cluster.credentials_rotated
-    user, _ = material.client_cert_user()
-    cluster_services.cluster_update(cluster=cluster, kubeconfig=material.kubeconfig(user=user))
+    user, _ = credentials.client_cert_user()
+    cluster_services.cluster_update(cluster=cluster, kubeconfig=credentials.kubeconfig(user=user))
     cluster.refresh_from_db()
     assert cluster.credential_kind == "client-certificate" and cluster.credentials_rotated > first
     # An update without a kubeconfig keeps the credentials.
@@ -46,7 +46,7 @@ def test_a_new_kubeconfig_replaces_the_credentials(db):
 
 
 def test_a_private_key_credential_gets_its_fingerprint_and_keeps_secrets_left_blank(db):
-    key = material.ssh_private_key("pass-phrase")
+    key = credentials.ssh_private_key("pass-phrase")
     cred = host_services.ssh_credential_create(name="k", kind="private_key", private_key=key, passphrase="pass-phrase")
     assert cred.public_key_fingerprint.startswith("SHA256:")
     host_services.ssh_credential_update(credential=cred, name="renamed", private_key="", passphrase="")
@@ -55,7 +55,7 @@ def test_a_private_key_credential_gets_its_fingerprint_and_keeps_secrets_left_bl
 
 
 def test_switching_a_credential_to_a_password_forgets_the_key(db):
-    cred = host_services.ssh_credential_create(name="k", kind="private_key", private_key=material.ssh_private_key())
+    cred = host_services.ssh_credential_create(name="k", kind="private_key", private_key=credentials.ssh_private_key())
     host_services.ssh_credential_update(credential=cred, kind="password", password="pw-1234")
     cred.refresh_from_db()
     assert cred.private_key == "" and cred.public_key_fingerprint == "" and cred.password.reveal() == "pw-1234"

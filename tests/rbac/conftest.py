@@ -9,11 +9,13 @@ from clusters import kube
 from clusters.services.clusters import cluster_create
 from rbac.choices import NamespacePhase, TeamRole
 from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+from tests.support import live
 
 
 @pytest.fixture
-def tenancy(db, devcluster, make_user):
-    """A devcluster registered as a cluster; teams A and B; a small plan."""
+def tenancy(db, devcluster, portal_cleanup, make_user):
+    """A devcluster registered as a cluster; teams A and B; a small plan. The
+    namespaces and identities the portal makes there are deleted afterwards."""
     cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
     plan = QuotaPlan.objects.create(
         name="Small",
@@ -46,9 +48,7 @@ def tenancy(db, devcluster, make_user):
 
 @pytest.fixture
 def unique():
-    import uuid
-
-    return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:6]}"
+    return live.unique
 
 
 def make_team_namespace(tenancy, team, name, **fields) -> TeamNamespace:

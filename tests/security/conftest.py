@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from clusters.models import SSHCredential
-from tests.api import live, material
+from tests.support import credentials, live
 
 
 class Planted:
@@ -31,12 +31,16 @@ class Planted:
 def devcluster_credentials(devcluster):
     """Working credentials of each kind, made once a session: an import is saved
     only when the cluster answers. Two cluster-admin service-account tokens (the
-    second replaces the first) and a client certificate in system:masters."""
-    first, token = live.token_kubeconfig(devcluster)
-    second, token2 = live.token_kubeconfig(devcluster)
+    second replaces the first), deleted when the session ends, and a client
+    certificate in system:masters."""
+    names = [live.unique("planted-token"), live.unique("planted-token")]
+    first, token = live.token_kubeconfig(devcluster, names[0])
+    second, token2 = live.token_kubeconfig(devcluster, names[1])
     cert = live.cert_kubeconfig(devcluster, user="planted-cert")
     key_data = yaml.safe_load(cert)["users"][0]["user"]["client-key-data"]
-    return {"token": (first, token), "token2": (second, token2), "cert": (cert, key_data)}
+    yield {"token": (first, token), "token2": (second, token2), "cert": (cert, key_data)}
+    for name in names:
+        live.delete_token_identity(devcluster, name)
 
 
 @pytest.fixture
@@ -57,8 +61,8 @@ def planted(world, api, caplog, devcluster_credentials):
     responses.append(
         admin.post("/api/v1/clusters/", {"name": "Cert", "slug": "cert", "kubeconfig": text}, format="json")
     )
-    plain_key = material.ssh_private_key()
-    secrets.add("ssh-key", material.ssh_key_body(plain_key), chunks=True)
+    plain_key = credentials.ssh_private_key()
+    secrets.add("ssh-key", credentials.ssh_key_body(plain_key), chunks=True)
     responses.append(
         admin.post(
             "/api/v1/ssh-credentials/",
@@ -66,8 +70,8 @@ def planted(world, api, caplog, devcluster_credentials):
             format="json",
         )
     )
-    locked_key = material.ssh_private_key("tr0ub4dor&3-passphrase", kind="rsa")
-    secrets.add("ssh-key-rsa", material.ssh_key_body(locked_key), chunks=True)
+    locked_key = credentials.ssh_private_key("tr0ub4dor&3-passphrase", kind="rsa")
+    secrets.add("ssh-key-rsa", credentials.ssh_key_body(locked_key), chunks=True)
     secrets.add("passphrase", "tr0ub4dor&3-passphrase")
     responses.append(
         admin.post(

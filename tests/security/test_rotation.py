@@ -13,7 +13,7 @@ from clusters.models import Cluster, SSHCredential
 from clusters.services import clusters as cluster_services
 from clusters.services import hosts as host_services
 from portal import crypto
-from tests.api import material
+from tests.support import credentials
 
 
 def use_keys(settings, *keys):
@@ -31,10 +31,10 @@ def keys(settings):
 
 @pytest.fixture
 def stored(db, keys):
-    token = material.token_value()
-    cluster_services.cluster_create(name="Tok", slug="tok", kubeconfig=material.kubeconfig(user={"token": token}))
+    token = credentials.token_value()
+    cluster_services.cluster_create(name="Tok", slug="tok", kubeconfig=credentials.kubeconfig(user={"token": token}))
     host_services.ssh_credential_create(name="pw", kind="password", password="rotate-me-please")
-    key = material.ssh_private_key("phrase-1234")
+    key = credentials.ssh_private_key("phrase-1234")
     host_services.ssh_credential_create(name="key", kind="private_key", private_key=key, passphrase="phrase-1234")
     return {"token": token, "password": "rotate-me-please", "key": key}
 

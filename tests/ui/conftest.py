@@ -1,13 +1,12 @@
 """Fixtures for the HTML page tests: the standing users of tests/conftest.py
 `world`, logged in through Django's test client, plus records with real secrets."""
 
-import base64
 from types import SimpleNamespace
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.test import Client
+
+from tests.support import credentials
 
 ROLES = ["admin", "owner", "maintainer", "developer", "viewer", "outsider", "anonymous"]
 TEAM_A = ["owner", "maintainer", "developer", "viewer"]
@@ -16,33 +15,8 @@ KUBECONFIG_TOKEN = "kubeconfig-bearer-token-7f3a9c2e51d04b8f"
 
 
 def kubeconfig(token=KUBECONFIG_TOKEN, server="https://127.0.0.1:6443") -> str:
-    ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nnot a real CA\n-----END CERTIFICATE-----\n").decode()
-    return f"""apiVersion: v1
-kind: Config
-current-context: portal
-clusters:
-- name: edge
-  cluster:
-    server: {server}
-    certificate-authority-data: {ca}
-users:
-- name: portal-admin
-  user:
-    token: {token}
-contexts:
-- name: portal
-  context:
-    cluster: edge
-    user: portal-admin
-"""
-
-
-def private_key_pem(passphrase: str | None = None) -> str:
-    key = ed25519.Ed25519PrivateKey.generate()
-    encryption = (
-        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
-    )
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, encryption).decode()
+    """A token kubeconfig (the token is the secret the page tests hunt for)."""
+    return credentials.kubeconfig(server=server, user={"token": token})
 
 
 @pytest.fixture
@@ -78,7 +52,7 @@ def more(world):
     JobEvent.objects.create(job=job_a, counter=1, text="hello from team A")
     job_b = Job.objects.create(kind="demo", title="Team B job", team=world.team_b, cluster=edge)
     passphrase = "ssh-key-passphrase-91c0d7"
-    key = private_key_pem(passphrase)
+    key = credentials.ssh_private_key(passphrase)
     credential = ssh_credential_create(name="deploy-key", kind="private_key", private_key=key, passphrase=passphrase)
     host = host_create(name="node-a", address="127.0.0.2", port=22, username="root", credential=credential)
     return SimpleNamespace(
@@ -92,9 +66,3 @@ def more(world):
         private_key=key,
         passphrase=passphrase,
     )
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The standing users are created for every test; PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

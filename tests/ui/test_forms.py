@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from tests.ui.conftest import KUBECONFIG_TOKEN, kubeconfig, private_key_pem
+from tests.support.credentials import ssh_private_key
+from tests.ui.conftest import KUBECONFIG_TOKEN, kubeconfig
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +207,7 @@ def test_it_changes_roles_but_keeps_the_last_owner(world, client_as):
 def test_it_creates_an_ssh_credential_and_never_shows_the_key_back(world, client_as):
     from clusters.models import SSHCredential
 
-    key = private_key_pem("the-passphrase-123")
+    key = ssh_private_key("the-passphrase-123")
     client = client_as("admin")
     wrong = client.post(
         "/hosts/credentials/new/",

@@ -3,17 +3,18 @@ reconciler, live quota bars that move after a deploy, the team kubeconfig
 download, and deletion as a job."""
 
 import re
-import time
 import uuid
 
 import pytest
 import yaml
 
+from tests.support.wait import wait_for
+
 pytestmark = [pytest.mark.devcluster, pytest.mark.django_db]
 
 
 @pytest.fixture
-def live(world, devcluster):
+def live(world, devcluster, portal_cleanup):
     from clusters.services.clusters import cluster_create
     from rbac.models import QuotaPlan, Team
 
@@ -22,6 +23,7 @@ def live(world, devcluster):
         name="Tiny", slug="tiny", requests_cpu="1", requests_memory="1Gi", limits_cpu="1", limits_memory="1Gi", pods=4
     )
     Team.objects.filter(pk=world.team_a.pk).update(auto_approve_namespaces=True)
+    world.team_a.allowed_clusters.add(cluster)  # a platform admin lets the team use it
     return cluster, plan
 
 
@@ -55,13 +57,12 @@ def test_a_requested_namespace_is_provisioned_and_its_quota_moves(world, live, c
         {"name": "web", "image": "nginx:1.27", "replicas": "2", "cpu": "100m", "memory": "64Mi"},
     )
     assert deploy.status_code == 302
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def page_with_two_pods():
         page = owner.get(f"/teams/namespaces/{namespace.pk}/").content.decode()
-        if quota_used(page, "pods") == "2":
-            break
-        time.sleep(0.5)
-    assert quota_used(page, "pods") == "2"
+        return page if quota_used(page, "pods") == "2" else None
+
+    page = wait_for(page_with_two_pods, 30, 0.5, what="two pods in the quota")
     assert quota_used(page, "requests.cpu") == "200m"
     assert page.count("web-") >= 2  # the pods, read live as the owner
     taken = owner.post(

@@ -1,4 +1,6 @@
-"""Credentials for tests: kubeconfigs and real SSH private keys, made fresh."""
+"""Credentials for tests, made fresh: kubeconfigs that point nowhere real,
+SSH private keys, and a certificate authority no cluster trusts. (Working
+credentials of the devcluster come from `tests.support.live`.)"""
 
 import base64
 import secrets
@@ -6,6 +8,8 @@ import secrets
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from devcluster.certs import CertificateAuthority
 
 FAKE_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 
@@ -60,3 +64,9 @@ def ssh_key_body(text: str) -> str:
     """The base64 body of a private key, the part that must never leak."""
     lines = [line for line in text.strip().splitlines() if not line.startswith("-----")]
     return "".join(lines)
+
+
+def other_ca() -> str:
+    """A CA certificate (base64 PEM, as certificate-authority-data) that no
+    cluster's certificates chain to."""
+    return b64(CertificateAuthority.create("some-other-ca").pair.cert_pem)
