@@ -4,17 +4,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 import tests.support.jobkinds  # noqa: F401  (the test job kinds)
 from clusters.choices import JobStatus, StepStatus
 from clusters.models import Job, JobEvent
 from clusters.services import jobs as services
 from portal.celery import app as celery_app
+from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -26,16 +26,6 @@ def _database_url() -> str:
     if s["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{s['NAME']}"
     return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Worker:
@@ -79,7 +69,7 @@ class Worker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait(lambda: "ready." in self.log.read_text(), 60, f"worker {self.name} ready ({self.log})")
+        wait_for(lambda: "ready." in self.log.read_text(), 60, what=f"worker {self.name} ready ({self.log})")
         return self
 
     def pool_child_pids(self) -> list[int]:
@@ -141,7 +131,7 @@ def _job(**params) -> Job:
 def test_it_runs_a_job_from_redis_in_a_worker_process(workers):
     workers()
     job = _job(seconds=0.5)
-    _wait(lambda: Job.objects.get(pk=job.pk).is_terminal, 60, "the job to finish")
+    wait_for(lambda: Job.objects.get(pk=job.pk).is_terminal, 60, what="the job to finish")
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert job.worker.startswith("portal-test@")
@@ -152,9 +142,9 @@ def test_it_runs_a_job_from_redis_in_a_worker_process(workers):
 def test_it_cancels_a_running_job_between_ticks(workers):
     workers()
     job = _job(seconds=30)
-    _wait(lambda: JobEvent.objects.filter(job=job, text__startswith="tick").exists(), 60, "the job to tick")
+    wait_for(lambda: JobEvent.objects.filter(job=job, text__startswith="tick").exists(), 60, what="the job to tick")
     services.job_cancel(job=job, user=job.created_by or _anonymous())
-    _wait(lambda: Job.objects.get(pk=job.pk).is_terminal, 30, "the job to stop")
+    wait_for(lambda: Job.objects.get(pk=job.pk).is_terminal, 30, what="the job to stop")
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELED
     assert job.steps.get(name="wait").status == StepStatus.CANCELED
@@ -164,7 +154,7 @@ def test_it_cancels_a_running_job_between_ticks(workers):
 def test_a_killed_worker_leaves_its_job_failed_and_loses_nothing_else(workers):
     first = workers("portal-crash@%h")
     doomed = _job(seconds=60)
-    _wait(lambda: JobEvent.objects.filter(job=doomed, text__startswith="tick").exists(), 60, "the job to run")
+    wait_for(lambda: JobEvent.objects.filter(job=doomed, text__startswith="tick").exists(), 60, what="the job to run")
     queued = _job(seconds=0)  # waits in Redis behind the doomed one (concurrency 1)
 
     first.kill()
@@ -172,32 +162,39 @@ def test_a_killed_worker_leaves_its_job_failed_and_loses_nothing_else(workers):
     assert doomed.status == JobStatus.RUNNING  # nobody has noticed yet
 
     workers("portal-crash@%h")  # the same worker comes back
-    _wait(lambda: Job.objects.get(pk=doomed.pk).status == JobStatus.FAILED, 30, "recovery to fail the job")
+    wait_for(lambda: Job.objects.get(pk=doomed.pk).status == JobStatus.FAILED, 30, what="recovery to fail the job")
     doomed.refresh_from_db()
     assert "stopped before it finished" in doomed.message
     assert "Resume the job" in doomed.message
     assert doomed.steps.get(name="wait").status == StepStatus.FAILED
     assert doomed.steps.get(name="prepare").status == StepStatus.SUCCEEDED
 
-    _wait(lambda: Job.objects.get(pk=queued.pk).is_terminal, 60, "the queued job to run")
+    wait_for(lambda: Job.objects.get(pk=queued.pk).is_terminal, 60, what="the queued job to run")
     assert Job.objects.get(pk=queued.pk).status == JobStatus.SUCCEEDED
 
-    resumed = services.job_resume(job=doomed, user=_anonymous())
-    Job.objects.filter(pk=resumed.pk).update(params={"seconds": 0})
-    _wait(lambda: Job.objects.get(pk=resumed.pk).is_terminal, 60, "the resumed job to run")
+    # The resumed job is enqueued when its transaction commits: shorten its
+    # wait before that, so no worker can pick it up with the old 60 seconds.
+    with transaction.atomic():
+        resumed = services.job_resume(job=doomed, user=_anonymous())
+        Job.objects.filter(pk=resumed.pk).update(params={"seconds": 0})
+    wait_for(lambda: Job.objects.get(pk=resumed.pk).is_terminal, 60, what="the resumed job to run")
     assert Job.objects.get(pk=resumed.pk).status == JobStatus.SUCCEEDED
+    # It ran with the new duration (no tick), skipping the step that had succeeded.
+    assert not JobEvent.objects.filter(job=resumed, text__startswith="tick").exists()
+    assert resumed.steps.get(name="prepare").status == StepStatus.SUCCEEDED
+    assert not JobEvent.objects.filter(job=resumed, text="prepared").exists()
 
 
 def test_a_killed_pool_process_fails_its_job_when_the_message_comes_back(workers):
     worker = workers("portal-pool@%h")
     job = _job(seconds=60)
-    _wait(lambda: JobEvent.objects.filter(job=job, text__startswith="tick").exists(), 60, "the job to run")
+    wait_for(lambda: JobEvent.objects.filter(job=job, text__startswith="tick").exists(), 60, what="the job to run")
     children = worker.pool_child_pids()
     assert children, "the prefork pool has a child process"
     for pid in children:
         os.kill(pid, signal.SIGKILL)
 
-    _wait(lambda: Job.objects.get(pk=job.pk).status == JobStatus.FAILED, 60, "the job to be failed")
+    wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.FAILED, 60, what="the job to be failed")
     job.refresh_from_db()
     assert "died before it finished" in job.message
 

@@ -45,23 +45,26 @@ def _pages():
 
 def test_no_page_shows_a_secret(planted, superuser, client):
     client.force_login(superuser)
-    checked = 0
+    answers = {}
     for url in _pages():
         response = client.get(url)
-        if response.status_code == 404:
-            continue  # a page this build does not have
-        assert response.status_code in (200, 302), (url, response.status_code)
-        planted.assert_absent(response.content.decode(), f"page {url}")
-        checked += 1
-    assert checked >= 15
+        answers[url] = response.status_code
+        if response.status_code == 200:
+            body = response.content.decode()
+            assert "</html>" in body, f"{url} answered 200 without a page"
+            planted.assert_absent(body, f"page {url}")
+    # Every page exists and renders for a superuser: a 404 or a redirect would
+    # be a page not checked at all.
+    assert {url: code for url, code in answers.items() if code != 200} == {}
 
 
 def test_the_admin_audit_trail_shows_no_secret(planted, superuser, client):
     from portal.models import AuditEvent
 
     client.force_login(superuser)
-    for event in AuditEvent.objects.all()[:20]:
+    events = list(AuditEvent.objects.all()[:20])
+    assert len(events) >= len(planted.responses)  # every planting request was audited
+    for event in events:
         response = client.get(reverse("admin:portal_auditevent_change", args=[event.pk]))
-        if response.status_code == 404:
-            pytest.skip("the audit trail is not in the admin")
+        assert response.status_code == 200, (event.pk, response.status_code)
         planted.assert_absent(response.content.decode(), f"admin audit event {event.pk}")
