@@ -56,6 +56,7 @@ clean:
 	rm -rf $(VENV) node_modules staticfiles
 
 -include Makefile.devcluster
+-include Makefile.testhosts
 
 ## bench-tenancy: reconcile 500 team namespaces on a devcluster (throwaway database)
 bench-tenancy: setup

@@ -33,7 +33,7 @@ PACKAGES = (
     "procps",
     "kmod",
     "util-linux",
-    "python3-minimal",
+    "python3",
     "netcat-openbsd",
     "ca-certificates",
 )

@@ -207,4 +207,4 @@ class TestHost:
             except ProcessLookupError:
                 pass
         if self.process:
-            self.process.kill_and_wait()
+            self.process.wait_or_kill()

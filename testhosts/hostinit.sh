@@ -49,7 +49,8 @@ mkdir -p "$root/run/sshd"
 
 # Accounts, then the per-run files (keys, sshd_config, /etc/hosts, stand-ins).
 chroot "$root" useradd --create-home --shell /bin/bash portal
-chroot "$root" useradd --create-home --shell /bin/bash automation
+# "*": no password, but not locked ("!"), which sshd without PAM would refuse even with a key.
+chroot "$root" useradd --create-home --shell /bin/bash --password '*' automation
 cp -a "$TH_DIR/seed/." "$root/"
 # cp -a gave the homes the seed's owner (root): give them back.
 chroot "$root" chown -R portal:portal /home/portal

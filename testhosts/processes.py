@@ -14,13 +14,15 @@ from .errors import TestHostsError
 
 
 def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot, or None if it is gone.
+    """The process's start time in clock ticks since boot, or None if it is gone
+    (a zombie counts as gone: it holds no namespace, mount or port any more).
     With the pid it names one process for good: a reused pid has another start time."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[19])
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] in {"Z", "X"} else int(fields[19])
 
 
 def same_process_alive(pid: int, started: int | None) -> bool:
@@ -94,8 +96,14 @@ class Process:
             time.sleep(0.01)
         raise TestHostsError(f"unshare made no child within {timeout:.0f} s")
 
-    def kill_and_wait(self, timeout: float = 10) -> None:
-        if self.alive():
+    def wait_or_kill(self, timeout: float = 10) -> None:
+        """Wait for `unshare` to exit once its child is killed: it reaps the
+        host's PID 1. Killing it first would leave that PID 1 a zombie for
+        the machine's init to reap."""
+        try:
+            self.popen.wait(timeout)
+            return
+        except subprocess.TimeoutExpired:
             self.popen.kill()
         try:
             self.popen.wait(timeout)

@@ -1,0 +1,71 @@
+"""What needs a real kernel or init system is played by stand-ins that record
+their calls on their own host; a stand-in /proc/meminfo is seen on one host only."""
+
+from pathlib import Path
+
+import pytest
+
+from testhosts import standins
+from tests.testhosts.clients import connect, run, ssh
+
+pytestmark = pytest.mark.testhosts
+
+
+def test_the_standins_come_first_on_every_path(hosts):
+    host = hosts[0]
+    for user in (host.username, host.nopasswd_username, "root"):
+        prefix = "sudo -n " if user == host.nopasswd_username else ""
+        found = ssh(host, f"{prefix}sh -lc 'for c in {' '.join(standins.NAMES)}; do command -v $c; done'", user=user)
+        assert found.stdout.split() == [f"{standins.BIN}/{name}" for name in standins.NAMES], user
+    for name in standins.NAMES:
+        assert "STAND-IN" in host.read_file(f"{standins.BIN}/{name}")
+
+
+def test_the_standins_record_each_call_on_their_host(testhosts):
+    first, second = testhosts(2)
+    commands = [
+        "modprobe br_netfilter",
+        "sysctl -w net.ipv4.ip_forward=1",
+        "swapoff -a",
+        "systemctl enable --now kubelet",
+        "ufw status",
+        "firewall-cmd --state",
+    ]
+    with connect(first, password=first.password) as client:
+        for command in commands:
+            run(client, f"sudo -S -p '' {command}", stdin=first.password + "\n")
+        # They answer as the real commands would, from what they were told.
+        assert run(client, "systemctl is-active kubelet")[:2] == (0, "active\n")
+        assert run(client, "systemctl is-active containerd")[:2] == (3, "inactive\n")
+        assert run(client, "sysctl net.ipv4.ip_forward")[1] == "net.ipv4.ip_forward = 1\n"
+    assert first.standin_calls() == [
+        ("modprobe", "br_netfilter"),
+        ("sysctl", "-w", "net.ipv4.ip_forward=1"),
+        ("swapoff", "-a"),
+        ("systemctl", "enable", "--now", "kubelet"),
+        ("ufw", "status"),
+        ("firewall-cmd", "--state"),
+        ("systemctl", "is-active", "kubelet"),
+        ("systemctl", "is-active", "containerd"),
+        ("sysctl", "net.ipv4.ip_forward"),
+    ]
+    assert second.standin_calls() == []
+    # The kernel-wide setting itself was not touched, on the host or the runner.
+    assert ssh(first, "cat /proc/sys/net/ipv4/ip_forward").stdout == "0\n"
+    assert Path("/proc/sys/net/ipv4/ip_forward").read_text() == "0\n"
+
+
+def test_a_standin_meminfo_is_seen_on_its_host_only(testhosts):
+    first, second = testhosts(2)
+    runner_total = Path("/proc/meminfo").read_text().split("\n")[0]
+    second.set_meminfo(1024**3)
+    try:
+        assert ssh(second, "head -1 /proc/meminfo").stdout.split() == ["MemTotal:", "1048576", "kB"]
+        assert ssh(second, "free -k | awk '/^Mem:/ {print $2}'").stdout == "1048576\n"
+        assert ssh(first, "head -1 /proc/meminfo").stdout.strip() == runner_total
+        assert Path("/proc/meminfo").read_text().split("\n")[0] == runner_total
+        # Root on the host cannot take the stand-in away (no CAP_SYS_ADMIN to unmount it).
+        assert ssh(second, "umount /proc/meminfo", user="root", check=False).returncode != 0
+    finally:
+        second.restore_meminfo()
+    assert ssh(second, "head -1 /proc/meminfo").stdout.strip() == runner_total
