@@ -163,7 +163,12 @@ def cmd_build(_args) -> int:
 
 def cmd_clean(_args) -> int:
     slots = fleet.cleanup_stale(_log)
-    print(f"removed what {len(slots)} killed run(s) left" if slots else "nothing stale")
+    print(f"removed what {len(slots)} killed run(s) left" if slots else "no killed run left anything")
+    if any(state["live"] for state in fleet.read_states()):
+        print("test hosts are running: old base roots kept")
+    else:
+        for path in base.prune_other_bases():
+            print(f"removed the unused base root {path}")
     return 0
 
 
@@ -176,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("down", help="stop the test hosts `up` started")
     sub.add_parser("status", help="list the runs of test hosts on this machine")
     sub.add_parser("build", help="build the cached base root (debootstrap)")
-    sub.add_parser("clean", help="remove what killed runs left (bridges, processes, directories)")
+    sub.add_parser("clean", help="remove what killed runs left, and unused base roots when no run is live")
     args = parser.parse_args(argv)
     handler = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "build": cmd_build, "clean": cmd_clean}
     return handler[args.command](args)

@@ -137,3 +137,22 @@ def _build(path: Path, log: Callable[[str], None]) -> None:
     )
     partial.rename(path)
     log(f"[testhosts] base root ready in {time.monotonic() - started:.0f} s: {path}")
+
+
+def prune_other_bases() -> list[Path]:
+    """Remove base roots this version does not use (older package lists or
+    releases, half-built ones). Only while no run is live: a live run of an
+    older checkout may still have one below its overlays."""
+    current = base_path()
+    removed = []
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with open(cache_dir() / "base.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return removed  # a build is under way
+        for path in cache_dir().glob("base-*"):
+            if path.is_dir() and path != current:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
