@@ -4,6 +4,7 @@ hostinit.sh copies into the host's overlay before sshd starts."""
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 from . import standins
@@ -64,6 +65,7 @@ def lay_out(
     hosts = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
     hosts += [f"{address}\t{peer}" for peer, address in peers.items()]
     _write(root, "/etc/hostname", name + "\n")
+    _write(root, "/etc/machine-id", secrets.token_hex(16) + "\n", 0o444)  # unique per machine, as kubeadm expects
     _write(root, "/etc/hosts", "\n".join(hosts) + "\n")
     _write(root, "/etc/resolv.conf", RESOLV_CONF)
     _write(root, "/etc/ssh/sshd_config", SSHD_CONFIG)

@@ -15,10 +15,14 @@ pytestmark = pytest.mark.testhosts
 
 def test_it_answers_openssh_with_its_own_name_and_address(hosts):
     assert len(hosts) == 3
+    machine_ids = set()
     for host in hosts:
-        out = ssh(host, "hostname; hostname -I; cat /etc/hostname").stdout.split()
-        assert out == [host.name, host.address, host.name]
-    assert len({host.address for host in hosts}) == 3
+        name, address, etc_hostname, machine_id = ssh(
+            host, "hostname; hostname -I; cat /etc/hostname /etc/machine-id"
+        ).stdout.split()
+        assert (name, address, etc_hostname) == (host.name, host.address, host.name)
+        machine_ids.add(machine_id)
+    assert len({host.address for host in hosts}) == len(machine_ids) == 3
     assert all(host.address.startswith("198.18.") for host in hosts)
 
 
