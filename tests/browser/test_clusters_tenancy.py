@@ -17,9 +17,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db
 
 @pytest.fixture
 def pod_on_first_node(admin, make_namespace):
-    """A pod bound to the first node (kwok runs it), in a namespace of its own."""
+    """A pod bound to the first Ready node (kwok runs it), in a namespace of its own."""
     namespace = make_namespace("browser")
-    node = sorted(n.metadata.name for n in admin.core.list_node().items)[0]
+    node = sorted(
+        n.metadata.name
+        for n in admin.core.list_node().items
+        if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions or [])
+    )[0]
     admin.core.create_namespaced_pod(namespace, live.pod("browser-probe", node=node))
     return node, namespace
 

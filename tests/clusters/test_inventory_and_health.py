@@ -13,8 +13,10 @@ from clusters.models import Cluster, ClusterPhaseChange, Node
 from clusters.services import health, nodes
 from clusters.services.clusters import cluster_create
 from clusters.services.inventory import cluster_nodes_sync
-from tests.clusters.conftest import pod, wait_for
 from tests.clusters.tcp_proxy import TcpProxy
+from tests.support import live
+from tests.support.live import pod
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.devcluster
 
@@ -89,30 +91,11 @@ def _worker(cluster) -> Node:
     return next(n for n in Node.objects.filter(cluster=cluster).order_by("name") if "worker" in n.roles)
 
 
-def _deployment(name, replicas, node_name):
-    k = kube.k8s
-    labels = {"app": name}
-    return k.V1Deployment(
-        metadata=k.V1ObjectMeta(name=name),
-        spec=k.V1DeploymentSpec(
-            replicas=replicas,
-            selector=k.V1LabelSelector(match_labels=labels),
-            template=k.V1PodTemplateSpec(
-                metadata=k.V1ObjectMeta(labels=labels),
-                spec=k.V1PodSpec(
-                    node_selector={"kubernetes.io/hostname": node_name},
-                    containers=[k.V1Container(name="app", image="registry.example/app:1")],
-                ),
-            ),
-        ),
-    )
-
-
 def test_drain_evicts_what_it_may_and_reports_what_a_budget_protects(cluster, admin, namespace, settings):
     cluster_nodes_sync(cluster=cluster)
     node = _worker(cluster)
-    admin.apps.create_namespaced_deployment(namespace, _deployment("free", 2, node.name))
-    admin.apps.create_namespaced_deployment(namespace, _deployment("guarded", 1, node.name))
+    admin.apps.create_namespaced_deployment(namespace, live.deployment("free", 2, node=node.name))
+    admin.apps.create_namespaced_deployment(namespace, live.deployment("guarded", 1, node=node.name))
     admin.policy.create_namespaced_pod_disruption_budget(
         namespace,
         kube.k8s.V1PodDisruptionBudget(

@@ -6,12 +6,13 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from tests.support import live
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.devcluster
 
 
-def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_pod):
+def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace):
     core.create_namespaced_resource_quota(
         namespace,
         client.V1ResourceQuota(
@@ -25,8 +26,8 @@ def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_
         what="quota status",
     )
 
-    core.create_namespaced_pod(namespace, new_pod("one"))
-    core.create_namespaced_pod(namespace, new_pod("two"))
+    core.create_namespaced_pod(namespace, live.pod("one"))
+    core.create_namespaced_pod(namespace, live.pod("two"))
     wait_for(
         lambda: core.read_namespaced_resource_quota("small", namespace).status.used["pods"] == "2",
         30,
@@ -34,14 +35,14 @@ def test_it_tracks_quota_usage_and_refuses_a_pod_beyond_it(core, namespace, new_
     )
 
     with pytest.raises(ApiException) as refused:
-        core.create_namespaced_pod(namespace, new_pod("three"))
+        core.create_namespaced_pod(namespace, live.pod("three"))
 
     assert refused.value.status == 403
     assert "exceeded quota" in json.loads(refused.value.body)["message"]
     assert [p.metadata.name for p in core.list_namespaced_pod(namespace).items] == ["one", "two"]
 
 
-def test_it_applies_limitrange_defaults_to_a_pod_without_resources(core, namespace, new_pod):
+def test_it_applies_limitrange_defaults_to_a_pod_without_resources(core, namespace):
     core.create_namespaced_limit_range(
         namespace,
         client.V1LimitRange(
@@ -58,7 +59,7 @@ def test_it_applies_limitrange_defaults_to_a_pod_without_resources(core, namespa
         ),
     )
 
-    pod = core.create_namespaced_pod(namespace, new_pod("plain"))
+    pod = core.create_namespaced_pod(namespace, live.pod("plain"))
 
     resources = pod.spec.containers[0].resources
     assert resources.limits == {"cpu": "500m", "memory": "256Mi"}

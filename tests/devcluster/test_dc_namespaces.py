@@ -3,14 +3,15 @@
 import pytest
 from kubernetes.client.rest import ApiException
 
+from tests.support import live
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.devcluster
 
 
-def test_it_finalizes_a_deleted_namespace_with_its_pods(core, apps, make_namespace, new_deployment):
+def test_it_finalizes_a_deleted_namespace_with_its_pods(core, apps, make_namespace):
     namespace = make_namespace("doomed")
-    apps.create_namespaced_deployment(namespace, new_deployment("web", 3))
+    apps.create_namespaced_deployment(namespace, live.deployment("web", 3))
     wait_for(
         lambda: len([p for p in core.list_namespaced_pod(namespace).items if p.status.phase == "Running"]) == 3,
         60,

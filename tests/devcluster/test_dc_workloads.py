@@ -6,6 +6,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from tests.support import live
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.devcluster
@@ -21,10 +22,8 @@ def _owned_replicasets(apps, namespace, name):
     ]
 
 
-def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_change(
-    apps, core, namespace, new_deployment
-):
-    apps.create_namespaced_deployment(namespace, new_deployment("web", 20, image="registry.example/web:1"))
+def test_it_rolls_out_20_replicas_and_rolls_over_to_a_new_replicaset_on_image_change(apps, core, namespace):
+    apps.create_namespaced_deployment(namespace, live.deployment("web", 20, image="registry.example/web:1"))
 
     wait_for(
         lambda: (apps.read_namespaced_deployment("web", namespace).status.ready_replicas or 0) == 20,
@@ -138,8 +137,8 @@ def test_it_creates_a_job_from_an_every_minute_cronjob(batch, namespace):
     )
 
 
-def test_it_removes_a_deleted_pod(core, namespace, new_pod):
-    core.create_namespaced_pod(namespace, new_pod("solo"))
+def test_it_removes_a_deleted_pod(core, namespace):
+    core.create_namespaced_pod(namespace, live.pod("solo"))
     wait_for(lambda: core.read_namespaced_pod("solo", namespace).status.phase == "Running", 30, what="pod Running")
 
     core.delete_namespaced_pod("solo", namespace)

@@ -137,12 +137,34 @@ def delete_node(devcluster, name: str) -> None:
 
 
 def pod(name, *, node: str = "", image: str = "registry.example/app:1", **resources):
-    """A one-container pod; `node` binds it (kwok runs pods on its nodes)."""
+    """A one-container pod labelled app=<name>, with `resources` as requests
+    and limits; `node` binds it (kwok runs pods on its nodes)."""
     container = k8s.V1Container(name="app", image=image)
     if resources:
         container.resources = k8s.V1ResourceRequirements(requests=resources, limits=resources)
     return k8s.V1Pod(
-        metadata=k8s.V1ObjectMeta(name=name), spec=k8s.V1PodSpec(containers=[container], node_name=node or None)
+        metadata=k8s.V1ObjectMeta(name=name, labels={"app": name}),
+        spec=k8s.V1PodSpec(containers=[container], node_name=node or None),
+    )
+
+
+def deployment(name, replicas: int, *, image: str = "registry.example/app:1", node: str = ""):
+    """A Deployment of one-container pods labelled app=<name>; `node` pins
+    them to that node by its hostname label."""
+    labels = {"app": name}
+    return k8s.V1Deployment(
+        metadata=k8s.V1ObjectMeta(name=name),
+        spec=k8s.V1DeploymentSpec(
+            replicas=replicas,
+            selector=k8s.V1LabelSelector(match_labels=labels),
+            template=k8s.V1PodTemplateSpec(
+                metadata=k8s.V1ObjectMeta(labels=labels),
+                spec=k8s.V1PodSpec(
+                    node_selector={"kubernetes.io/hostname": node} if node else None,
+                    containers=[k8s.V1Container(name="app", image=image)],
+                ),
+            ),
+        ),
     )
 
 
