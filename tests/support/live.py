@@ -136,6 +136,22 @@ def delete_node(devcluster, name: str) -> None:
             pass
 
 
+def ready_node_names(core) -> list[str]:
+    """The names of the cluster's Ready nodes, sorted (nodes other tests make
+    have no kubelet and are never Ready)."""
+    return sorted(
+        n.metadata.name
+        for n in core.list_node().items
+        if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions or [])
+    )
+
+
+def node_counts(core) -> tuple[int, int]:
+    """(Ready, all) nodes of the cluster, read live: not a constant while
+    other tests add nodes of their own."""
+    return len(ready_node_names(core)), len(core.list_node().items)
+
+
 def pod(name, *, node: str = "", image: str = "registry.example/app:1", **resources):
     """A one-container pod labelled app=<name>, with `resources` as requests
     and limits; `node` binds it (kwok runs pods on its nodes)."""

@@ -46,14 +46,6 @@ def imported(world, client_as, admin_doc):
     return Cluster.objects.get(slug="dev")
 
 
-def node_counts(admin) -> tuple[int, int]:
-    """(ready, total) nodes of the devcluster, read live: other tests add nodes
-    of their own (never Ready: no kubelet), so the count is not a constant."""
-    nodes = admin.core.list_node().items
-    ready = [n for n in nodes if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions or [])]
-    return len(ready), len(nodes)
-
-
 def test_it_imports_after_the_connect_check_and_says_what_it_found(world, client_as, admin_doc, devcluster, admin):
     from clusters.models import Cluster
 
@@ -64,7 +56,7 @@ def test_it_imports_after_the_connect_check_and_says_what_it_found(world, client
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == "/clusters/dev/"
     assert f"Connected to {devcluster.server}: Kubernetes v1.37" in html
-    assert f"API server ready, {node_counts(admin)[1]} nodes." in html
+    assert f"API server ready, {live.node_counts(admin.core)[1]} nodes." in html
     cluster = Cluster.objects.get(slug="dev")
     assert cluster.api_server_url == devcluster.server and cluster.credential_kind == "client-certificate"
     assert admin_doc["users"][0]["user"]["client-key-data"] not in html
@@ -137,7 +129,7 @@ def test_it_replaces_credentials_only_with_ones_that_work(imported, client_as, a
 def test_check_now_shows_the_architecture_and_the_dashboard_bars(imported, client_as, admin):
     client = client_as("admin")
     response = client.post("/clusters/dev/check/", follow=True)
-    ready, total = node_counts(admin)
+    ready, total = live.node_counts(admin.core)
     assert ready >= 1
     html = response.content.decode()
     assert "Dev is Ready." in html
