@@ -78,6 +78,10 @@ class ScopedMixin(LoginRequiredMixin):
         """Who may create (obj is None), edit or delete. Default: platform admins."""
         return self.request.user.is_staff
 
+    def may_delete(self, obj) -> bool:
+        """Who may delete; by default whoever may change."""
+        return self.may_change(obj)
+
     def check_may_change(self, obj):
         if not self.may_change(obj):
             raise PermissionDenied(_("Your role does not allow this change."))
@@ -156,6 +160,8 @@ class ObjectDetailView(ScopedMixin, View):
             "title": str(obj),
             "fields": [(label, resolve(obj, attr)) for attr, label in self.fields],
             "may_change": self.may_change(obj),
+            # The page offers only what the delete view will allow.
+            "may_delete": self.may_delete(obj),
             "edit_url_name": self.edit_url_name,
             "delete_url_name": self.delete_url_name,
             "lookup_value": getattr(obj, self.lookup_field),
@@ -260,14 +266,18 @@ class ObjectDeleteView(ScopedMixin, View):
             status=status,
         )
 
+    def check_may_delete(self, obj):
+        if not self.may_delete(obj):
+            raise PermissionDenied(_("Your role does not allow this change."))
+
     def get(self, request, **kwargs):
         obj = self.get_object()
-        self.check_may_change(obj)
+        self.check_may_delete(obj)
         return self.render_page(obj)
 
     def post(self, request, **kwargs):
         obj = self.get_object()
-        self.check_may_change(obj)
+        self.check_may_delete(obj)
         expected = self.confirm_name(obj)
         if request.POST.get("confirm", "").strip() != expected:
             return self.render_page(obj, error=_("Type %(name)s to confirm.") % {"name": expected}, status=400)

@@ -32,6 +32,10 @@ class TeamMixin:
             return self.request.user.is_staff
         return self.request.user.is_staff or obj.role_of(self.request.user) == TeamRole.OWNER
 
+    def may_delete(self, obj):
+        # Deleting a team ends its namespaces: a platform decision, not an owner's.
+        return self.request.user.is_staff
+
     def audit_target(self, obj):
         return {"team": obj if obj.pk else None, "name": obj.slug}
 
@@ -111,9 +115,6 @@ class TeamEditView(TeamMixin, ObjectEditView):
 
 class TeamDeleteView(TeamMixin, ObjectDeleteView):
     success_url_name = "teams:team-list"
-
-    def may_change(self, obj):
-        return self.request.user.is_staff
 
     def delete(self, obj):
         services.team_delete(team=obj)

@@ -2,7 +2,6 @@
 minting team kubeconfigs, shared by the API action and the download page."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from portal.throttling import ScopedThrottle, UserThrottle
@@ -10,14 +9,6 @@ from tests.api.generic import assert_error_shape
 
 MINT = "/api/v1/teams/team-a/kubeconfig/"
 DOWNLOAD = "/teams/team-a/kubeconfig/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    # The counters live in the default cache, which outlives one test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ built in memory behaves as the client's own did."""
 
 import base64
 import os
-import socket
 import stat
 import tempfile
 
@@ -13,6 +12,7 @@ import yaml
 from clusters import kube
 from clusters.apps import _remove_old_key_files
 from portal.env import VAR_DIR
+from tests.support.live import closed_port
 
 SELF_REVIEW = ("/apis/authentication.k8s.io/v1/selfsubjectreviews", {"kind": "SelfSubjectReview"})
 NOT_A_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n").decode()
@@ -36,12 +36,6 @@ def _files_holding(needles: list[bytes]) -> list[str]:
                 if any(needle in data for needle in needles):
                     hits.append(path)
     return hits
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.devcluster
@@ -79,7 +73,7 @@ def test_a_broken_ca_reads_as_unreachable_or_tls_failure_like_before(devcluster)
     config["clusters"][0]["cluster"]["certificate-authority-data"] = NOT_A_CA
     with pytest.raises(kube.ClusterTLSError), kube.client_from_kubeconfig(yaml.safe_dump(config)) as client:
         client.version()
-    config["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{_closed_port()}"
+    config["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{closed_port()}"
     with pytest.raises(kube.ClusterUnreachable), kube.client_from_kubeconfig(yaml.safe_dump(config)) as client:
         client.version()
 

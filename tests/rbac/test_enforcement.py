@@ -15,8 +15,9 @@ from rbac.choices import NamespacePhase
 from rbac.identity import identity_for
 from rbac.reconcile import reconcile_cluster
 from rbac.team_kubeconfig import team_kubeconfig
-from tests.clusters.conftest import pod, wait_for
 from tests.rbac.conftest import make_team_namespace
+from tests.support.live import pod
+from tests.support.wait import wait_for
 from workloads import selectors, services
 
 pytestmark = pytest.mark.devcluster

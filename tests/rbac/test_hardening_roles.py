@@ -14,8 +14,8 @@ from rbac.identity import identity_for
 from rbac.models import QuotaPlan
 from rbac.reconcile import reconcile_cluster
 from rbac.team_kubeconfig import team_kubeconfig
-from tests.clusters.conftest import wait_for
 from tests.rbac.conftest import make_team_namespace
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.devcluster
 

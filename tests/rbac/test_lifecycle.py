@@ -59,7 +59,7 @@ def test_an_approved_quota_change_reaches_the_cluster(tenancy, unique, platform_
 
 def test_deleting_asks_for_the_name_and_waits_for_the_namespace_to_finalize(tenancy, unique, platform_client):
     from clusters import kube
-    from tests.clusters.conftest import pod
+    from tests.support.live import pod
 
     tn = make_team_namespace(tenancy, tenancy.team_a, unique("a-bye"))
     reconcile_cluster(cluster=tenancy.cluster)

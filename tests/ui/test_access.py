@@ -192,3 +192,7 @@ def test_it_offers_add_buttons_only_to_who_may_add(world, client_as):
     assert 'href="/teams/namespaces/new/"' not in client_as("viewer").get("/teams/namespaces/").content.decode()
     detail = client_as("viewer").get(f"/teams/namespaces/{world.ns_a.pk}/").content.decode()
     assert "/edit/" not in detail and "/delete/" not in detail
+    # An owner edits the team but may not delete it: no link to a page that would refuse them.
+    team_page = client_as("owner").get("/teams/team-a/").content.decode()
+    assert 'href="/teams/team-a/edit/"' in team_page and 'href="/teams/team-a/delete/"' not in team_page
+    assert 'href="/teams/team-a/delete/"' in client_as("admin").get("/teams/team-a/").content.decode()
