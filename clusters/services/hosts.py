@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
-from clusters import ssh
 from clusters.choices import CredentialKind
 from clusters.models import Host, SSHCredential
+from hosts import ssh
 from portal.errors import PortalError
 
 

@@ -199,7 +199,7 @@ def test_encrypted_pkcs8_keys_need_the_right_passphrase(db):
 def test_the_same_key_has_the_same_fingerprint_in_any_format(db):
     from cryptography.hazmat.primitives import serialization
 
-    from clusters import ssh
+    from hosts import ssh
 
     pkcs8 = _pkcs8(kind="ed25519")
     key = serialization.load_pem_private_key(pkcs8.encode(), None)
