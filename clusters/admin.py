@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from clusters.models import Cluster, Host, Job, JobEvent, JobStep, Node, SSHCredential
+from clusters.models import Cluster, Host, Node, SSHCredential
 
 
 @admin.register(Cluster)
@@ -42,24 +42,3 @@ class HostAdmin(admin.ModelAdmin):
     list_display = ["name", "address", "port", "username", "host_key_fingerprint", "cluster"]
     search_fields = ["name", "address"]
     readonly_fields = ["host_key", "host_key_fingerprint", "facts", "last_seen"]
-
-
-class JobStepInline(admin.TabularInline):
-    model = JobStep
-    extra = 0
-    readonly_fields = ["position", "name", "title", "status", "started", "finished", "message"]
-    can_delete = False
-
-
-@admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "kind", "status", "created", "finished"]
-    list_filter = ["status", "kind"]
-    inlines = [JobStepInline]
-    readonly_fields = [f.name for f in Job._meta.fields]
-
-
-@admin.register(JobEvent)
-class JobEventAdmin(admin.ModelAdmin):
-    list_display = ["job", "counter", "stream", "created"]
-    readonly_fields = [f.name for f in JobEvent._meta.fields]

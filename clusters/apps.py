@@ -8,7 +8,7 @@ class ClustersConfig(AppConfig):
 
     def ready(self):
         # Register the job kinds in every process (web, worker, beat).
-        import clusters.jobs.kinds  # noqa: F401
+        import clusters.job_kinds  # noqa: F401
 
         _remove_old_key_files()
 

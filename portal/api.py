@@ -4,6 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework import routers, serializers
 
 from clusters.api import views as cluster_views
+from jobs.api import views as job_views
 from portal.models import AuditEvent
 from portal.viewsets import PortalReadOnlyViewSet
 from rbac.api import views as rbac_views
@@ -63,7 +64,7 @@ router.register("clusters", cluster_views.ClusterViewSet, basename="cluster")
 router.register("nodes", cluster_views.NodeViewSet, basename="node")
 router.register("hosts", cluster_views.HostViewSet, basename="host")
 router.register("ssh-credentials", cluster_views.SSHCredentialViewSet, basename="sshcredential")
-router.register("jobs", cluster_views.JobViewSet, basename="job")
+router.register("jobs", job_views.JobViewSet, basename="job")
 router.register("teams", rbac_views.TeamViewSet, basename="team")
 router.register("memberships", rbac_views.MembershipViewSet, basename="membership")
 router.register("quota-plans", rbac_views.QuotaPlanViewSet, basename="quotaplan")

@@ -16,6 +16,6 @@ app.autodiscover_tasks()
 def _fail_jobs_of_dead_workers(sender=None, **kwargs):
     """A worker that (re)starts owns no running job yet: any job still marked
     running under this worker's name was left by a process that died."""
-    from clusters.jobs.recovery import jobs_fail_orphaned_by_worker
+    from jobs.recovery import jobs_fail_orphaned_by_worker
 
     jobs_fail_orphaned_by_worker(worker_name=sender.hostname if sender else "")

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "portal",
+    "jobs",
     "clusters",
     "rbac",
     "workloads",
@@ -245,11 +246,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "jobs-reap-orphans": {
-        "task": "clusters.tasks.jobs_reap_orphans",
+        "task": "jobs.tasks.jobs_reap_orphans",
         "schedule": timedelta(seconds=60),
     },
     "jobs-purge-events": {
-        "task": "clusters.tasks.job_events_purge",
+        "task": "jobs.tasks.job_events_purge",
         "schedule": timedelta(hours=1),
     },
 }

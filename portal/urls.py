@@ -13,7 +13,7 @@ urlpatterns = [
     path("tokens/", include("rbac.urls_tokens")),
     path("clusters/", include("clusters.urls")),
     path("hosts/", include("clusters.urls_hosts")),
-    path("jobs/", include("clusters.urls_jobs")),
+    path("jobs/", include("jobs.urls")),
     path("teams/", include("rbac.urls")),
     path("rbac/", include("rbac.urls_access")),
     path("workloads/", include("workloads.urls")),

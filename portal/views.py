@@ -6,8 +6,9 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from clusters.models import Cluster, Job
+from clusters.models import Cluster
 from clusters.views import clusters_overview
+from jobs.models import Job
 from portal.errors import api_not_found, api_server_error
 from portal.models import AuditChannel, AuditEvent, AuditResult
 from rbac.choices import NamespacePhase, TeamRole

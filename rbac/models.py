@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import TeamScopedQuerySet
 from portal.validators import dns_label
-from rbac.choices import NamespacePhase, TeamRole
+from rbac.choices import MANAGING_ROLES, NamespacePhase, TeamRole
 from rbac.quantities import parse_quantity, quantity
 from rbac.validators import not_reserved
 
@@ -62,6 +62,10 @@ class Team(models.Model):
             return None
         membership = self.memberships.filter(user=user).only("role").first()
         return membership.role if membership else None
+
+    def is_managed_by(self, user) -> bool:
+        """Owners and maintainers manage the team's namespaces and jobs."""
+        return self.role_of(user) in MANAGING_ROLES
 
 
 class MembershipQuerySet(TeamScopedQuerySet):

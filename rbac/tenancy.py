@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clusters.services import jobs as job_services
+from jobs import services as job_services
 from portal.errors import ConflictError, PortalError
 from rbac.choices import RECONCILED_PHASES, NamespacePhase
 from rbac.models import QuotaChangeRequest, QuotaPlan, TeamNamespace

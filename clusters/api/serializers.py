@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clusters.models import Cluster, ClusterPhaseChange, Host, Job, JobEvent, JobStep, Node, SSHCredential
+from clusters.models import Cluster, ClusterPhaseChange, Host, Node, SSHCredential
 from clusters.services import clusters as cluster_services
 from clusters.services import hosts as host_services
 from clusters.services.nodes import TAINT_EFFECTS
@@ -326,48 +326,3 @@ class HostSerializer(ServiceModelSerializer):
 
     def update_with_service(self, instance, data):
         return host_services.host_update(host=instance, **data)
-
-
-class JobStepSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = JobStep
-        fields = ["position", "name", "title", "status", "started", "finished", "message"]
-
-
-class JobSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    host = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    steps = JobStepSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Job
-        fields = [
-            "id",
-            "kind",
-            "title",
-            "status",
-            "team",
-            "cluster",
-            "host",
-            "created_by",
-            "resumed_from",
-            "created",
-            "started",
-            "finished",
-            "cancel_requested",
-            "message",
-            "last_counter",
-            "steps",
-        ]
-        read_only_fields = fields
-
-
-class JobEventSerializer(serializers.ModelSerializer):
-    step = serializers.SlugRelatedField(slug_field="name", read_only=True)
-
-    class Meta:
-        model = JobEvent
-        fields = ["counter", "step", "stream", "text", "created"]
-        read_only_fields = fields

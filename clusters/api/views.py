@@ -2,24 +2,22 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from clusters import kube
 from clusters.api import serializers as s
-from clusters.models import Cluster, Host, Job, JobEvent, Node, SSHCredential
+from clusters.models import Cluster, Host, Node, SSHCredential
 from clusters.selectors import node_pods
 from clusters.services import clusters as cluster_services
 from clusters.services import health as health_services
-from clusters.services import jobs as job_services
 from clusters.services import nodes as node_services
+from jobs.api.serializers import JobSerializer
 from portal.audit import audit_describe
 from portal.errors import ConflictError, PortalError
 from portal.permissions import IsPlatformAdmin, IsPlatformAdminOrReadOnly
-from portal.viewsets import AuditedMixin, PortalModelViewSet, PortalReadOnlyViewSet, ScopedViewSetMixin
+from portal.viewsets import PortalModelViewSet, PortalReadOnlyViewSet
 
 PHASE_HISTORY_LIMIT = 200
 
@@ -164,7 +162,7 @@ class NodeViewSet(PortalReadOnlyViewSet):
     def uncordon(self, request, pk=None):
         return Response(s.NodeSerializer(node_services.node_uncordon(node=self._node(request))).data)
 
-    @extend_schema(request=s.NodeDrainSerializer, responses={202: s.JobSerializer})
+    @extend_schema(request=s.NodeDrainSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsPlatformAdmin])
     def drain(self, request, pk=None):
         """Cordon the node and evict its pods in a job (PodDisruptionBudgets respected)."""
@@ -172,7 +170,7 @@ class NodeViewSet(PortalReadOnlyViewSet):
         serializer = s.NodeDrainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = node_services.node_drain(node=node, user=request.user, **serializer.validated_data)
-        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=s.NodeLabelsSerializer, responses=s.NodeSerializer)
     @action(detail=True, methods=["put"], permission_classes=[IsPlatformAdmin])
@@ -234,64 +232,3 @@ class HostViewSet(PortalModelViewSet):
     filterset_fields = ["role", "sudo_mode"]
     search_fields = ["name", "address"]
     ordering_fields = ["name", "address", "created", "last_seen"]
-
-
-class JobFilter(filters.FilterSet):
-    team = filters.CharFilter(field_name="team__slug")
-    cluster = filters.CharFilter(field_name="cluster__slug")
-
-    class Meta:
-        model = Job
-        fields = ["status", "kind", "team", "cluster"]
-
-
-class JobViewSet(
-    AuditedMixin, ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    model = Job
-    serializer_class = s.JobSerializer
-    permission_classes = [IsAuthenticated]
-    select_related = ("team", "cluster", "host", "created_by")
-    audit_kind = "Job"
-    filterset_class = JobFilter
-    search_fields = ["title", "kind"]
-    ordering_fields = ["created", "status", "finished"]
-
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related("steps")
-
-    def _check_may_control(self, request, job):
-        if not job.may_be_controlled_by(request.user):
-            self.permission_denied(
-                request, message="Only platform admins, the job's creator and team owners or maintainers may do this."
-            )
-
-    @extend_schema(request=None, responses=s.JobSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        job = self.get_object()
-        self._check_may_control(request, job)
-        audit_describe(request, team=job.team, name=str(job.pk))
-        job = job_services.job_cancel(job=job, user=request.user)
-        return Response(s.JobSerializer(job).data)
-
-    @extend_schema(request=None, responses=s.JobSerializer)
-    @action(detail=True, methods=["post"])
-    def resume(self, request, pk=None):
-        job = self.get_object()
-        self._check_may_control(request, job)
-        audit_describe(request, team=job.team, name=str(job.pk))
-        new = job_services.job_resume(job=job, user=request.user)
-        return Response(s.JobSerializer(new).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses=s.JobEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def events(self, request, pk=None):
-        """Output after counter `after` (tail the log by passing the last counter seen)."""
-        job = self.get_object()
-        try:
-            after = max(0, int(request.query_params.get("after", 0)))
-        except ValueError:
-            raise ValidationError({"after": ["Must be an integer."]}) from None
-        events = JobEvent.objects.filter(job=job, counter__gt=after).select_related("step").order_by("counter")[:1000]
-        return Response(s.JobEventSerializer(events, many=True).data)

@@ -1,6 +1,5 @@
 from clusters.models.cluster import Cluster, ClusterPhaseChange, ClusterQuerySet, Node
 from clusters.models.host import Host, SSHCredential
-from clusters.models.job import Job, JobEvent, JobStep
 
 __all__ = [
     "Cluster",
@@ -9,7 +8,4 @@ __all__ = [
     "Node",
     "Host",
     "SSHCredential",
-    "Job",
-    "JobStep",
-    "JobEvent",
 ]

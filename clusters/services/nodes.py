@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from clusters import kube
 from clusters.models import Node
-from clusters.services import jobs as job_services
 from clusters.services.inventory import cluster_nodes_sync
+from jobs import services as job_services
 from portal.errors import PortalError
 
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")

@@ -12,7 +12,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from clusters import kube
-from clusters.api.serializers import JobSerializer
+from jobs.api.serializers import JobSerializer
 from portal.audit import audit_describe
 from portal.errors import ConflictError
 from portal.permissions import MANAGERS, OWNER_ONLY, IsPlatformAdmin, IsPlatformAdminOrReadOnly, TeamRolePermission

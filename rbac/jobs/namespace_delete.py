@@ -11,7 +11,7 @@ import time
 from django.utils import timezone
 
 from clusters import kube
-from clusters.jobs.registry import JobKind, StepFailed, StepSpec, register
+from jobs.registry import JobKind, StepFailed, StepSpec, register
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from rbac.namespace_names import is_owned_by

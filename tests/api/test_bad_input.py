@@ -459,7 +459,7 @@ def test_it_answers_bad_filters_and_lookups_in_the_error_shape(admin_api, url, s
 
 
 def test_job_events_refuse_a_non_integer_counter(world, api):
-    from clusters.models import Job
+    from jobs.models import Job
 
     job = Job.objects.create(kind="noop", title="J", team=world.team_a)
     response = api.as_(world.owner).get(f"/api/v1/jobs/{job.pk}/events/?after=abc")
@@ -524,7 +524,7 @@ def test_namespace_limit_is_a_field_error(world, api):
 
 
 def test_canceling_a_finished_job_is_a_conflict(world, api):
-    from clusters.models import Job
+    from jobs.models import Job
 
     job = Job.objects.create(kind="noop", title="J", team=world.team_a, status="succeeded")
     assert_error_shape(api.as_(world.owner).post(f"/api/v1/jobs/{job.pk}/cancel/"), 409)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from clusters.models import Cluster, Job, Node
+from clusters.models import Cluster, Node
+from jobs.models import Job
 from portal.audit import audit_record
 from rbac.models import TeamNamespace
 

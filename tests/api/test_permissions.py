@@ -4,8 +4,9 @@ create, change and delete what, cross-team isolation, and the audit trail."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from clusters.choices import JobStatus, StepStatus
-from clusters.models import Cluster, Host, Job, JobEvent, JobStep, Node, SSHCredential
+from clusters.models import Cluster, Host, Node, SSHCredential
+from jobs.choices import JobStatus, StepStatus
+from jobs.models import Job, JobEvent, JobStep
 from portal.audit import audit_record
 from rbac.choices import NamespacePhase, TeamRole
 from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace

@@ -86,7 +86,7 @@ def test_it_deletes_after_the_name_is_typed(world, page, login):
 
 
 def test_it_tails_a_running_jobs_log(world, page, login):
-    from clusters.models import Job, JobEvent
+    from jobs.models import Job, JobEvent
 
     job = Job.objects.create(kind="demo", title="Tail me", team=world.team_a, status="running")
     JobEvent.objects.create(job=job, counter=1, text="first line")

@@ -10,9 +10,9 @@ import pytest
 from django.db import connection, transaction
 
 import tests.support.jobkinds  # noqa: F401  (the test job kinds)
-from clusters.choices import JobStatus, StepStatus
-from clusters.models import Job, JobEvent
-from clusters.services import jobs as services
+from jobs import services as services
+from jobs.choices import JobStatus, StepStatus
+from jobs.models import Job, JobEvent
 from portal.celery import app as celery_app
 from tests.support.wait import wait_for
 

@@ -7,12 +7,13 @@ import pytest
 import yaml
 
 from clusters import kube
-from clusters.choices import ClusterPhase, JobStatus
-from clusters.jobs.runner import job_run
+from clusters.choices import ClusterPhase
 from clusters.models import Cluster, ClusterPhaseChange, Node
 from clusters.services import health, nodes
 from clusters.services.clusters import cluster_create
 from clusters.services.inventory import cluster_nodes_sync
+from jobs.choices import JobStatus
+from jobs.runner import job_run
 from tests.clusters.tcp_proxy import TcpProxy
 from tests.support import live
 from tests.support.live import pod

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 import tests.support.jobkinds  # noqa: F401  (registers the test job kinds)
-from clusters.choices import JobStatus, StepStatus
-from clusters.jobs import recovery, state
-from clusters.jobs.runner import job_run
-from clusters.models import Job, JobEvent
-from clusters.services import jobs as services
+from jobs import recovery, retention, state
+from jobs import services as services
+from jobs.choices import JobStatus, StepStatus
+from jobs.models import Job, JobEvent
+from jobs.runner import job_run
 from portal.errors import ConflictError
 from portal.models import AuditEvent
 
@@ -179,7 +179,7 @@ def test_it_purges_old_output_of_finished_jobs_only(settings):
     state.job_event_append(job_id=running.pk, text="still going")
     JobEvent.objects.update(created=timezone.now() - timedelta(days=31))
 
-    deleted = services.job_events_purge()
+    deleted = retention.job_events_purge()
     assert deleted > 0
     assert not JobEvent.objects.filter(job=done).exists()
     assert JobEvent.objects.filter(job=running).count() == 1

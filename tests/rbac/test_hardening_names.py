@@ -6,9 +6,9 @@ create. Through the REST API, against the devcluster."""
 import pytest
 
 from clusters import kube
-from clusters.choices import JobStatus
-from clusters.jobs.runner import job_run
 from clusters.models import Cluster
+from jobs.choices import JobStatus
+from jobs.runner import job_run
 from rbac import provisioning as p
 from rbac import tenancy as lifecycle
 from rbac.choices import NamespacePhase

@@ -2,8 +2,8 @@
 
 import pytest
 
-from clusters.choices import JobStatus
-from clusters.jobs.runner import job_run
+from jobs.choices import JobStatus
+from jobs.runner import job_run
 from portal.errors import ConflictError, PortalError
 from rbac import tenancy as services
 from rbac.choices import NamespacePhase

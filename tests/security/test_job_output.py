@@ -6,11 +6,12 @@ import logging
 
 import pytest
 
-from clusters.jobs import registry, runner
-from clusters.jobs.registry import StepFailed, StepSpec
-from clusters.models import Job, JobEvent, SSHCredential
+from clusters.models import SSHCredential
 from clusters.services import hosts as host_services
-from clusters.services import jobs as job_services
+from jobs import registry, runner
+from jobs import services as job_services
+from jobs.models import Job, JobEvent
+from jobs.registry import StepFailed, StepSpec
 from portal.models import AuditEvent
 
 PASSWORD = "job-output-Pa55word"

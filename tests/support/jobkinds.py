@@ -6,7 +6,7 @@ tests with `-I tests.support.jobkinds`.
 
 import time
 
-from clusters.jobs.registry import JobKind, StepFailed, StepSpec, register
+from jobs.registry import JobKind, StepFailed, StepSpec, register
 
 
 @register

@@ -156,7 +156,7 @@ def test_it_refuses_writes_from_the_wrong_role(world, more, client_as, path, dat
     assert world.ns_a.phase == "ready"
     more.job_a.refresh_from_db()
     assert not more.job_a.cancel_requested
-    from clusters.models import Job
+    from jobs.models import Job
     from rbac.models import QuotaChangeRequest
 
     assert not QuotaChangeRequest.objects.exists()

@@ -181,8 +181,9 @@ def test_the_node_page_shows_live_pods_and_the_admin_actions(imported, client_as
 
 
 def test_node_actions_reach_the_cluster_and_show_its_errors(imported, client_as, admin):
-    from clusters.models import Job, Node
+    from clusters.models import Node
     from clusters.services.inventory import cluster_nodes_sync
+    from jobs.models import Job
 
     cluster_nodes_sync(cluster=imported)
     node = Node.objects.filter(cluster=imported).order_by("name").last()

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def job(world):
-    from clusters.models import Job, JobEvent, JobStep
+    from jobs.models import Job, JobEvent, JobStep
 
     job = Job.objects.create(kind="demo", title="Bootstrap", team=world.team_a, status="running")
     JobStep.objects.create(job=job, position=1, name="one", title="Step one", status="running")
@@ -27,7 +27,7 @@ def test_it_shows_the_log_and_polls_after_the_last_counter(world, client_as, job
 
 
 def test_it_sends_only_new_events_out_of_band(world, client_as, job):
-    from clusters.models import JobEvent
+    from jobs.models import JobEvent
 
     JobEvent.objects.create(job=job, counter=3, text="line 3", stream="stderr")
     html = client_as("viewer").get(f"/jobs/{job.pk}/events/?after=2").content.decode()
@@ -72,7 +72,7 @@ def test_it_explains_why_a_finished_job_cannot_be_canceled(world, client_as, job
 
 
 def test_it_filters_the_job_list_by_status(world, client_as, job):
-    from clusters.models import Job
+    from jobs.models import Job
 
     Job.objects.create(kind="demo", title="Old failure", team=world.team_a, status="failed")
     html = client_as("viewer").get("/jobs/?status=failed").content.decode()

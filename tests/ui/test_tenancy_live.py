@@ -89,7 +89,7 @@ def test_a_requested_namespace_is_provisioned_and_its_quota_moves(world, live, c
     assert deleted.status_code == 302 and deleted["Location"].startswith("/jobs/")
     namespace.refresh_from_db()
     assert namespace.phase == "terminating"
-    from clusters.jobs.runner import job_run
+    from jobs.runner import job_run
 
     job_id = int(deleted["Location"].strip("/").split("/")[-1])
     assert job_run(job_id=job_id) == "succeeded"

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from clusters.choices import JobStatus, StepStatus
-from clusters.jobs import state
-from clusters.models import Job
+from jobs import state
+from jobs.choices import JobStatus, StepStatus
+from jobs.models import Job
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import traceback
 from django.conf import settings
 from django.db import close_old_connections
 
-from clusters.choices import EventStream, JobStatus, StepStatus
-from clusters.jobs import recovery, state
-from clusters.jobs.registry import JobCanceled, StepFailed, UnknownJobKind, get_kind
-from clusters.models import Job
+from jobs import recovery, state
+from jobs.choices import EventStream, JobStatus, StepStatus
+from jobs.models import Job
+from jobs.registry import JobCanceled, StepFailed, UnknownJobKind, get_kind
 from portal.audit import audit_record
 from portal.models import AuditChannel, AuditResult
 

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from clusters.choices import JobStatus
-from clusters.models import Job, JobEvent
-from clusters.services import jobs as services
+from jobs import services as services
+from jobs.choices import JobStatus
+from jobs.models import Job, JobEvent
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectListView
@@ -50,7 +50,7 @@ def job_detail(request, pk):
     events = list(JobEvent.objects.filter(job=job).order_by("-counter")[:DETAIL_EVENTS])[::-1]
     return render(
         request,
-        "clusters/job_detail.html",
+        "jobs/job_detail.html",
         {
             "job": job,
             "steps": job.steps.all(),
@@ -73,7 +73,7 @@ def job_events(request, pk):
     events = list(JobEvent.objects.filter(job=job, counter__gt=after).order_by("counter")[:POLL_EVENTS])
     return render(
         request,
-        "clusters/_job_events.html",
+        "jobs/_job_events.html",
         {
             "job": job,
             "steps": job.steps.all(),

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from clusters.choices import EventStream, JobStatus, StepStatus
-from clusters.models import Job, JobEvent, JobStep
+from jobs.choices import EventStream, JobStatus, StepStatus
+from jobs.models import Job, JobEvent, JobStep
 
 REDACTED = "[redacted]"
 

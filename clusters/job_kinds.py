@@ -5,8 +5,8 @@ what could not be evicted."""
 import time
 
 from clusters import kube
-from clusters.jobs.registry import JobKind, StepFailed, StepSpec, register
 from clusters.services.inventory import cluster_nodes_sync
+from jobs.registry import JobKind, StepFailed, StepSpec, register
 
 RETRY_SECONDS = 2.0
 

@@ -2,7 +2,7 @@
 
 A Job has ordered JobSteps, each with its own status, and an append-only
 JobEvent log numbered by `counter`, which the UI tails from the last counter
-it saw. Status writes go through `clusters.jobs.state`, which re-reads the row
+it saw. Status writes go through `jobs.state`, which re-reads the row
 under a lock and saves named fields only.
 """
 
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from clusters.choices import JOB_TERMINAL, JOB_TRANSITIONS, EventStream, JobStatus, StepStatus
+from jobs.choices import JOB_TERMINAL, JOB_TRANSITIONS, EventStream, JobStatus, StepStatus
 from portal.scoping import TeamScopedQuerySet
 
 
@@ -75,11 +75,9 @@ class Job(models.Model):
     def may_be_controlled_by(self, user) -> bool:
         """Cancel and resume: platform admins, whoever started the job, and
         the owners and maintainers of its team."""
-        from rbac.choices import MANAGING_ROLES
-
         if user.is_staff or (self.created_by_id is not None and self.created_by_id == user.pk):
             return True
-        return self.team is not None and self.team.role_of(user) in MANAGING_ROLES
+        return self.team is not None and self.team.is_managed_by(user)
 
 
 class JobStep(models.Model):

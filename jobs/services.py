@@ -1,22 +1,21 @@
-"""Creating, canceling, resuming and purging jobs."""
+"""Creating, canceling and resuming jobs.
 
-from datetime import timedelta
+Services enqueue tasks; tasks call the runner, recovery and retention, never
+these services, so the import runs one way.
+"""
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clusters.choices import JobStatus, StepStatus
-from clusters.jobs import state
-from clusters.jobs.registry import get_kind
-from clusters.models import Job, JobEvent, JobStep
+from jobs import state
+from jobs.choices import JobStatus, StepStatus
+from jobs.models import Job, JobStep
+from jobs.registry import get_kind
+from jobs.tasks import job_run
 from portal.errors import ConflictError
 
 
 def _enqueue(job_id: int) -> None:
-    from clusters.tasks import job_run
-
     # Only once the row is committed can a worker see it.
     transaction.on_commit(lambda: job_run.delay(job_id))
 
@@ -96,13 +95,3 @@ def job_resume(*, job: Job, user) -> Job:
     )
     _enqueue(new.pk)
     return new
-
-
-def job_events_purge(*, older_than_days: int | None = None) -> int:
-    """Delete job output older than the retention period (finished jobs only)."""
-    days = settings.JOB_EVENT_RETENTION_DAYS if older_than_days is None else older_than_days
-    cutoff = timezone.now() - timedelta(days=days)
-    deleted, _ = JobEvent.objects.filter(
-        created__lt=cutoff, job__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED]
-    ).delete()
-    return deleted

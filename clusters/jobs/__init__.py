@@ -1,1 +1,0 @@
-"""The job engine: kinds of work, their state machine, the runner and recovery."""
