@@ -81,11 +81,19 @@ class Job(models.Model):
 
 
 class JobStep(models.Model):
+    """One stage of a job on one host: a stage runs the same step on each of
+    its hosts (a row per host; `host` is blank for work that targets none).
+    `position` orders the stages; the rows of one stage share it and `name`."""
+
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
     name = models.CharField(max_length=64)
     title = models.CharField(max_length=200)
+    # A host name for now; a foreign key once hosts are an app of their own.
+    host = models.CharField(_("host"), max_length=255, blank=True, default="")
     status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
+    # What the step's command on the host exited with, when it ran one.
+    exit_status = models.IntegerField(_("exit status"), null=True, blank=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)
@@ -93,14 +101,21 @@ class JobStep(models.Model):
     class Meta:
         verbose_name = _("job step")
         verbose_name_plural = _("job steps")
-        ordering = ["job", "position"]
+        ordering = ["job", "position", "host"]
         constraints = [
-            models.UniqueConstraint(fields=["job", "position"], name="jobstep_unique_position"),
-            models.UniqueConstraint(fields=["job", "name"], name="jobstep_unique_name"),
+            models.UniqueConstraint(fields=["job", "position", "host"], name="jobstep_unique_position_host"),
+            models.UniqueConstraint(fields=["job", "name", "host"], name="jobstep_unique_name_host"),
         ]
 
     def __str__(self):
-        return f"{self.job_id}.{self.position} {self.name} ({self.status})"
+        where = f"@{self.host}" if self.host else ""
+        return f"{self.job_id}.{self.position} {self.name}{where} ({self.status})"
+
+    @property
+    def duration(self):
+        if self.started and self.finished:
+            return self.finished - self.started
+        return None
 
 
 class JobEvent(models.Model):
@@ -109,6 +124,8 @@ class JobEvent(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
     counter = models.PositiveIntegerField()
     step = models.ForeignKey(JobStep, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    # The host whose output this is (blank: the portal's own, or work on no host).
+    host = models.CharField(max_length=255, blank=True, default="")
     stream = models.CharField(max_length=8, choices=EventStream.choices, default=EventStream.STDOUT)
     text = models.TextField()
     created = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -1,7 +1,8 @@
-"""Kinds of jobs. Each kind names its ordered steps and runs one step at a time.
+"""Kinds of jobs. Each kind plans its work as ordered stages and runs one step
+on one host at a time; the runner runs a stage's hosts in parallel.
 
 Steps must be idempotent (check before change): a failed job is resumed as a
-new job that skips the steps that already succeeded.
+new job that skips the (step, host) pairs that already succeeded.
 """
 
 from dataclasses import dataclass
@@ -11,21 +12,40 @@ _KINDS: dict[str, type["JobKind"]] = {}
 
 @dataclass(frozen=True)
 class StepSpec:
+    """One stage of a job's plan: the step `name`, run on each of `hosts` (in
+    parallel, at most JOB_HOST_CONCURRENCY at once), or once when it has none.
+    `timeout`: seconds one host's step may take before it fails."""
+
     name: str
     title: str
+    hosts: tuple[str, ...] = ()
+    timeout: float | None = None
 
 
 class JobKind:
     """Template for a kind of job (AWX's BaseTask, reduced to what we need)."""
 
     name: str = ""
+    # Seconds a whole job of this kind may run in its worker (a long bootstrap
+    # must not die at the global limit); None: CELERY_TASK_SOFT_TIME_LIMIT.
+    time_limit: int | None = None
 
     def steps(self, job) -> list[StepSpec]:
+        """The plan: one StepSpec per stage, in order."""
         raise NotImplementedError
 
+    def step_timeout(self, step) -> float | None:
+        """The timeout of a planned step, from the plan (None: no limit)."""
+        for spec in self.steps(step.job):
+            if spec.name == step.name:
+                return spec.timeout
+        return None
+
     def run_step(self, ctx, step) -> str | None:
-        """Do one step. Return "skipped" when its check found nothing to do.
-        Raise `StepFailed` (or any exception) to fail the job."""
+        """Do one step on one host (`step.host`, blank for none). Return
+        "skipped" when its check found nothing to do. Raise `StepFailed` (or
+        any exception) to fail the stage and the job; `ctx.exit_status` is
+        recorded with the step."""
         raise NotImplementedError
 
     def on_finished(self, job) -> None:
@@ -34,6 +54,14 @@ class JobKind:
 
 class StepFailed(Exception):
     """A step failed with a message meant for the user."""
+
+    def __init__(self, message: str = "", exit_status: int | None = None):
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+class StepTimedOut(StepFailed):
+    """A step ran past its stage's timeout."""
 
 
 class JobCanceled(Exception):

@@ -1,18 +1,22 @@
-"""Runs a job's steps in a worker, in order, skipping those already done."""
+"""Runs a job's stages in a worker, in order; a stage's hosts in parallel,
+with bounded concurrency; (step, host) pairs already done are skipped."""
 
 import logging
 import os
 import socket
 import threading
+import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
+from itertools import groupby
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from jobs import recovery, state
 from jobs.choices import EventStream, JobStatus, StepStatus
 from jobs.models import Job
-from jobs.registry import JobCanceled, StepFailed, UnknownJobKind, get_kind
+from jobs.registry import JobCanceled, StepFailed, StepTimedOut, UnknownJobKind, get_kind
 from portal.audit import audit_record
 from portal.models import AuditChannel, AuditResult
 
@@ -25,12 +29,24 @@ def worker_identity(worker_name: str = "") -> str:
 
 
 class JobContext:
-    """What a step gets: the job, a log, the secrets to hide, and cancellation."""
+    """What a step on one host gets: the job, a log, the secrets to hide,
+    cancellation, its deadline, and where to put the exit status."""
 
-    def __init__(self, job: Job, step=None):
+    def __init__(self, job: Job, step=None, timeout: float | None = None, secrets: list[str] | None = None):
         self.job = job
         self.step = step
-        self.secrets: list[str] = []
+        # Shared by all steps of one run: a secret one step declares stays hidden in the next.
+        self.secrets: list[str] = [] if secrets is None else secrets
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.exit_status: int | None = None
+
+    def remaining(self) -> float | None:
+        """Seconds left before the step's timeout (None: no limit); give it
+        to the commands the step runs."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
 
     def hide(self, secret: str) -> None:
         """Never let this value reach the job log."""
@@ -40,8 +56,11 @@ class JobContext:
         state.job_event_append(job_id=self.job.pk, text=text, stream=stream, step=self.step, secrets=self.secrets)
 
     def check_canceled(self) -> None:
+        """Raise if the job was canceled or this step ran past its timeout."""
         if Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
             raise JobCanceled()
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise StepTimedOut(f"Timed out after {self.timeout:g} s.")
 
 
 class _Heartbeat(threading.Thread):
@@ -115,37 +134,82 @@ def job_run(*, job_id: int, worker_name: str = "") -> str:
     return final
 
 
+DONE = (StepStatus.SUCCEEDED, StepStatus.SKIPPED)
+
+
 def _run_steps(job: Job, kind) -> tuple[str, str]:
-    ctx = JobContext(job)
-    for step in job.steps.order_by("position"):
-        if step.status in (StepStatus.SUCCEEDED, StepStatus.SKIPPED):
+    """Run the stages in order; within one, the (step, host) pairs not done yet."""
+    steps = job.steps.order_by("position", "host")
+    secrets: list[str] = []
+    for _position, stage in groupby(steps, key=lambda step: step.position):
+        todo = [step for step in stage if step.status not in DONE]
+        if not todo:
             continue
-        ctx.step = step
-        try:
-            ctx.check_canceled()
-            state.step_set_status(step=step, status=StepStatus.RUNNING)
-            ctx.log(f"Step {step.position}: {step.title}", EventStream.SYSTEM)
-            outcome = kind.run_step(ctx, step)
-        except JobCanceled:
-            state.step_set_status(step=step, status=StepStatus.CANCELED, message="Canceled.")
-            return JobStatus.CANCELED, f"Canceled during step {step.position} ({step.title})."
-        except StepFailed as exc:
-            return _fail(ctx, step, state.redact_secrets(str(exc), ctx.secrets))
-        except Exception as exc:
-            # The traceback may quote a secret the step declared: log it redacted.
-            logger.error(
-                "Job %s step %s raised:\n%s",
-                job.pk,
-                step.name,
-                state.redact_secrets(traceback.format_exc(), ctx.secrets),
-            )
-            return _fail(ctx, step, f"{type(exc).__name__}: {state.redact_secrets(str(exc), ctx.secrets)}")
-        done = StepStatus.SKIPPED if outcome == StepStatus.SKIPPED else StepStatus.SUCCEEDED
-        state.step_set_status(step=step, status=done)
+        if len(todo) == 1 and not todo[0].host:
+            results = [_run_one(job, kind, todo[0], secrets)]
+        else:
+            results = _run_stage_on_hosts(job, kind, todo, secrets)
+        for status, message in results:  # in host order: the first failure names the job's
+            if status != JobStatus.SUCCEEDED:
+                return status, message
     return JobStatus.SUCCEEDED, ""
 
 
-def _fail(ctx: JobContext, step, message: str) -> tuple[str, str]:
-    state.step_set_status(step=step, status=StepStatus.FAILED, message=message)
+def _run_stage_on_hosts(job: Job, kind, steps, secrets: list[str]) -> list[tuple[str, str]]:
+    """One stage on many hosts, at most JOB_HOST_CONCURRENCY at once. A host
+    that fails or is canceled stops the stage: hosts not started yet stay
+    pending (a resume runs them); those already running finish their step."""
+    stop = threading.Event()
+
+    def run(step):
+        if stop.is_set():
+            return JobStatus.SUCCEEDED, ""  # not started; the step stays pending
+        try:
+            result = _run_one(job, kind, step, secrets)
+        finally:
+            connection.close()  # this thread's own connection
+        if result[0] != JobStatus.SUCCEEDED:
+            stop.set()
+        return result
+
+    workers = max(1, min(settings.JOB_HOST_CONCURRENCY, len(steps)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"job-{job.pk}-host") as pool:
+        return list(pool.map(run, steps))
+
+
+def _run_one(job: Job, kind, step, secrets: list[str]) -> tuple[str, str]:
+    """One step on one host, to its final status."""
+    ctx = JobContext(job, step, timeout=kind.step_timeout(step), secrets=secrets)
+    where = f" on {step.host}" if step.host else ""
+    try:
+        ctx.check_canceled()
+        state.step_set_status(step=step, status=StepStatus.RUNNING)
+        ctx.log(f"Step {step.position}: {step.title}{where}", EventStream.SYSTEM)
+        outcome = kind.run_step(ctx, step)
+    except JobCanceled:
+        state.step_set_status(step=step, status=StepStatus.CANCELED, message="Canceled.")
+        return JobStatus.CANCELED, f"Canceled during step {step.position} ({step.title}){where}."
+    except StepFailed as exc:
+        exit_status = exc.exit_status if exc.exit_status is not None else ctx.exit_status
+        return _fail(ctx, step, state.redact_secrets(str(exc), ctx.secrets), exit_status)
+    except Exception as exc:
+        # The traceback may quote a secret the step declared: log it redacted.
+        logger.error(
+            "Job %s step %s%s raised:\n%s",
+            job.pk,
+            step.name,
+            where,
+            state.redact_secrets(traceback.format_exc(), ctx.secrets),
+        )
+        message = f"{type(exc).__name__}: {state.redact_secrets(str(exc), ctx.secrets)}"
+        return _fail(ctx, step, message, ctx.exit_status)
+    done = StepStatus.SKIPPED if outcome == StepStatus.SKIPPED else StepStatus.SUCCEEDED
+    state.step_set_status(step=step, status=done, exit_status=ctx.exit_status)
+    return JobStatus.SUCCEEDED, ""
+
+
+def _fail(ctx: JobContext, step, message: str, exit_status: int | None) -> tuple[str, str]:
+    state.step_set_status(step=step, status=StepStatus.FAILED, message=message, exit_status=exit_status)
     ctx.log(message, EventStream.STDERR)
-    return JobStatus.FAILED, f"Step {step.position} ({step.title}) failed: {message}"
+    where = f" on {step.host}" if step.host else ""
+    return JobStatus.FAILED, f"Step {step.position} ({step.title}) failed{where}: {message}"

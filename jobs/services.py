@@ -10,14 +10,22 @@ from django.utils.translation import gettext as _
 from jobs import state
 from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job, JobStep
-from jobs.registry import get_kind
+from jobs.registry import UnknownJobKind, get_kind
 from jobs.tasks import job_run
 from portal.errors import ConflictError
 
+# The hard limit leaves the soft one's exception time to record the failure.
+HARD_LIMIT_GRACE_SECONDS = 60
 
-def _enqueue(job_id: int) -> None:
+
+def _enqueue(job: Job) -> None:
+    try:
+        limit = get_kind(job.kind).time_limit
+    except UnknownJobKind:
+        limit = None  # the worker fails the job with the reason
+    options = {"soft_time_limit": limit, "time_limit": limit + HARD_LIMIT_GRACE_SECONDS} if limit else {}
     # Only once the row is committed can a worker see it.
-    transaction.on_commit(lambda: job_run.delay(job_id))
+    transaction.on_commit(lambda: job_run.apply_async((job.pk,), **options))
 
 
 @transaction.atomic
@@ -43,10 +51,11 @@ def job_create(
         created_by=created_by if created_by is not None and created_by.is_authenticated else None,
     )
     JobStep.objects.bulk_create(
-        JobStep(job=job, position=i, name=spec.name, title=spec.title)
+        JobStep(job=job, position=i, name=spec.name, title=spec.title, host=step_host)
         for i, spec in enumerate(job_kind.steps(job), start=1)
+        for step_host in spec.hosts or ("",)
     )
-    _enqueue(job.pk)
+    _enqueue(job)
     return job
 
 
@@ -70,7 +79,8 @@ def job_cancel(*, job: Job, user) -> Job:
 
 @transaction.atomic
 def job_resume(*, job: Job, user) -> Job:
-    """Start a new job of the same kind that skips the steps already done."""
+    """Start a new job of the same kind that skips the (step, host) pairs
+    already done and runs the others, from the one that failed."""
     if not job.can_resume:
         raise ConflictError(_("Only failed or canceled jobs can be resumed."))
     new = Job.objects.create(
@@ -89,9 +99,10 @@ def job_resume(*, job: Job, user) -> Job:
             position=step.position,
             name=step.name,
             title=step.title,
+            host=step.host,
             status=step.status if step.status in (StepStatus.SUCCEEDED, StepStatus.SKIPPED) else StepStatus.PENDING,
         )
         for step in job.steps.all()
     )
-    _enqueue(new.pk)
+    _enqueue(new)
     return new

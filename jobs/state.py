@@ -45,10 +45,13 @@ def job_heartbeat(*, job_id: int) -> None:
     Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat=timezone.now())
 
 
-def step_set_status(*, step: JobStep, status: str, message: str = "") -> JobStep:
+def step_set_status(*, step: JobStep, status: str, message: str = "", exit_status: int | None = None) -> JobStep:
     now = timezone.now()
     step.status = status
     fields = ["status"]
+    if exit_status is not None:
+        step.exit_status = exit_status
+        fields.append("exit_status")
     if status == StepStatus.RUNNING:
         step.started = now
         fields.append("started")
@@ -77,9 +80,12 @@ def job_event_append(
     step: JobStep | None = None,
     secrets: list[str] | None = None,
 ) -> JobEvent:
-    """Append output to a job's log; secrets are replaced before anything is stored."""
+    """Append output to a job's log; secrets are replaced before anything is
+    stored. The event carries its step's host."""
     text = redact_secrets(text, secrets or [])
     with transaction.atomic():
         Job.objects.filter(pk=job_id).update(last_counter=F("last_counter") + 1, heartbeat=timezone.now())
         counter = Job.objects.filter(pk=job_id).values_list("last_counter", flat=True).get()
-        return JobEvent.objects.create(job_id=job_id, counter=counter, step=step, stream=stream, text=text)
+        return JobEvent.objects.create(
+            job_id=job_id, counter=counter, step=step, host=step.host if step else "", stream=stream, text=text
+        )

@@ -301,6 +301,8 @@ JOB_EVENT_RETENTION_DAYS = env.int("JOB_EVENT_RETENTION_DAYS", default=30)
 # A running job whose worker has not written a heartbeat for this long is failed.
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
 JOB_ORPHAN_AFTER_SECONDS = env.int("JOB_ORPHAN_AFTER_SECONDS", default=120)
+# Hosts one stage of a job works on at once.
+JOB_HOST_CONCURRENCY = env.int("JOB_HOST_CONCURRENCY", default=10)
 
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 

@@ -6,7 +6,7 @@ from jobs.models import Job, JobEvent, JobStep
 class JobStepSerializer(serializers.ModelSerializer):
     class Meta:
         model = JobStep
-        fields = ["position", "name", "title", "status", "started", "finished", "message"]
+        fields = ["position", "name", "title", "host", "status", "exit_status", "started", "finished", "message"]
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -44,5 +44,5 @@ class JobEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JobEvent
-        fields = ["counter", "step", "stream", "text", "created"]
+        fields = ["counter", "step", "host", "stream", "text", "created"]
         read_only_fields = fields

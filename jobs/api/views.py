@@ -2,7 +2,7 @@
 cancel and resume them."""
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -64,14 +64,21 @@ class JobViewSet(
         new = job_services.job_resume(job=job, user=request.user)
         return Response(s.JobSerializer(new).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=s.JobEventSerializer(many=True))
+    @extend_schema(
+        responses=s.JobEventSerializer(many=True),
+        parameters=[OpenApiParameter("after", int), OpenApiParameter("host", str)],
+    )
     @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
-        """Output after counter `after` (tail the log by passing the last counter seen)."""
+        """Output after counter `after` (tail the log by passing the last counter
+        seen); `host` keeps one host's output (empty: the portal's own)."""
         job = self.get_object()
         try:
             after = max(0, int(request.query_params.get("after", 0)))
         except ValueError:
             raise ValidationError({"after": ["Must be an integer."]}) from None
-        events = JobEvent.objects.filter(job=job, counter__gt=after).select_related("step").order_by("counter")[:1000]
+        events = JobEvent.objects.filter(job=job, counter__gt=after)
+        if "host" in request.query_params:
+            events = events.filter(host=request.query_params["host"])
+        events = events.select_related("step").order_by("counter")[:1000]
         return Response(s.JobEventSerializer(events, many=True).data)

@@ -4,6 +4,7 @@ Loaded into the test process by import and into Celery workers started by
 tests with `-I tests.support.jobkinds`.
 """
 
+import threading
 import time
 
 from jobs.registry import JobKind, StepFailed, StepSpec, register
@@ -46,3 +47,68 @@ class SleepyJob(JobKind):
                 raise RuntimeError(f"unexpected crash {params.get('secret', '')}")
             ctx.log("finished")
         return None
+
+
+class FakeHostsRecorder:
+    """What the fake-hosts kind did, for assertions: every (job, step, host) it
+    ran, and the most steps it saw running at once."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.runs: list[tuple[int, str, str]] = []
+            self.running = 0
+            self.max_running = 0
+            self.broken: set[tuple[str, str]] = set()  # (step, host) pairs that fail
+
+    def enter(self, job_id, step, host):
+        with self.lock:
+            self.runs.append((job_id, step, host))
+            self.running += 1
+            self.max_running = max(self.max_running, self.running)
+
+    def leave(self):
+        with self.lock:
+            self.running -= 1
+
+
+FAKE_HOSTS = FakeHostsRecorder()
+
+
+@register
+class FakeHostsJob(JobKind):
+    """A plan of stages over fake hosts: names only, no machine and no SSH
+    behind them (the engine's parallelism, failure and resume are what is
+    tested). `hosts`: the names; `seconds`: how long each host's "install"
+    takes; `timeout`: the per-step timeout of "install"."""
+
+    name = "test.fake_hosts"
+    time_limit = 2400
+
+    def steps(self, job):
+        hosts = tuple(job.params.get("hosts", ()))
+        return [
+            StepSpec("plan", "Plan"),
+            StepSpec("install", "Install", hosts=hosts, timeout=job.params.get("timeout")),
+            StepSpec("verify", "Verify", hosts=hosts),
+        ]
+
+    def run_step(self, ctx, step):
+        FAKE_HOSTS.enter(ctx.job.pk, step.name, step.host)
+        try:
+            ctx.log(f"{step.name} on {step.host or 'the portal'}")
+            if step.name == "install":
+                deadline = time.monotonic() + float(ctx.job.params.get("seconds", 0))
+                while time.monotonic() < deadline:
+                    ctx.check_canceled()
+                    time.sleep(0.05)
+            if (step.name, step.host) in FAKE_HOSTS.broken:
+                ctx.log(f"E: {step.host}: package installer exited with 3", "stderr")
+                raise StepFailed(f"{step.name} failed on {step.host}", exit_status=3)
+            ctx.exit_status = 0
+            return None
+        finally:
+            FAKE_HOSTS.leave()
