@@ -94,6 +94,8 @@ class JobStep(models.Model):
     status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
     # What the step's command on the host exited with, when it ran one.
     exit_status = models.IntegerField(_("exit status"), null=True, blank=True)
+    # Tries so far; more than one when transient failures were retried.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)

@@ -14,12 +14,17 @@ _KINDS: dict[str, type["JobKind"]] = {}
 class StepSpec:
     """One stage of a job's plan: the step `name`, run on each of `hosts` (in
     parallel, at most JOB_HOST_CONCURRENCY at once), or once when it has none.
-    `timeout`: seconds one host's step may take before it fails."""
+    `timeout`: seconds one host's step may take before it fails; `retries`:
+    how often a transient failure (StepTransientError) is tried again, after
+    `retry_delay` seconds."""
 
     name: str
     title: str
     hosts: tuple[str, ...] = ()
     timeout: float | None = None
+    # A step that raises StepTransientError is tried again this many times.
+    retries: int = 0
+    retry_delay: float = 5.0
 
 
 class JobKind:
@@ -34,12 +39,12 @@ class JobKind:
         """The plan: one StepSpec per stage, in order."""
         raise NotImplementedError
 
-    def step_timeout(self, step) -> float | None:
-        """The timeout of a planned step, from the plan (None: no limit)."""
+    def spec_for(self, step) -> StepSpec:
+        """The plan's entry of a step (its timeout and retries)."""
         for spec in self.steps(step.job):
             if spec.name == step.name:
-                return spec.timeout
-        return None
+                return spec
+        return StepSpec(step.name, step.title)
 
     def run_step(self, ctx, step) -> str | None:
         """Do one step on one host (`step.host`, blank for none). Return
@@ -62,6 +67,11 @@ class StepFailed(Exception):
 
 class StepTimedOut(StepFailed):
     """A step ran past its stage's timeout."""
+
+
+class StepTransientError(StepFailed):
+    """A failure worth another try: a connection reset, a package manager's
+    lock held by another process. Retried up to the step's `retries`."""
 
 
 class JobCanceled(Exception):

@@ -16,7 +16,7 @@ from django.db import close_old_connections, connection
 from jobs import recovery, state
 from jobs.choices import EventStream, JobStatus, StepStatus
 from jobs.models import Job
-from jobs.registry import JobCanceled, StepFailed, StepTimedOut, UnknownJobKind, get_kind
+from jobs.registry import JobCanceled, StepFailed, StepTimedOut, StepTransientError, UnknownJobKind, get_kind
 from portal.audit import audit_record
 from portal.models import AuditChannel, AuditResult
 
@@ -179,13 +179,14 @@ def _run_stage_on_hosts(job: Job, kind, steps, secrets: list[str]) -> list[tuple
 
 def _run_one(job: Job, kind, step, secrets: list[str]) -> tuple[str, str]:
     """One step on one host, to its final status."""
-    ctx = JobContext(job, step, timeout=kind.step_timeout(step), secrets=secrets)
+    spec = kind.spec_for(step)
+    ctx = JobContext(job, step, timeout=spec.timeout, secrets=secrets)
     where = f" on {step.host}" if step.host else ""
     try:
         ctx.check_canceled()
         state.step_set_status(step=step, status=StepStatus.RUNNING)
         ctx.log(f"Step {step.position}: {step.title}{where}", EventStream.SYSTEM)
-        outcome = kind.run_step(ctx, step)
+        outcome = _run_with_retries(kind, ctx, step, spec)
     except JobCanceled:
         state.step_set_status(step=step, status=StepStatus.CANCELED, message="Canceled.")
         return JobStatus.CANCELED, f"Canceled during step {step.position} ({step.title}){where}."
@@ -206,6 +207,30 @@ def _run_one(job: Job, kind, step, secrets: list[str]) -> tuple[str, str]:
     done = StepStatus.SKIPPED if outcome == StepStatus.SKIPPED else StepStatus.SUCCEEDED
     state.step_set_status(step=step, status=done, exit_status=ctx.exit_status)
     return JobStatus.SUCCEEDED, ""
+
+
+def _run_with_retries(kind, ctx: JobContext, step, spec):
+    while True:
+        state.step_count_attempt(step=step)
+        try:
+            return kind.run_step(ctx, step)
+        except StepTransientError as exc:
+            if step.attempts > spec.retries:
+                raise
+            ctx.log(
+                f"{state.redact_secrets(str(exc), ctx.secrets)} Trying again in {spec.retry_delay:g} s "
+                f"(attempt {step.attempts + 1} of {spec.retries + 1}).",
+                EventStream.SYSTEM,
+            )
+            _wait(ctx, spec.retry_delay)
+
+
+def _wait(ctx: JobContext, seconds: float) -> None:
+    """Sleep, but notice a cancel or the step's timeout."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ctx.check_canceled()
+        time.sleep(min(left, 1.0))
 
 
 def _fail(ctx: JobContext, step, message: str, exit_status: int | None) -> tuple[str, str]:

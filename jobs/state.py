@@ -65,6 +65,12 @@ def step_set_status(*, step: JobStep, status: str, message: str = "", exit_statu
     return step
 
 
+def step_count_attempt(*, step: JobStep) -> JobStep:
+    step.attempts += 1
+    step.save(update_fields=["attempts"])
+    return step
+
+
 def redact_secrets(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:

@@ -6,7 +6,18 @@ from jobs.models import Job, JobEvent, JobStep
 class JobStepSerializer(serializers.ModelSerializer):
     class Meta:
         model = JobStep
-        fields = ["position", "name", "title", "host", "status", "exit_status", "started", "finished", "message"]
+        fields = [
+            "position",
+            "name",
+            "title",
+            "host",
+            "status",
+            "exit_status",
+            "attempts",
+            "started",
+            "finished",
+            "message",
+        ]
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -138,3 +138,27 @@ def test_a_step_past_its_timeout_fails_the_job():
     job.refresh_from_db()
     assert job.message.startswith("Step 2 (Install) failed on fake-host-1: Timed out after 0.3 s.")
     assert _steps(job)[("install", "fake-host-1")].status == StepStatus.FAILED
+
+
+def test_a_transient_failure_is_tried_again_and_the_attempts_are_counted():
+    FAKE_HOSTS.flaky = {("install", "fake-host-2"): 2}
+    job = _create(HOSTS[:2], retries=2)
+    assert job_run(job_id=job.pk) == JobStatus.SUCCEEDED
+    steps = _steps(job)
+    assert steps[("install", "fake-host-2")].attempts == 3
+    assert steps[("install", "fake-host-1")].attempts == 1
+    retries = JobEvent.objects.filter(job=job, host="fake-host-2", text__contains="Trying again")
+    assert [e.text for e in retries] == [
+        "fake-host-2: dpkg lock held by another process. Trying again in 0.05 s (attempt 2 of 3).",
+        "fake-host-2: dpkg lock held by another process. Trying again in 0.05 s (attempt 3 of 3).",
+    ]
+
+
+def test_a_transient_failure_past_the_retries_fails_the_job():
+    FAKE_HOSTS.flaky = {("install", "fake-host-1"): 5}
+    job = _create(HOSTS[:1], retries=1)
+    assert job_run(job_id=job.pk) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert job.message == "Step 2 (Install) failed on fake-host-1: fake-host-1: dpkg lock held by another process."
+    failed = _steps(job)[("install", "fake-host-1")]
+    assert failed.attempts == 2 and failed.exit_status == 100

@@ -7,7 +7,7 @@ tests with `-I tests.support.jobkinds`.
 import threading
 import time
 
-from jobs.registry import JobKind, StepFailed, StepSpec, register
+from jobs.registry import JobKind, StepFailed, StepSpec, StepTransientError, register
 
 
 @register
@@ -63,6 +63,7 @@ class FakeHostsRecorder:
             self.running = 0
             self.max_running = 0
             self.broken: set[tuple[str, str]] = set()  # (step, host) pairs that fail
+            self.flaky: dict[tuple[str, str], int] = {}  # (step, host): transient failures left
 
     def enter(self, job_id, step, host):
         with self.lock:
@@ -92,7 +93,14 @@ class FakeHostsJob(JobKind):
         hosts = tuple(job.params.get("hosts", ()))
         return [
             StepSpec("plan", "Plan"),
-            StepSpec("install", "Install", hosts=hosts, timeout=job.params.get("timeout")),
+            StepSpec(
+                "install",
+                "Install",
+                hosts=hosts,
+                timeout=job.params.get("timeout"),
+                retries=job.params.get("retries", 0),
+                retry_delay=0.05,
+            ),
             StepSpec("verify", "Verify", hosts=hosts),
         ]
 
@@ -105,6 +113,9 @@ class FakeHostsJob(JobKind):
                 while time.monotonic() < deadline:
                     ctx.check_canceled()
                     time.sleep(0.05)
+            if FAKE_HOSTS.flaky.get((step.name, step.host)):
+                FAKE_HOSTS.flaky[(step.name, step.host)] -= 1
+                raise StepTransientError(f"{step.host}: dpkg lock held by another process.", exit_status=100)
             if (step.name, step.host) in FAKE_HOSTS.broken:
                 ctx.log(f"E: {step.host}: package installer exited with 3", "stderr")
                 raise StepFailed(f"{step.name} failed on {step.host}", exit_status=3)

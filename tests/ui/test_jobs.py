@@ -84,11 +84,18 @@ def test_it_shows_each_hosts_step_with_its_exit_status_and_labels_its_output(wor
     from jobs.models import JobEvent, JobStep
 
     step = JobStep.objects.create(
-        job=job, position=2, name="install", title="Install", host="fake-host-2", status="failed", exit_status=3
+        job=job,
+        position=2,
+        name="install",
+        title="Install",
+        host="fake-host-2",
+        status="failed",
+        exit_status=3,
+        attempts=2,
     )
     JobEvent.objects.create(job=job, counter=3, step=step, host="fake-host-2", text="E: locked", stream="stderr")
     html = client_as("viewer").get(f"/jobs/{job.pk}/").content.decode()
-    assert "<strong>Install</strong> on fake-host-2" in html and "exit status 3" in html
+    assert "<strong>Install</strong> on fake-host-2" in html and "exit status 3" in html and "2 attempts" in html
     assert 'data-host="fake-host-2">[fake-host-2] E: locked' in html
     api = client_as("viewer").get(f"/api/v1/jobs/{job.pk}/events/?host=fake-host-2").json()
     assert [(e["host"], e["text"]) for e in api] == [("fake-host-2", "E: locked")]
