@@ -8,6 +8,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.conf import settings
@@ -32,11 +33,21 @@ class JobContext:
     """What a step on one host gets: the job, a log, the secrets to hide,
     cancellation, its deadline, and where to put the exit status."""
 
-    def __init__(self, job: Job, step=None, timeout: float | None = None, secrets: list[str] | None = None):
+    def __init__(
+        self,
+        job: Job,
+        step=None,
+        timeout: float | None = None,
+        secrets: list[str] | None = None,
+        canceled: threading.Event | None = None,
+    ):
         self.job = job
         self.step = step
-        # Shared by all steps of one run: a secret one step declares stays hidden in the next.
         self.secrets: list[str] = [] if secrets is None else secrets
+        # Set within CANCEL_POLL_SECONDS of a cancel request: what a step waits
+        # on (a command on a host) should watch it and stop. hosts/ssh.py does
+        # not take it yet.
+        self.canceled = canceled or threading.Event()
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout if timeout else None
         self.exit_status: int | None = None
@@ -57,24 +68,37 @@ class JobContext:
 
     def check_canceled(self) -> None:
         """Raise if the job was canceled or this step ran past its timeout."""
-        if Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+        if self.canceled.is_set() or Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+            self.canceled.set()
             raise JobCanceled()
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise StepTimedOut(f"Timed out after {self.timeout:g} s.")
 
 
+# How often a running job looks for a cancel request, so that the commands its
+# steps run on hosts can be stopped (they wait on `ctx.canceled`).
+CANCEL_POLL_SECONDS = 1.0
+
+
 class _Heartbeat(threading.Thread):
-    """Tells the database the job is alive while a long step blocks."""
+    """Tells the database the job is alive while a long step blocks, and sets
+    `canceled` as soon as someone asked the job to stop."""
 
     def __init__(self, job_id: int):
         super().__init__(daemon=True, name=f"job-{job_id}-heartbeat")
         self.job_id = job_id
         self.stopped = threading.Event()
+        self.canceled = threading.Event()
 
     def run(self):
+        last_beat = time.monotonic()
         try:
-            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
-                state.job_heartbeat(job_id=self.job_id)
+            while not self.stopped.wait(CANCEL_POLL_SECONDS):
+                if not self.canceled.is_set() and Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+                    self.canceled.set()
+                if time.monotonic() - last_beat >= settings.JOB_HEARTBEAT_SECONDS:
+                    state.job_heartbeat(job_id=self.job_id)
+                    last_beat = time.monotonic()
         finally:
             close_old_connections()
 
@@ -112,7 +136,7 @@ def job_run(*, job_id: int, worker_name: str = "") -> str:
     heartbeat = _Heartbeat(job_id)
     heartbeat.start()
     try:
-        final, message = _run_steps(job, kind)
+        final, message = _run_steps(job, kind, heartbeat.canceled)
     finally:
         heartbeat.stop()
     job = state.job_transition(job_id=job_id, to=final, message=message)
@@ -137,35 +161,44 @@ def job_run(*, job_id: int, worker_name: str = "") -> str:
 DONE = (StepStatus.SUCCEEDED, StepStatus.SKIPPED)
 
 
-def _run_steps(job: Job, kind) -> tuple[str, str]:
+@dataclass
+class _Run:
+    """What all steps of one run share."""
+
+    canceled: threading.Event
+    # A secret one step declares stays hidden in the next.
+    secrets: list[str] = field(default_factory=list)
+
+
+def _run_steps(job: Job, kind, canceled: threading.Event | None = None) -> tuple[str, str]:
     """Run the stages in order; within one, the (step, host) pairs not done yet."""
     steps = job.steps.order_by("position", "host")
-    secrets: list[str] = []
+    run = _Run(canceled=canceled or threading.Event())
     for _position, stage in groupby(steps, key=lambda step: step.position):
         todo = [step for step in stage if step.status not in DONE]
         if not todo:
             continue
         if len(todo) == 1 and not todo[0].host:
-            results = [_run_one(job, kind, todo[0], secrets)]
+            results = [_run_one(job, kind, todo[0], run)]
         else:
-            results = _run_stage_on_hosts(job, kind, todo, secrets)
+            results = _run_stage_on_hosts(job, kind, todo, run)
         for status, message in results:  # in host order: the first failure names the job's
             if status != JobStatus.SUCCEEDED:
                 return status, message
     return JobStatus.SUCCEEDED, ""
 
 
-def _run_stage_on_hosts(job: Job, kind, steps, secrets: list[str]) -> list[tuple[str, str]]:
+def _run_stage_on_hosts(job: Job, kind, steps, run: _Run) -> list[tuple[str, str]]:
     """One stage on many hosts, at most JOB_HOST_CONCURRENCY at once. A host
     that fails or is canceled stops the stage: hosts not started yet stay
     pending (a resume runs them); those already running finish their step."""
     stop = threading.Event()
 
-    def run(step):
+    def on_host(step):
         if stop.is_set():
             return JobStatus.SUCCEEDED, ""  # not started; the step stays pending
         try:
-            result = _run_one(job, kind, step, secrets)
+            result = _run_one(job, kind, step, run)
         finally:
             connection.close()  # this thread's own connection
         if result[0] != JobStatus.SUCCEEDED:
@@ -174,13 +207,13 @@ def _run_stage_on_hosts(job: Job, kind, steps, secrets: list[str]) -> list[tuple
 
     workers = max(1, min(settings.JOB_HOST_CONCURRENCY, len(steps)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"job-{job.pk}-host") as pool:
-        return list(pool.map(run, steps))
+        return list(pool.map(on_host, steps))
 
 
-def _run_one(job: Job, kind, step, secrets: list[str]) -> tuple[str, str]:
+def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
     """One step on one host, to its final status."""
     spec = kind.spec_for(step)
-    ctx = JobContext(job, step, timeout=spec.timeout, secrets=secrets)
+    ctx = JobContext(job, step, timeout=spec.timeout, secrets=run.secrets, canceled=run.canceled)
     where = f" on {step.host}" if step.host else ""
     try:
         ctx.check_canceled()

@@ -4,6 +4,7 @@ timeouts. The hosts are fake (names only, tests/support/jobkinds.py): this
 tests the engine, not SSH. The steps of one stage run in threads with their
 own database connections, hence transactional_db."""
 
+import threading
 import time
 
 import pytest
@@ -162,3 +163,27 @@ def test_a_transient_failure_past_the_retries_fails_the_job():
     assert job.message == "Step 2 (Install) failed on fake-host-1: fake-host-1: dpkg lock held by another process."
     failed = _steps(job)[("install", "fake-host-1")]
     assert failed.attempts == 2 and failed.exit_status == 100
+
+
+def test_cancel_stops_the_commands_running_on_every_host(settings):
+    settings.JOB_HOST_CONCURRENCY = 3
+    job = _create(HOSTS[:3], command_seconds=60)
+
+    def cancel_soon():
+        from django.db import connection
+
+        try:
+            time.sleep(0.5)
+            services.job_cancel(job=job, user=_anonymous())
+        finally:
+            connection.close()
+
+    canceller = threading.Thread(target=cancel_soon)
+    canceller.start()
+    started = time.monotonic()
+    assert job_run(job_id=job.pk) == JobStatus.CANCELED
+    canceller.join()
+    assert time.monotonic() - started < 10  # not the commands' 60 s
+    steps = _steps(job)
+    assert {steps[("install", h)].status for h in HOSTS[:3]} == {StepStatus.CANCELED}
+    assert {steps[("verify", h)].status for h in HOSTS[:3]} == {StepStatus.PENDING}

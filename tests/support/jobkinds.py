@@ -108,6 +108,10 @@ class FakeHostsJob(JobKind):
         FAKE_HOSTS.enter(ctx.job.pk, step.name, step.host)
         try:
             ctx.log(f"{step.name} on {step.host or 'the portal'}")
+            if step.name == "install" and ctx.job.params.get("command_seconds"):
+                # Stands in for a command on the host that watches the cancel signal.
+                ctx.canceled.wait(float(ctx.job.params["command_seconds"]))
+                ctx.check_canceled()
             if step.name == "install":
                 deadline = time.monotonic() + float(ctx.job.params.get("seconds", 0))
                 while time.monotonic() < deadline:
