@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from clusters.models import Cluster, Host, Node, SSHCredential
+from clusters.models import Cluster, Node
 
 
 @admin.register(Cluster)
@@ -28,17 +28,3 @@ class NodeAdmin(admin.ModelAdmin):
     list_display = ["name", "cluster", "ready", "address"]
     list_filter = ["cluster", "ready"]
     search_fields = ["name", "address"]
-
-
-@admin.register(SSHCredential)
-class SSHCredentialAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "public_key_fingerprint"]
-    exclude = ["private_key", "passphrase", "password"]
-    readonly_fields = ["kind", "public_key_fingerprint"]
-
-
-@admin.register(Host)
-class HostAdmin(admin.ModelAdmin):
-    list_display = ["name", "address", "port", "username", "host_key_fingerprint", "cluster"]
-    search_fields = ["name", "address"]
-    readonly_fields = ["host_key", "host_key_fingerprint", "facts", "last_seen"]

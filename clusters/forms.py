@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clusters.models import Cluster, Host, SSHCredential
+from clusters.models import Cluster
 from clusters.services.nodes import TAINT_EFFECTS
 from portal.forms import PortalModelForm, SecretField
 
@@ -132,27 +132,3 @@ class NodeTaintsForm(forms.Form):
 
 class NodeDrainForm(forms.Form):
     timeout_seconds = forms.IntegerField(min_value=10, max_value=3600, initial=300, label=_("Give up after (seconds)"))
-
-
-class SSHCredentialForm(PortalModelForm):
-    private_key = SecretField(textarea=True, max_length=16 * 1024, label=_("Private key"))
-    passphrase = SecretField(max_length=1024, label=_("Passphrase"))
-    password = SecretField(max_length=1024, label=_("Password"))
-
-    class Meta:
-        model = SSHCredential
-        fields = ["name", "kind"]
-        help_texts = {"kind": _("A private key (with an optional passphrase) or a password.")}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            for name in ("private_key", "passphrase", "password"):
-                self.fields[name].help_text = _("Stored and never shown. Leave empty to keep it.")
-
-
-class HostForm(PortalModelForm):
-    class Meta:
-        model = Host
-        fields = ["name", "address", "port", "username", "sudo_mode", "credential", "cluster", "role"]
-        labels = {"cluster": _("Cluster")}

@@ -57,6 +57,10 @@ class SSHKeyError(SSHError):
     pass
 
 
+class PassphraseError(SSHKeyError):
+    """The key needs a passphrase, or another one."""
+
+
 class HostKeyError(SSHError):
     pass
 
@@ -104,16 +108,16 @@ def load_private_key(text: str, passphrase: str | None = None) -> paramiko.PKey:
         try:
             return key_class.from_private_key(io.StringIO(text.strip() + "\n"), password=passphrase or None)
         except paramiko.PasswordRequiredException:
-            raise SSHKeyError(_("This private key is encrypted: give its passphrase.")) from None
+            raise PassphraseError(_("This private key is encrypted: give its passphrase.")) from None
         except paramiko.SSHException as exc:
             last_error = exc
             if "checkints" in str(exc).lower() or "bad passphrase" in str(exc).lower():
-                raise SSHKeyError(_("The passphrase does not decrypt this private key.")) from None
+                raise PassphraseError(_("The passphrase does not decrypt this private key.")) from None
         except (ValueError, TypeError, IndexError) as exc:
             last_error = exc
     message = str(last_error).lower() if last_error else ""
     if passphrase and ("password" in message or "decrypt" in message or "passphrase" in message):
-        raise SSHKeyError(_("The passphrase does not decrypt this private key."))
+        raise PassphraseError(_("The passphrase does not decrypt this private key."))
     raise SSHKeyError(_("The private key could not be read (supported: Ed25519, ECDSA, RSA)."))
 
 
@@ -126,10 +130,10 @@ def _pkcs8_as_openssh(text: str, passphrase: str | None) -> str:
     except TypeError:
         if passphrase:  # cryptography: "Password was given but private key is not encrypted."
             return _pkcs8_as_openssh(text, None)
-        raise SSHKeyError(_("This private key is encrypted: give its passphrase.")) from None
+        raise PassphraseError(_("This private key is encrypted: give its passphrase.")) from None
     except ValueError:
         if passphrase and "ENCRYPTED PRIVATE KEY" in text:
-            raise SSHKeyError(_("The passphrase does not decrypt this private key.")) from None
+            raise PassphraseError(_("The passphrase does not decrypt this private key.")) from None
         raise SSHKeyError(unreadable) from None
     except Exception:  # unsupported algorithms and malformed DER raise assorted errors
         raise SSHKeyError(unreadable) from None

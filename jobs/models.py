@@ -32,7 +32,7 @@ class Job(models.Model):
     cluster = models.ForeignKey(
         "clusters.Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
-    host = models.ForeignKey("clusters.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    host = models.ForeignKey("hosts.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

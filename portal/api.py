@@ -4,6 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework import routers, serializers
 
 from clusters.api import views as cluster_views
+from hosts.api import views as host_views
 from jobs.api import views as job_views
 from portal.models import AuditEvent
 from portal.viewsets import PortalReadOnlyViewSet
@@ -62,8 +63,8 @@ class AuditEventViewSet(PortalReadOnlyViewSet):
 router = routers.DefaultRouter()
 router.register("clusters", cluster_views.ClusterViewSet, basename="cluster")
 router.register("nodes", cluster_views.NodeViewSet, basename="node")
-router.register("hosts", cluster_views.HostViewSet, basename="host")
-router.register("ssh-credentials", cluster_views.SSHCredentialViewSet, basename="sshcredential")
+router.register("hosts", host_views.HostViewSet, basename="host")
+router.register("ssh-credentials", host_views.SSHCredentialViewSet, basename="sshcredential")
 router.register("jobs", job_views.JobViewSet, basename="job")
 router.register("teams", rbac_views.TeamViewSet, basename="team")
 router.register("memberships", rbac_views.MembershipViewSet, basename="membership")

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "portal",
+    "hosts",
     "jobs",
     "clusters",
     "rbac",

@@ -12,7 +12,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit-list"),
     path("tokens/", include("rbac.urls_tokens")),
     path("clusters/", include("clusters.urls")),
-    path("hosts/", include("clusters.urls_hosts")),
+    path("hosts/", include("hosts.urls")),
     path("jobs/", include("jobs.urls")),
     path("teams/", include("rbac.urls")),
     path("rbac/", include("rbac.urls_access")),

@@ -2,9 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clusters.models import Cluster, ClusterPhaseChange, Host, Node, SSHCredential
+from clusters.models import Cluster, ClusterPhaseChange, Node
 from clusters.services import clusters as cluster_services
-from clusters.services import hosts as host_services
 from clusters.services.nodes import TAINT_EFFECTS
 from portal.serializers import ServiceModelSerializer
 
@@ -259,70 +258,3 @@ class NodePodSerializer(serializers.Serializer):
 class NodePodsSerializer(serializers.Serializer):
     pods = NodePodSerializer(many=True)
     more = serializers.BooleanField(help_text=_("More pods run on the node than are listed."))
-
-
-class SSHCredentialSerializer(ServiceModelSerializer):
-    private_key = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=16 * 1024, trim_whitespace=False
-    )
-    passphrase = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=1024)
-    password = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=1024)
-    host_count = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SSHCredential
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "private_key",
-            "passphrase",
-            "password",
-            "public_key_fingerprint",
-            "host_count",
-            "created",
-            "updated",
-        ]
-        read_only_fields = ["public_key_fingerprint", "created", "updated"]
-
-    def get_host_count(self, obj) -> int:
-        return obj.hosts_total if hasattr(obj, "hosts_total") else obj.hosts.count()
-
-    def create_with_service(self, data):
-        return host_services.ssh_credential_create(**data)
-
-    def update_with_service(self, instance, data):
-        return host_services.ssh_credential_update(credential=instance, **data)
-
-
-class HostSerializer(ServiceModelSerializer):
-    credential = serializers.SlugRelatedField(slug_field="name", queryset=SSHCredential.objects.all())
-    cluster = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Cluster.objects.all(), required=False, allow_null=True
-    )
-
-    class Meta:
-        model = Host
-        fields = [
-            "id",
-            "name",
-            "address",
-            "port",
-            "username",
-            "sudo_mode",
-            "credential",
-            "host_key_fingerprint",
-            "facts",
-            "cluster",
-            "role",
-            "last_seen",
-            "created",
-            "updated",
-        ]
-        read_only_fields = ["host_key_fingerprint", "facts", "last_seen", "created", "updated"]
-
-    def create_with_service(self, data):
-        return host_services.host_create(**data)
-
-    def update_with_service(self, instance, data):
-        return host_services.host_update(host=instance, **data)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from clusters import kube
 from clusters.api import serializers as s
-from clusters.models import Cluster, Host, Node, SSHCredential
+from clusters.models import Cluster, Node
 from clusters.selectors import node_pods
 from clusters.services import clusters as cluster_services
 from clusters.services import health as health_services
@@ -202,33 +202,3 @@ class NodeViewSet(PortalReadOnlyViewSet):
         """The pods scheduled on the node, read live (every team's: platform admins only)."""
         pods, more = node_pods(node=self.get_object())
         return Response(s.NodePodsSerializer({"pods": pods, "more": more}).data)
-
-
-class SSHCredentialViewSet(PortalModelViewSet):
-    model = SSHCredential
-    serializer_class = s.SSHCredentialSerializer
-    permission_classes = [IsPlatformAdmin]
-    audit_kind = "SSHCredential"
-
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .annotate(hosts_total=Count("hosts", distinct=True))
-            .order_by(*SSHCredential._meta.ordering)
-        )
-
-    filterset_fields = ["kind"]
-    search_fields = ["name"]
-    ordering_fields = ["name", "created"]
-
-
-class HostViewSet(PortalModelViewSet):
-    model = Host
-    serializer_class = s.HostSerializer
-    permission_classes = [IsPlatformAdmin]
-    select_related = ("credential", "cluster")
-    audit_kind = "Host"
-    filterset_fields = ["role", "sudo_mode"]
-    search_fields = ["name", "address"]
-    ordering_fields = ["name", "address", "created", "last_seen"]

@@ -97,7 +97,7 @@ class Node(models.Model):
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("cluster"))
     name = models.CharField(_("name"), max_length=253)
-    host = models.ForeignKey("clusters.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes")
+    host = models.ForeignKey("hosts.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes")
     address = models.CharField(_("internal IP"), max_length=64, blank=True)
     roles = models.JSONField(_("roles"), default=list, blank=True)
     ready = models.BooleanField(default=False)

@@ -6,7 +6,8 @@ import pytest
 import yaml
 from django.contrib.auth import get_user_model
 
-from clusters.models import Cluster, Host, SSHCredential
+from clusters.models import Cluster
+from hosts.models import Host, SSHCredential
 from rbac.choices import TeamRole
 from rbac.models import Membership, QuotaPlan, TeamNamespace
 from tests.api.generic import assert_error_shape

@@ -4,7 +4,8 @@ create, change and delete what, cross-team isolation, and the audit trail."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from clusters.models import Cluster, Host, Node, SSHCredential
+from clusters.models import Cluster, Node
+from hosts.models import Host, SSHCredential
 from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job, JobEvent, JobStep
 from portal.audit import audit_record

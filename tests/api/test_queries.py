@@ -2,7 +2,8 @@
 
 import pytest
 
-from clusters.models import Cluster, Host, Node, SSHCredential
+from clusters.models import Cluster, Node
+from hosts.models import Host, SSHCredential
 from jobs.models import Job, JobStep
 from portal.audit import audit_record
 from rbac.choices import TeamRole

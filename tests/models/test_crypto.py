@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
-from clusters.models import SSHCredential
+from hosts.models import SSHCredential
 from portal import crypto
 from portal.fields import EncryptedTextField
 
@@ -20,7 +20,7 @@ def fresh_keys(settings):
 def test_a_secret_round_trips_and_is_stored_encrypted(db, fresh_keys):
     cred = SSHCredential.objects.create(name="c", kind="password", password="plain-Text-123")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT password, private_key FROM clusters_sshcredential WHERE id = %s", [cred.pk])
+        cursor.execute("SELECT password, private_key FROM hosts_sshcredential WHERE id = %s", [cred.pk])
         raw_password, raw_key = cursor.fetchone()
     assert raw_password != "plain-Text-123" and raw_password.startswith("gAAAAA")
     assert raw_key == ""  # blank stays blank: nothing to hide

@@ -3,7 +3,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from clusters.models import Cluster, Host, Node, SSHCredential
+from clusters.models import Cluster, Node
+from hosts.models import Host, SSHCredential
 from jobs.models import Job
 from portal.audit import audit_record
 from portal.models import AuditEvent

@@ -5,9 +5,9 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clusters.models import Host
 from clusters.services import clusters as cluster_services
-from clusters.services import hosts as host_services
+from hosts import services as host_services
+from hosts.models import Host
 from portal.errors import ConflictError, PortalError
 from rbac import services
 from rbac.choices import NamespacePhase, TeamRole

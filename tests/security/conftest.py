@@ -5,7 +5,7 @@ import logging
 import pytest
 import yaml
 
-from clusters.models import SSHCredential
+from hosts.models import SSHCredential
 from tests.support import credentials, live
 
 

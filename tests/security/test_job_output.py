@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from clusters.models import SSHCredential
-from clusters.services import hosts as host_services
+from hosts import services as host_services
+from hosts.models import SSHCredential
 from jobs import registry, runner
 from jobs import services as job_services
 from jobs.models import Job, JobEvent

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from clusters.models import Cluster, Host, SSHCredential
+from clusters.models import Cluster
+from hosts.models import Host, SSHCredential
 
 # The planted clusters are imported from the devcluster: an import must connect.
 pytestmark = pytest.mark.devcluster
@@ -32,12 +33,12 @@ def _pages():
         pages += [reverse("admin:clusters_cluster_delete", args=[cluster.pk])]
     for cred in SSHCredential.objects.all():
         pages += [f"/hosts/credentials/{cred.pk}/", f"/hosts/credentials/{cred.pk}/edit/"]
-        pages += [reverse("admin:clusters_sshcredential_change", args=[cred.pk])]
-        pages += [reverse("admin:clusters_sshcredential_history", args=[cred.pk])]
-    pages += [f"/hosts/{host.pk}/", f"/hosts/{host.pk}/edit/", reverse("admin:clusters_host_change", args=[host.pk])]
+        pages += [reverse("admin:hosts_sshcredential_change", args=[cred.pk])]
+        pages += [reverse("admin:hosts_sshcredential_history", args=[cred.pk])]
+    pages += [f"/hosts/{host.pk}/", f"/hosts/{host.pk}/edit/", reverse("admin:hosts_host_change", args=[host.pk])]
     pages += [
         reverse("admin:clusters_cluster_changelist"),
-        reverse("admin:clusters_sshcredential_changelist"),
+        reverse("admin:hosts_sshcredential_changelist"),
         reverse("admin:portal_auditevent_changelist"),
     ]
     return pages

@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from clusters.models import Cluster, SSHCredential
+from clusters.models import Cluster
 from clusters.services import clusters as cluster_services
-from clusters.services import hosts as host_services
+from hosts import services as host_services
+from hosts.models import SSHCredential
 from portal import crypto
 from tests.support import credentials
 
@@ -43,7 +44,7 @@ def raw_values():
     with connection.cursor() as cursor:
         cursor.execute("SELECT kubeconfig FROM clusters_cluster WHERE kubeconfig <> ''")
         values = [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT private_key, passphrase, password FROM clusters_sshcredential")
+        cursor.execute("SELECT private_key, passphrase, password FROM hosts_sshcredential")
         values += [v for r in cursor.fetchall() for v in r if v]
     return values
 

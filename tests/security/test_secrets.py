@@ -5,7 +5,8 @@ import json
 import pytest
 from django.db import connection
 
-from clusters.models import Cluster, Host, SSHCredential
+from clusters.models import Cluster
+from hosts.models import Host, SSHCredential
 from portal.crypto import Secret
 from portal.models import AuditEvent
 from tests.support import credentials
@@ -32,7 +33,7 @@ def test_the_database_holds_only_ciphertext(planted):
     with connection.cursor() as cursor:
         cursor.execute("SELECT kubeconfig FROM clusters_cluster WHERE kubeconfig <> ''")
         rows = [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT private_key, passphrase, password FROM clusters_sshcredential")
+        cursor.execute("SELECT private_key, passphrase, password FROM hosts_sshcredential")
         rows += [v for r in cursor.fetchall() for v in r if v]
     assert len(rows) == 2 + 3 + 1  # two kubeconfigs, two keys, one passphrase, one password
     for value in rows:
@@ -168,5 +169,5 @@ def test_dumpdata_carries_no_secret(planted):
     from django.core.management import call_command
 
     out = StringIO()
-    call_command("dumpdata", "clusters.cluster", "clusters.sshcredential", stdout=out)
+    call_command("dumpdata", "clusters.cluster", "hosts.sshcredential", stdout=out)
     planted.assert_absent(out.getvalue(), "dumpdata")

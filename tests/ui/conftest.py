@@ -37,7 +37,7 @@ def more(world):
     """Records beyond `world`: a cluster only team B uses, a node on each cluster,
     a job for each team, an SSH credential (key with passphrase), a host."""
     from clusters.models import Cluster, Node
-    from clusters.services.hosts import host_create, ssh_credential_create
+    from hosts.services import host_create, ssh_credential_create
     from jobs.models import Job, JobEvent, JobStep
     from rbac.choices import NamespacePhase
     from rbac.models import TeamNamespace

@@ -205,7 +205,7 @@ def test_it_changes_roles_but_keeps_the_last_owner(world, client_as):
 
 
 def test_it_creates_an_ssh_credential_and_never_shows_the_key_back(world, client_as):
-    from clusters.models import SSHCredential
+    from hosts.models import SSHCredential
 
     key = ssh_private_key("the-passphrase-123")
     client = client_as("admin")
@@ -264,7 +264,7 @@ def test_it_deletes_only_when_the_name_is_typed(world, client_as):
 
 
 def test_it_refuses_to_delete_what_is_still_in_use(world, more, client_as):
-    from clusters.models import SSHCredential
+    from hosts.models import SSHCredential
     from rbac.models import QuotaPlan
 
     client = client_as("admin")

@@ -72,8 +72,8 @@ def secrets(world, client_as):
         response = client.post(url, data)
         assert response.status_code in (302, 400), (url, response.status_code)
         assert KUBECONFIG_TOKEN not in response.content.decode()
-    from clusters.models import SSHCredential
-    from clusters.services.hosts import host_create
+    from hosts.models import SSHCredential
+    from hosts.services import host_create
 
     host_create(name="node-a", address="127.0.0.2", credential=SSHCredential.objects.get(name="key"))
     key_lines = [line for line in key.splitlines() if line and not line.startswith("-----")]
@@ -88,13 +88,14 @@ def _assert_clean(pages, secrets):
 
 
 def test_it_never_renders_a_secret_to_an_admin(world, client_as, secrets):
-    from clusters.models import Cluster, SSHCredential
+    from clusters.models import Cluster
+    from hosts.models import SSHCredential
 
     # The Django admin's change pages are for superusers (a platform admin is staff).
     world.admin.is_superuser = True
     world.admin.save()
     admin_pages = [f"/admin/clusters/cluster/{c.pk}/change/" for c in Cluster.objects.all()] + [
-        f"/admin/clusters/sshcredential/{c.pk}/change/" for c in SSHCredential.objects.all()
+        f"/admin/hosts/sshcredential/{c.pk}/change/" for c in SSHCredential.objects.all()
     ]
     pages = crawl(client_as("admin"), ["/", "/audit/", "/hosts/", "/hosts/credentials/", *admin_pages])
     assert "/clusters/edge/edit/" in pages and any(url.startswith("/hosts/credentials/") for url in pages)

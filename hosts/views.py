@@ -5,9 +5,9 @@ Secrets are write-only: no page renders a private key, passphrase or password.
 
 from django.utils.translation import gettext_lazy as _
 
-from clusters.forms import HostForm, SSHCredentialForm
-from clusters.models import Host, SSHCredential
-from clusters.services import hosts as services
+from hosts import services
+from hosts.forms import HostForm, SSHCredentialForm
+from hosts.models import Host, SSHCredential
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 
 
@@ -92,7 +92,7 @@ class CredentialListView(CredentialMixin, ObjectListView):
 
 
 class CredentialDetailView(CredentialMixin, ObjectDetailView):
-    template_name = "clusters/credential_detail.html"
+    template_name = "hosts/credential_detail.html"
     fields = [
         ("get_kind_display", _("Kind")),
         ("public_key_fingerprint", _("Public key fingerprint")),

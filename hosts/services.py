@@ -3,8 +3,8 @@
 from django.db import transaction
 
 from clusters.choices import CredentialKind
-from clusters.models import Host, SSHCredential
 from hosts import ssh
+from hosts.models import Host, SSHCredential
 from portal.errors import PortalError
 
 
@@ -22,7 +22,7 @@ def _check_credential(credential: SSHCredential) -> None:
         try:
             credential.public_key_fingerprint = ssh.private_key_fingerprint(key, _secret_text(credential.passphrase))
         except ssh.SSHKeyError as exc:
-            field = "passphrase" if "passphrase" in exc.message else "private_key"
+            field = "passphrase" if isinstance(exc, ssh.PassphraseError) else "private_key"  # in any language
             raise PortalError(exc.message, field_errors={field: [exc.message]}) from None
         credential.password = ""
     elif credential.kind == CredentialKind.PASSWORD:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clusters import views_hosts as views
+from hosts import views
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
 app_name = "hosts"
