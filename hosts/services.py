@@ -1,6 +1,7 @@
 """Hosts reached over SSH and the credentials to reach them."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clusters.choices import CredentialKind
 from hosts import ssh
@@ -76,4 +77,37 @@ def host_update(*, host: Host, **changes) -> Host:
         host.host_key_fingerprint = ""
     host.full_clean()
     host.save()
+    return host
+
+
+def host_key_fetch(*, host: Host) -> ssh.HostKey:
+    """The key the host offers now, for an admin to confirm; nothing is pinned."""
+    return ssh.fetch_host_key(host.address, host.port)
+
+
+@transaction.atomic
+def host_key_pin(*, host: Host, known_hosts_line: str = "", confirmed_fingerprint: str = "") -> Host:
+    """Pin the host key from a pasted known_hosts line for this host, or from
+    the key the host offers, only if it is the one whose fingerprint the admin
+    confirmed. Nothing is accepted without one of the two."""
+    if known_hosts_line.strip():
+        try:
+            key = ssh.parse_known_hosts_line(known_hosts_line, address=host.address, port=host.port)
+        except ssh.HostKeyError as exc:
+            raise PortalError(exc.message, field_errors={"known_hosts_line": [exc.message]}) from None
+    elif confirmed_fingerprint.strip():
+        offered = ssh.fetch_host_key(host.address, host.port)
+        if offered.fingerprint != confirmed_fingerprint.strip():
+            message = _("The host now offers the key %(offered)s, not the one confirmed; nothing was pinned.") % {
+                "offered": offered.fingerprint
+            }
+            raise PortalError(message, field_errors={"fingerprint": [message]})
+        key = offered
+    else:
+        message = _("Confirm the fingerprint the host offers, or paste a known_hosts line.")
+        raise PortalError(message, field_errors={"known_hosts_line": [message]})
+    host.host_key = key.line
+    host.host_key_fingerprint = key.fingerprint
+    host.full_clean()
+    host.save(update_fields=["host_key", "host_key_fingerprint", "updated"])
     return host

@@ -15,5 +15,6 @@ urlpatterns = [
     path("credentials/<int:pk>/delete/", views.CredentialDeleteView.as_view(), name="credential-delete"),
     path("<int:pk>/", views.HostDetailView.as_view(), name="host-detail"),
     path("<int:pk>/edit/", views.HostEditView.as_view(), name="host-edit"),
+    path("<int:pk>/host-key/", views.host_key, name="host-key"),
     path("<int:pk>/delete/", views.HostDeleteView.as_view(), name="host-delete"),
 ]

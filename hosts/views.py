@@ -3,11 +3,18 @@
 Secrets are write-only: no page renders a private key, passphrase or password.
 """
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hosts import services
 from hosts.forms import HostForm, SSHCredentialForm
 from hosts.models import Host, SSHCredential
+from portal.audit import audit_describe
+from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 
 
@@ -35,6 +42,7 @@ class HostListView(HostMixin, ObjectListView):
 
 
 class HostDetailView(HostMixin, ObjectDetailView):
+    template_name = "hosts/host_detail.html"
     fields = [
         ("address", _("Address")),
         ("port", _("SSH port")),
@@ -125,3 +133,43 @@ class CredentialDeleteView(CredentialMixin, ObjectDeleteView):
     def delete(self, obj):
         # Hosts protect the credentials they use: the page then says which.
         obj.delete()
+
+
+@login_required
+def host_key(request, pk):
+    """Pin a host's key: the fingerprint of the key it offers, confirmed by
+    the admin, or a pasted known_hosts line. Nothing is pinned on a GET."""
+    host = get_object_or_404(Host.objects.for_user(request.user), pk=pk)
+    if not request.user.is_staff:
+        raise PermissionDenied
+    error, status = "", 200
+    known_hosts_line = request.POST.get("known_hosts_line", "")
+    if request.method == "POST":
+        audit_describe(request, action="host.pin_host_key", kind="Host", name=host.name)
+        try:
+            services.host_key_pin(
+                host=host, known_hosts_line=known_hosts_line, confirmed_fingerprint=request.POST.get("fingerprint", "")
+            )
+        except PortalError as exc:
+            error, status = exc.message, 400
+        else:
+            messages.success(
+                request,
+                gettext("Pinned the host key %(fingerprint)s of %(host)s.")
+                % {"fingerprint": host.host_key_fingerprint, "host": host.name},
+            )
+            return redirect("hosts:host-detail", pk=host.pk)
+    offered, fetch_error = None, ""
+    try:
+        offered = services.host_key_fetch(host=host)
+    except PortalError as exc:
+        fetch_error = exc.message
+    context = {
+        "host": host,
+        "offered": offered,
+        "fetch_error": fetch_error,
+        "error": error,
+        "known_hosts_line": known_hosts_line,
+        "title": gettext("Host key of %(host)s") % {"host": host.name},
+    }
+    return render(request, "hosts/host_key.html", context, status=status)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from clusters.models import Cluster
@@ -56,6 +57,7 @@ class HostSerializer(ServiceModelSerializer):
             "username",
             "sudo_mode",
             "credential",
+            "host_key",
             "host_key_fingerprint",
             "facts",
             "cluster",
@@ -64,10 +66,25 @@ class HostSerializer(ServiceModelSerializer):
             "created",
             "updated",
         ]
-        read_only_fields = ["host_key_fingerprint", "facts", "last_seen", "created", "updated"]
+        read_only_fields = ["host_key", "host_key_fingerprint", "facts", "last_seen", "created", "updated"]
 
     def create_with_service(self, data):
         return host_services.host_create(**data)
 
     def update_with_service(self, instance, data):
         return host_services.host_update(host=instance, **data)
+
+
+class HostKeyOfferSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_('The key the host offers now, "ssh-ed25519 AAAA...". Not pinned.'))
+    fingerprint = serializers.CharField(help_text=_('Its SHA256 fingerprint as OpenSSH prints it, "SHA256:...".'))
+
+
+class HostKeyPinSerializer(serializers.Serializer):
+    known_hosts_line = serializers.CharField(required=False, allow_blank=True, max_length=16 * 1024)
+    fingerprint = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text=_("The fingerprint the admin confirmed; the key is pinned only if the host still offers it."),
+    )

@@ -1,7 +1,12 @@
 from django.db.models import Count
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from hosts import services
 from hosts.api import serializers as s
 from hosts.models import Host, SSHCredential
+from portal.audit import audit_describe
 from portal.permissions import IsPlatformAdmin
 from portal.viewsets import PortalModelViewSet
 
@@ -34,3 +39,23 @@ class HostViewSet(PortalModelViewSet):
     filterset_fields = ["role", "sudo_mode"]
     search_fields = ["name", "address"]
     ordering_fields = ["name", "address", "created", "last_seen"]
+
+    @extend_schema(methods=["get"], request=None, responses=s.HostKeyOfferSerializer)
+    @extend_schema(methods=["post"], request=s.HostKeyPinSerializer, responses=s.HostSerializer)
+    @action(detail=True, methods=["get", "post"], url_path="host-key")
+    def host_key(self, request, pk=None):
+        """GET: the key the host offers now and its fingerprint (nothing is pinned).
+        POST: pin it, confirming that fingerprint, or pin a pasted known_hosts line."""
+        host = self.get_object()
+        if request.method == "GET":
+            key = services.host_key_fetch(host=host)
+            return Response(s.HostKeyOfferSerializer({"key": key.line, "fingerprint": key.fingerprint}).data)
+        audit_describe(request, action="host.pin_host_key", kind="Host", name=host.name)
+        data = s.HostKeyPinSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        host = services.host_key_pin(
+            host=host,
+            known_hosts_line=data.validated_data.get("known_hosts_line", ""),
+            confirmed_fingerprint=data.validated_data.get("fingerprint", ""),
+        )
+        return Response(s.HostSerializer(host).data)
