@@ -8,6 +8,7 @@ app_name = "hosts"
 urlpatterns = [
     path("", views.HostListView.as_view(), name="host-list"),
     path("new/", views.HostEditView.as_view(), name="host-create"),
+    path("import/", views.host_import, name="host-import"),
     path("credentials/", views.CredentialListView.as_view(), name="credential-list"),
     path("credentials/new/", views.CredentialEditView.as_view(), name="credential-create"),
     path("credentials/<int:pk>/", views.CredentialDetailView.as_view(), name="credential-detail"),

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from hosts import services
+from hosts import bulk, services
 from hosts.forms import HostForm, SSHCredentialForm
 from hosts.models import Host, SSHCredential
 from portal.audit import audit_describe
@@ -27,6 +27,7 @@ class HostMixin:
 
 
 class HostListView(HostMixin, ObjectListView):
+    template_name = "hosts/host_list.html"
     title = _("Hosts")
     columns = [
         ("name", _("Name")),
@@ -173,3 +174,31 @@ def host_key(request, pk):
         "title": gettext("Host key of %(host)s") % {"host": host.name},
     }
     return render(request, "hosts/host_key.html", context, status=status)
+
+
+@login_required
+def host_import(request):
+    """Register many hosts from CSV or YAML: all rows, or none with an error per row."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    fmt, text = request.POST.get("format", "csv"), request.POST.get("text", "")
+    error, rows, status = "", [], 200
+    if request.method == "POST":
+        audit_describe(request, action="host.import", kind="Host")
+        try:
+            created = bulk.hosts_import(text=text, fmt=fmt)
+        except PortalError as exc:
+            error, rows, status = exc.message, getattr(exc, "rows", []), 400
+        else:
+            messages.success(request, gettext("Registered %(count)s hosts.") % {"count": len(created)})
+            return redirect("hosts:host-list")
+    context = {
+        "title": gettext("Import hosts"),
+        "columns": ", ".join(bulk.COLUMNS),
+        "formats": ("csv", "yaml"),
+        "format": fmt,
+        "text": text,
+        "error": error,
+        "rows": rows,
+    }
+    return render(request, "hosts/host_import.html", context, status=status)

@@ -88,3 +88,8 @@ class HostKeyPinSerializer(serializers.Serializer):
         max_length=100,
         help_text=_("The fingerprint the admin confirmed; the key is pinned only if the host still offers it."),
     )
+
+
+class HostImportSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["csv", "yaml"])
+    text = serializers.CharField(max_length=1024 * 1024, trim_whitespace=False)

@@ -1,12 +1,14 @@
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hosts import services
+from hosts import bulk, services
 from hosts.api import serializers as s
 from hosts.models import Host, SSHCredential
 from portal.audit import audit_describe
+from portal.errors import PortalError
 from portal.permissions import IsPlatformAdmin
 from portal.viewsets import PortalModelViewSet
 
@@ -59,3 +61,19 @@ class HostViewSet(PortalModelViewSet):
             confirmed_fingerprint=data.validated_data.get("fingerprint", ""),
         )
         return Response(s.HostSerializer(host).data)
+
+    @extend_schema(request=s.HostImportSerializer, responses={201: s.HostSerializer(many=True)})
+    @action(detail=False, methods=["post"], url_path="import")
+    def bulk_import(self, request):
+        """Register many hosts from CSV or YAML: all rows, or none with an error per row."""
+        audit_describe(request, action="host.import", kind="Host")
+        data = s.HostImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            created = bulk.hosts_import(text=data.validated_data["text"], fmt=data.validated_data["format"])
+        except PortalError as exc:
+            if not hasattr(exc, "rows"):
+                raise
+            body = {"type": "invalid", "detail": exc.message, "errors": {"rows": exc.rows}}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(s.HostSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
