@@ -19,11 +19,10 @@ import io
 import logging
 import re
 import secrets as random
-import select
 import shlex
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import paramiko
@@ -31,6 +30,8 @@ from cryptography.hazmat.primitives import serialization
 from django.utils.translation import gettext as _
 from paramiko.hostkeys import HostKeyEntry, HostKeys
 
+from hosts.output import MASK as MASK  # re-exported: callers mask with ssh.MASK
+from hosts.output import LineCallback, Redactor, pump_lines
 from portal.errors import PortalError
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ CONNECT_TIMEOUT = 10.0  # TCP connect and SSH banner
 AUTH_TIMEOUT = 15.0
 COMMAND_TIMEOUT = 600.0
 KILL_AFTER = 5  # seconds between the remote TERM and KILL when a command times out
-MASK = "********"
 _KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 _HOST_KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -297,22 +297,6 @@ class Result:
         return self.exit_status == 0
 
 
-class Redactor:
-    """Replaces known secret strings (each line of a multi-line secret) by a mask."""
-
-    def __init__(self, secrets: Iterable[str] = ()):
-        parts = {line.strip() for secret in secrets if secret for line in str(secret).splitlines()}
-        self._secrets = sorted((p for p in parts if p), key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return text
-
-
-LineCallback = Callable[[str, str], None]  # (stream: "stdout" | "stderr", line)
-
-
 class Session:
     """One SSH connection to one host, reused for every command run through it.
 
@@ -426,7 +410,7 @@ class Session:
             if data:
                 channel.sendall(data)
             channel.shutdown_write()
-            status, out, err = _pump(channel, started + timeout + KILL_AFTER + 5, redact, on_line)
+            status, out, err = pump_lines(channel, started + timeout + KILL_AFTER + 5, redact, on_line)
         finally:
             channel.close()
         duration = time.monotonic() - started
@@ -492,44 +476,6 @@ class Session:
                 _("Could not install %(path)s on %(host)s: %(error)s")
                 % {"path": path, "host": self.target.address, "error": result.stderr.strip()[:500]}
             )
-
-
-def _pump(channel, deadline: float, redact: Redactor, on_line: LineCallback | None):
-    """Read stdout and stderr as they come, line by line, until the command
-    exits; (None, ...) when the deadline passes first."""
-    partial = {"stdout": b"", "stderr": b""}
-    lines = {"stdout": [], "stderr": []}
-
-    def feed(stream: str, chunk: bytes, final: bool = False) -> None:
-        *complete, partial[stream] = (partial[stream] + chunk).split(b"\n")
-        if final and partial[stream]:
-            complete.append(partial[stream])
-            partial[stream] = b""
-        for raw in complete:
-            line = redact(raw.decode("utf-8", errors="replace").rstrip("\r"))
-            lines[stream].append(line)
-            if on_line is not None:
-                on_line(stream, line)
-
-    status = None
-    while True:
-        busy = False
-        if channel.recv_ready():
-            feed("stdout", channel.recv(65536))
-            busy = True
-        if channel.recv_stderr_ready():
-            feed("stderr", channel.recv_stderr(65536))
-            busy = True
-        if not busy:
-            if channel.exit_status_ready():
-                status = channel.recv_exit_status()
-                break
-            if time.monotonic() > deadline:
-                break
-            select.select([channel], [], [], 0.1)
-    feed("stdout", b"", final=True)
-    feed("stderr", b"", final=True)
-    return status, "".join(f"{x}\n" for x in lines["stdout"]), "".join(f"{x}\n" for x in lines["stderr"])
 
 
 def run(target: Target, command: str, **options) -> Result:
