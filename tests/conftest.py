@@ -21,6 +21,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_between_tests():
+    # A request in Chinese leaves its language active in the thread (LocaleMiddleware
+    # activates, nothing deactivates): the next test must not inherit it.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
     # API throttle counters live in the cache: one test's requests must not count against the next's.
     from django.core.cache import cache
