@@ -39,9 +39,14 @@ def _labels(tn: TeamNamespace, **extra) -> dict:
     return {MANAGED_BY: MANAGER, TEAM_LABEL: tn.team.slug, **extra}
 
 
+def _dns_part(username: str) -> str:
+    """A username as DNS-label characters (the name's hash keeps it unique)."""
+    return re.sub(r"[^a-z0-9-]+", "-", username.lower()).strip("-") or "user"
+
+
 def member_object_name(username: str) -> str:
     """A DNS label for a user's ServiceAccount and binding, stable and unique."""
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", username.lower()).strip("-") or "user"
+    cleaned = _dns_part(username)
     digest = hashlib.sha256(username.encode()).hexdigest()[:8]
     return f"{MEMBER_PREFIX}{cleaned[:40]}-{digest}"
 
@@ -57,7 +62,7 @@ def identity_namespace() -> str:
 def identity_name(team_slug: str, username: str) -> str:
     """The ServiceAccount of a member of a team, in the identity namespace: a
     DNS label, stable and unique per (team, user)."""
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", username.lower()).strip("-") or "user"
+    cleaned = _dns_part(username)
     digest = hashlib.sha256(f"{team_slug}\0{username}".encode()).hexdigest()[:8]
     return f"{team_slug[:24].strip('-')}--{cleaned[:28].strip('-') or 'user'}-{digest}"
 
@@ -200,13 +205,14 @@ def identity_objects(members_by_team: dict[str, list[Membership]]) -> list[dict]
 
 
 def team_role_objects(source_rules: dict[str, list[dict]]) -> list[dict]:
-    """The team ClusterRoles, from the rules of their built-in sources (by name)."""
+    """The team ClusterRoles whose built-in sources' rules are given (by source name)."""
     return [
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRole",
             "metadata": {"name": name, "labels": {MANAGED_BY: MANAGER}},
-            "rules": team_roles.team_role_rules(source_rules.get(source, [])),
+            "rules": team_roles.team_role_rules(source_rules[source]),
         }
         for name, source in team_roles.SOURCES.items()
+        if source in source_rules
     ]

@@ -240,9 +240,8 @@ def _converge_cluster(client, active, members, namespaces, actual, repaired, fai
             sources[source] = rules
         else:  # the aggregation controller has not filled it yet: keep the team role as it is
             failures[_key("ClusterRole", None, source)] = _("ClusterRole %(name)s has no rules yet.") % {"name": source}
-    for obj in p.team_role_objects(sources):
-        if team_roles.SOURCES[obj["metadata"]["name"]] in sources:
-            desired.append(obj)
+    # A source that could not be read leaves its team role as it is.
+    desired += p.team_role_objects(sources)
     teams = {tn.team_id: tn.team.slug for tn in active}
     desired += p.identity_objects({slug: members.get(team_id, []) for team_id, slug in teams.items()})
     for obj in desired:
