@@ -1,7 +1,8 @@
 """Registering many hosts at once from CSV or YAML, with an error per row.
 
 Columns (CSV header or YAML mapping keys): name, address, port, username,
-sudo_mode, credential (its name), cluster (its slug), role, known_hosts_line.
+sudo_mode, credential (its name), labels (`k=v, k2=v2`, or a mapping in
+YAML), cluster (its slug), role, known_hosts_line.
 Nothing is saved unless every row is valid, so a corrected file can be sent
 again as is. A row's known_hosts_line pins its key; rows without one are
 registered unpinned, to be confirmed host by host.
@@ -19,9 +20,27 @@ from clusters.models import Cluster
 from hosts import ssh
 from hosts.models import Host, SSHCredential
 from portal.errors import PortalError
+from portal.labels import format_labels, parse_labels
 
-COLUMNS = ("name", "address", "port", "username", "sudo_mode", "credential", "cluster", "role", "known_hosts_line")
+COLUMNS = (
+    "name",
+    "address",
+    "port",
+    "username",
+    "sudo_mode",
+    "credential",
+    "labels",
+    "cluster",
+    "role",
+    "known_hosts_line",
+)
 MAX_ROWS = 500
+
+
+def _cell(value) -> str:
+    if isinstance(value, dict):  # YAML labels as a mapping
+        return format_labels({str(k): "" if v is None else str(v) for k, v in value.items()})
+    return "" if value is None else str(value).strip()
 
 
 def parse_rows(text: str, fmt: str) -> list[dict]:
@@ -35,7 +54,7 @@ def parse_rows(text: str, fmt: str) -> list[dict]:
             raise PortalError(_("The YAML could not be read: %(error)s") % {"error": str(exc)[:200]}) from None
         if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
             raise PortalError(_("The YAML must be a list of hosts, each a mapping of column to value."))
-        rows = [{str(k): "" if v is None else str(v).strip() for k, v in row.items()} for row in data]
+        rows = [{str(k): _cell(v) for k, v in row.items()} for row in data]
     else:
         raise PortalError(_("The format is csv or yaml."), field_errors={"format": [_("The format is csv or yaml.")]})
     if not rows:
@@ -63,6 +82,10 @@ def _host_from_row(row: dict, seen: dict) -> tuple[Host | None, dict]:
         cluster = Cluster.objects.filter(slug=row["cluster"]).first()
         if cluster is None:
             errors["cluster"] = [_("No cluster has the slug %(slug)r.") % {"slug": row["cluster"]}]
+    try:
+        fields["labels"] = parse_labels(row.get("labels", ""))
+    except ValidationError as exc:
+        errors["labels"] = exc.messages
     host = Host(**fields, credential=credential, cluster=cluster)
     if row.get("known_hosts_line") and "address" in fields and "port" not in errors:
         try:
@@ -71,7 +94,7 @@ def _host_from_row(row: dict, seen: dict) -> tuple[Host | None, dict]:
         except ssh.HostKeyError as exc:
             errors["known_hosts_line"] = [exc.message]
     try:
-        host.full_clean(exclude=[f for f in ("credential", "port") if f in errors])
+        host.full_clean(exclude=[f for f in ("credential", "port", "labels") if f in errors])
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)

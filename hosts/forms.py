@@ -1,7 +1,9 @@
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hosts.models import Host, SSHCredential
 from portal.forms import PortalModelForm, SecretField
+from portal.labels import format_labels, parse_labels
 
 
 class SSHCredentialForm(PortalModelForm):
@@ -22,7 +24,22 @@ class SSHCredentialForm(PortalModelForm):
 
 
 class HostForm(PortalModelForm):
+    labels = forms.CharField(
+        label=_("Labels"),
+        required=False,
+        max_length=4000,
+        help_text=_("key=value pairs separated by commas, e.g. zone=a, disk=ssd."),
+    )
+
     class Meta:
         model = Host
-        fields = ["name", "address", "port", "username", "sudo_mode", "credential", "cluster", "role"]
+        fields = ["name", "address", "port", "username", "sudo_mode", "credential", "labels", "cluster", "role"]
         labels = {"cluster": _("Cluster")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["labels"] = format_labels(self.instance.labels)
+
+    def clean_labels(self):
+        return parse_labels(self.cleaned_data.get("labels", ""))

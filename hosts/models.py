@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clusters.choices import CredentialKind, HostRole, SudoMode
 from portal.fields import EncryptedTextField
+from portal.labels import format_labels, validate_labels
 from portal.validators import hostname
 
 
@@ -55,7 +56,11 @@ class Host(models.Model):
     # Pinned when the host is registered; a different key later stops all work.
     host_key = models.TextField(_("pinned host key"), blank=True)
     host_key_fingerprint = models.CharField(_("host key fingerprint (SHA256)"), max_length=100, blank=True)
+    # Kubernetes-style key=value labels, for picking hosts and, later, their Nodes.
+    labels = models.JSONField(_("labels"), default=dict, blank=True, validators=[validate_labels])
     facts = models.JSONField(default=dict, blank=True)
+    # When `facts` were last read from the host (None: never).
+    facts_gathered = models.DateTimeField(_("facts gathered"), null=True, blank=True)
     cluster = models.ForeignKey(
         "clusters.Cluster",
         null=True,
@@ -79,3 +84,7 @@ class Host(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def labels_text(self) -> str:
+        return format_labels(self.labels)

@@ -35,6 +35,7 @@ class HostListView(HostMixin, ObjectListView):
         ("port", _("Port")),
         ("username", _("User")),
         ("host_key_fingerprint", _("Host key")),
+        ("labels_text", _("Labels")),
         ("cluster.name", _("Cluster")),
         ("get_role_display", _("Role")),
     ]
@@ -50,6 +51,7 @@ class HostDetailView(HostMixin, ObjectDetailView):
         ("username", _("SSH user")),
         ("get_sudo_mode_display", _("Privilege")),
         ("credential.name", _("Credential")),
+        ("labels_text", _("Labels")),
         ("host_key_fingerprint", _("Pinned host key (SHA256)")),
         ("cluster.name", _("Cluster")),
         ("get_role_display", _("Role")),

@@ -1,9 +1,11 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from clusters.models import Cluster
 from hosts import services as host_services
 from hosts.models import Host, SSHCredential
+from portal.labels import validate_labels
 from portal.serializers import ServiceModelSerializer
 
 
@@ -57,16 +59,33 @@ class HostSerializer(ServiceModelSerializer):
             "username",
             "sudo_mode",
             "credential",
+            "labels",
             "host_key",
             "host_key_fingerprint",
             "facts",
+            "facts_gathered",
             "cluster",
             "role",
             "last_seen",
             "created",
             "updated",
         ]
-        read_only_fields = ["host_key", "host_key_fingerprint", "facts", "last_seen", "created", "updated"]
+        read_only_fields = [
+            "host_key",
+            "host_key_fingerprint",
+            "facts",
+            "facts_gathered",
+            "last_seen",
+            "created",
+            "updated",
+        ]
+
+    def validate_labels(self, value):
+        try:
+            validate_labels(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return value
 
     def create_with_service(self, data):
         return host_services.host_create(**data)

@@ -1,12 +1,16 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from hosts import bulk, services
 from hosts.api import serializers as s
 from hosts.models import Host, SSHCredential
+from hosts.selectors import hosts_with_labels
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.permissions import IsPlatformAdmin
@@ -41,6 +45,25 @@ class HostViewSet(PortalModelViewSet):
     filterset_fields = ["role", "sudo_mode"]
     search_fields = ["name", "address"]
     ordering_fields = ["name", "address", "created", "last_seen"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "label", str, description=_("Label selector: key=value,key2 (a bare key: the label is set).")
+            )
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list" and self.request.query_params.get("label"):
+            try:
+                queryset = hosts_with_labels(queryset, self.request.query_params["label"])
+            except DjangoValidationError as exc:
+                raise ValidationError({"label": exc.messages}) from None
+        return queryset
 
     @extend_schema(methods=["get"], request=None, responses=s.HostKeyOfferSerializer)
     @extend_schema(methods=["post"], request=s.HostKeyPinSerializer, responses=s.HostSerializer)
