@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jobs import selectors
 from jobs import services as services
 from jobs.choices import JobStatus
-from jobs.models import Job, JobEvent
+from jobs.models import Job
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectListView
@@ -44,44 +45,61 @@ DETAIL_EVENTS = 2000
 POLL_EVENTS = 500
 
 
+def _log_host(request) -> str | None:
+    """Whose output the log shows: None for everyone's, "" for the portal's
+    own, else one host's (the same `host` parameter as the API's)."""
+    return request.GET.get("host")
+
+
+def _state_context(request, job) -> dict:
+    """What the state part of the page (progress, hosts, steps) needs; the
+    page and every poll render it."""
+    return {
+        "job": job,
+        "progress": selectors.job_progress(job),
+        "may_control": job.may_be_controlled_by(request.user),
+    }
+
+
 @login_required
 def job_detail(request, pk):
     job = _job_for(request, pk)
-    events = list(JobEvent.objects.filter(job=job).order_by("-counter")[:DETAIL_EVENTS])[::-1]
+    log_host = _log_host(request)
+    events, truncated = selectors.job_events_tail(job, limit=DETAIL_EVENTS, host=log_host)
     return render(
         request,
         "jobs/job_detail.html",
         {
-            "job": job,
-            "steps": job.steps.all(),
+            **_state_context(request, job),
             "events": events,
-            "truncated": bool(events) and events[0].counter > 1,
+            "truncated": truncated,
             "last_counter": events[-1].counter if events else 0,
-            "may_control": job.may_be_controlled_by(request.user),
+            "log_host": log_host,
         },
     )
 
 
 @login_required
 def job_events(request, pk):
-    """htmx partial: output after the counter the page has, and the job's state."""
+    """htmx partial: output after the counter the page has (of the host the
+    log is filtered to), and the job's state."""
     job = _job_for(request, pk)
     try:
         after = max(0, int(request.GET.get("after", 0)))
     except ValueError:
         after = 0
-    events = list(JobEvent.objects.filter(job=job, counter__gt=after).order_by("counter")[:POLL_EVENTS])
+    log_host = _log_host(request)
+    events = list(selectors.job_events(job, after=after, host=log_host)[:POLL_EVENTS])
     return render(
         request,
         "jobs/_job_events.html",
         {
-            "job": job,
-            "steps": job.steps.all(),
+            **_state_context(request, job),
             "events": events,
             "last_counter": events[-1].counter if events else after,
+            "log_host": log_host,
             # More output waits: keep polling even if the job has finished meanwhile.
             "more": len(events) == POLL_EVENTS,
-            "may_control": job.may_be_controlled_by(request.user),
         },
     )
 

@@ -1,5 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jobs import selectors
+from jobs.choices import StepStatus
 from jobs.models import Job, JobEvent, JobStep
 
 
@@ -20,12 +23,66 @@ class JobStepSerializer(serializers.ModelSerializer):
         ]
 
 
+def _seconds(delta) -> float | None:
+    return None if delta is None else round(delta.total_seconds(), 3)
+
+
+class CurrentStepSerializer(serializers.Serializer):
+    """A (step, host) pair running now."""
+
+    position = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    host = serializers.CharField(help_text="Blank: the portal's own work, on no host.")
+    started = serializers.DateTimeField(allow_null=True)
+    running_seconds = serializers.SerializerMethodField(help_text="How long it has been running.")
+
+    def get_running_seconds(self, step) -> float | None:
+        return _seconds(step.elapsed)
+
+
+class _CountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="(step, host) pairs.")
+    done = serializers.IntegerField(help_text="Pairs that succeeded or were skipped (nothing to do).")
+    failed = serializers.IntegerField()
+    running = serializers.IntegerField()
+    canceled = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    percent = serializers.IntegerField(help_text="done / total, in percent.")
+
+
+class HostProgressSerializer(_CountsSerializer):
+    host = serializers.CharField(help_text="Blank: the portal's own steps.")
+    # A plain string: the step states' enum is already in the schema under `status`.
+    state = serializers.CharField(
+        help_text=f"The host at a glance, one of the step states: {', '.join(StepStatus.values)}."
+    )
+    current = CurrentStepSerializer(allow_null=True)
+
+
+class JobProgressSerializer(_CountsSerializer):
+    elapsed_seconds = serializers.SerializerMethodField(
+        help_text="Since the job started: until it finished, or until now while it runs."
+    )
+    hosts = HostProgressSerializer(many=True)
+    current = CurrentStepSerializer(many=True, help_text="Every pair running now.")
+
+    def get_elapsed_seconds(self, progress) -> float | None:
+        return _seconds(progress.elapsed)
+
+
 class JobSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     host = serializers.SlugRelatedField(slug_field="name", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     steps = JobStepSerializer(many=True, read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    @extend_schema_field(JobProgressSerializer)
+    def get_progress(self, job):
+        # From the steps the viewset prefetched: no query per job or step.
+        return JobProgressSerializer(selectors.job_progress(job)).data
 
     class Meta:
         model = Job
@@ -46,6 +103,7 @@ class JobSerializer(serializers.ModelSerializer):
             "message",
             "last_counter",
             "steps",
+            "progress",
         ]
         read_only_fields = fields
 

@@ -9,11 +9,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from jobs import selectors
 from jobs import services as job_services
 from jobs.api import serializers as s
-from jobs.models import Job, JobEvent
+from jobs.models import Job
 from portal.audit import audit_describe
 from portal.viewsets import AuditedMixin, ScopedViewSetMixin
+
+# The most events one request returns; the client asks again from the last counter.
+EVENTS_PAGE = 1000
 
 
 class JobFilter(filters.FilterSet):
@@ -66,19 +70,31 @@ class JobViewSet(
 
     @extend_schema(
         responses=s.JobEventSerializer(many=True),
-        parameters=[OpenApiParameter("after", int), OpenApiParameter("host", str)],
+        parameters=[
+            OpenApiParameter(
+                "after",
+                int,
+                description="Only events after this counter: pass the last counter seen to tail the log.",
+                default=0,
+            ),
+            OpenApiParameter(
+                "host",
+                str,
+                description=(
+                    "Only the output of this host. Present but empty: only the portal's own output "
+                    "(work on no host). Absent: every host's."
+                ),
+            ),
+        ],
     )
     @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
-        """Output after counter `after` (tail the log by passing the last counter
-        seen); `host` keeps one host's output (empty: the portal's own)."""
+        """The job's output, oldest first, at most 1000 events: tail it by
+        passing the last counter seen as `after`; `host` keeps one host's."""
         job = self.get_object()
         try:
             after = max(0, int(request.query_params.get("after", 0)))
         except ValueError:
             raise ValidationError({"after": ["Must be an integer."]}) from None
-        events = JobEvent.objects.filter(job=job, counter__gt=after)
-        if "host" in request.query_params:
-            events = events.filter(host=request.query_params["host"])
-        events = events.select_related("step").order_by("counter")[:1000]
-        return Response(s.JobEventSerializer(events, many=True).data)
+        events = selectors.job_events(job, after=after, host=request.query_params.get("host"))
+        return Response(s.JobEventSerializer(events.select_related("step")[:EVENTS_PAGE], many=True).data)
