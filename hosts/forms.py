@@ -9,7 +9,11 @@ from portal.labels import format_labels, parse_labels
 class SSHCredentialForm(PortalModelForm):
     private_key = SecretField(textarea=True, max_length=16 * 1024, label=_("Private key"))
     passphrase = SecretField(max_length=1024, label=_("Passphrase"))
-    password = SecretField(max_length=1024, label=_("Password"))
+    password = SecretField(
+        max_length=1024,
+        label=_("Password"),
+        help_text=_("The login password; with a private key, the password sudo asks for, if it asks."),
+    )
 
     class Meta:
         model = SSHCredential
@@ -20,7 +24,11 @@ class SSHCredentialForm(PortalModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             for name in ("private_key", "passphrase", "password"):
-                self.fields[name].help_text = _("Stored and never shown. Leave empty to keep it.")
+                self.fields[name].help_text = " ".join(
+                    str(text)
+                    for text in (self.fields[name].help_text, _("Stored and never shown. Leave empty to keep it."))
+                    if text
+                )
 
 
 class HostForm(PortalModelForm):
@@ -43,3 +51,34 @@ class HostForm(PortalModelForm):
 
     def clean_labels(self):
         return parse_labels(self.cleaned_data.get("labels", ""))
+
+
+class _HostChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.address})"
+
+
+class PreflightForm(forms.Form):
+    """A planned cluster: which hosts in which role, and its address ranges."""
+
+    control_plane = _HostChoices(
+        queryset=Host.objects.none(),
+        to_field_name="name",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Control-plane hosts"),
+    )
+    workers = _HostChoices(
+        queryset=Host.objects.none(),
+        to_field_name="name",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Worker hosts"),
+    )
+    pod_cidr = forms.CharField(label=_("Pod CIDR"), max_length=64, initial="10.244.0.0/16")
+    service_cidr = forms.CharField(label=_("Service CIDR"), max_length=64, initial="10.96.0.0/12")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("control_plane", "workers"):
+            self.fields[name].queryset = Host.objects.order_by("name")

@@ -2,6 +2,7 @@
 command's stdout and stderr, with known secrets masked in every line."""
 
 import select
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -23,10 +24,43 @@ class Redactor:
 
 LineCallback = Callable[[str, str], None]  # (stream: "stdout" | "stderr", line)
 
+# How long a canceled command may take to end after it was told to stop.
+CANCEL_GRACE = 15.0
 
-def pump_lines(channel, deadline: float, redact: Redactor, on_line: LineCallback | None):
+
+class Control:
+    """The portal's side channel with a running command: the first stdout line
+    that starts with `marker` carries the process id of the command's
+    `timeout` (never shown as output), and `on_cancel(pid)` is called once
+    when `cancel` is set, to stop it on the host."""
+
+    def __init__(self, marker: str, cancel: threading.Event | None, on_cancel: Callable[[str], None]):
+        self.marker, self.cancel, self.on_cancel = marker, cancel, on_cancel
+        self.pid: str | None = None
+        self.canceled = False
+
+    def read(self, line: str) -> bool:
+        """True when the line was the marker (and is not output)."""
+        if self.pid is None and line.startswith(self.marker):
+            self.pid = line[len(self.marker) :].strip()
+            return True
+        return False
+
+    def poll(self) -> bool:
+        """Stop the command if it was canceled; True the first time."""
+        if self.canceled or self.cancel is None or not self.cancel.is_set() or self.pid is None:
+            return False
+        self.canceled = True
+        self.on_cancel(self.pid)
+        return True
+
+
+def pump_lines(
+    channel, deadline: float, redact: Redactor, on_line: LineCallback | None, control: Control | None = None
+):
     """Read stdout and stderr as they come, line by line, until the command
-    exits; (None, ...) when the deadline passes first."""
+    exits; (None, ...) when the deadline passes first. A canceled command is
+    stopped on the host and waited for a little while longer."""
     partial = {"stdout": b"", "stderr": b""}
     lines = {"stdout": [], "stderr": []}
 
@@ -36,13 +70,18 @@ def pump_lines(channel, deadline: float, redact: Redactor, on_line: LineCallback
             complete.append(partial[stream])
             partial[stream] = b""
         for raw in complete:
-            line = redact(raw.decode("utf-8", errors="replace").rstrip("\r"))
+            line = raw.decode("utf-8", errors="replace").rstrip("\r")
+            if stream == "stdout" and control is not None and control.read(line):
+                continue
+            line = redact(line)
             lines[stream].append(line)
             if on_line is not None:
                 on_line(stream, line)
 
     status = None
     while True:
+        if control is not None and control.poll():
+            deadline = min(deadline, time.monotonic() + CANCEL_GRACE)
         busy = False
         if channel.recv_ready():
             feed("stdout", channel.recv(65536))

@@ -25,7 +25,7 @@ def _check_credential(credential: SSHCredential) -> None:
         except ssh.SSHKeyError as exc:
             field = "passphrase" if isinstance(exc, ssh.PassphraseError) else "private_key"  # in any language
             raise PortalError(exc.message, field_errors={field: [exc.message]}) from None
-        credential.password = ""
+        # A key credential keeps a password only as the one sudo asks for.
     elif credential.kind == CredentialKind.PASSWORD:
         if not _secret_text(credential.password):
             raise PortalError("A password is required.", field_errors={"password": ["A password is required."]})
@@ -111,3 +111,33 @@ def host_key_pin(*, host: Host, known_hosts_line: str = "", confirmed_fingerprin
     host.full_clean()
     host.save(update_fields=["host_key", "host_key_fingerprint", "updated"])
     return host
+
+
+def facts_gather(*, hosts, user=None):
+    """Start a job that reads the facts of `hosts` (Host records or names), in parallel."""
+    from jobs.services import job_create
+
+    names = [host.name if isinstance(host, Host) else str(host) for host in hosts]
+    names = list(dict.fromkeys(names))  # once each, in the given order
+    if not names:
+        message = _("Pick at least one host.")
+        raise PortalError(message, field_errors={"hosts": [message]})
+    records = {host.name: host for host in Host.objects.filter(name__in=names)}
+    unknown = [name for name in names if name not in records]
+    unpinned = [name for name in names if name in records and not records[name].host_key]
+    errors = []
+    if unknown:
+        errors.append(_("No such host: %(names)s.") % {"names": ", ".join(unknown)})
+    if unpinned:
+        errors.append(
+            _("No host key is pinned for %(names)s: confirm its fingerprint first.") % {"names": ", ".join(unpinned)}
+        )
+    if errors:
+        raise PortalError(" ".join(errors), field_errors={"hosts": errors})
+    return job_create(
+        kind="hosts.facts",
+        title=_("Gather facts of %(hosts)s") % {"hosts": ", ".join(names)},
+        params={"hosts": names},
+        host=records[names[0]] if len(names) == 1 else None,
+        created_by=user,
+    )

@@ -21,6 +21,7 @@ import re
 import secrets as random
 import shlex
 import socket
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from paramiko.hostkeys import HostKeyEntry, HostKeys
 
 from hosts.output import MASK as MASK  # re-exported: callers mask with ssh.MASK
-from hosts.output import LineCallback, Redactor, pump_lines
+from hosts.output import Control, LineCallback, Redactor, pump_lines
 from portal.errors import PortalError
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,10 @@ class SSHAuthError(SSHError):
 
 class CommandTimeout(SSHError):
     pass
+
+
+class CommandCanceled(SSHError):
+    """The command was stopped on the host because its job was canceled."""
 
 
 # --- private keys ---------------------------------------------------------------
@@ -388,21 +393,28 @@ class Session:
         env: Mapping[str, str] | None = None,
         secrets: Iterable[str] = (),
         on_line: LineCallback | None = None,
+        cancel: threading.Event | None = None,
     ) -> Result:
         """Run `command` (a shell command line) and return its exit status and
         output. `env` values reach the command on stdin, never on a command
         line; they and `secrets` are masked in every line streamed or returned.
         On the host the command is killed (its whole process group) when
-        `timeout` passes, and CommandTimeout is raised."""
+        `timeout` passes (CommandTimeout) or `cancel` is set (CommandCanceled)."""
         self.open()
         env = dict(env or {})
         for name, value in env.items():
             if not _ENV_NAME.match(name) or "\n" in value:
                 raise SSHError(_("Environment variable names are identifiers and values have no newlines."))
         redact = Redactor((*self._secrets, *env.values(), *secrets))
-        remote, preamble = self._wrap(command, sudo=sudo, env=env, timeout=timeout)
+        marker = f"@portal-pid-{random.token_hex(6)} "
+        remote, preamble = self._wrap(command, sudo=sudo, env=env, timeout=timeout, marker=marker)
         logger.info("ssh %s@%s: %s", self.target.username, self.target.address, redact(command))
-        channel = self._client.get_transport().open_session(timeout=self.target.connect_timeout)
+        control = Control(marker, cancel, lambda pid: self._stop(pid, sudo=sudo))
+        try:
+            channel = self._client.get_transport().open_session(timeout=self.target.connect_timeout)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            self.close()  # a dead connection: the next command connects again
+            raise SSHConnectError(_reach_message(self.target.address, self.target.port, exc)) from None
         started = time.monotonic()
         try:
             channel.exec_command(remote)
@@ -410,22 +422,38 @@ class Session:
             if data:
                 channel.sendall(data)
             channel.shutdown_write()
-            status, out, err = pump_lines(channel, started + timeout + KILL_AFTER + 5, redact, on_line)
+            status, out, err = pump_lines(channel, started + timeout + KILL_AFTER + 5, redact, on_line, control)
         finally:
             channel.close()
         duration = time.monotonic() - started
+        if control.canceled:
+            raise CommandCanceled(_("The command was stopped on %(host)s.") % {"host": self.target.address})
         if status is None or (status in (124, 137) and duration >= timeout):
             raise CommandTimeout(
                 _("The command did not finish within %(seconds)s seconds on %(host)s and was stopped.")
-                % {"seconds": f"{timeout:g}", "host": self.target.address}
+                % {"seconds": f"{round(timeout, 1):g}", "host": self.target.address}
             )
         return Result(status, out, err, duration)
 
-    def _wrap(self, command: str, *, sudo: bool, env: dict, timeout: float) -> tuple[str, bytes]:
+    def _stop(self, pid: str, *, sudo: bool) -> None:
+        """Stop a running command: TERM to its `timeout`, which passes it to
+        the command's process group and KILLs the group KILL_AFTER later."""
+        if not pid.isdigit():
+            return
+        try:
+            self.run(f"kill -TERM {pid} 2>/dev/null || true", sudo=sudo, timeout=30)
+        except SSHError as exc:
+            logger.warning("Could not stop process %s on %s: %s", pid, self.target.address, exc)
+
+    def _wrap(self, command: str, *, sudo: bool, env: dict, timeout: float, marker: str = "") -> tuple[str, bytes]:
         """The remote command line and what goes first on its stdin. coreutils'
-        `timeout` runs the command in its own process group and kills that group."""
+        `timeout` runs the command in its own process group and kills that
+        group; its process id is printed first (after `marker`) so that a
+        cancel can stop it."""
         reads = "".join(f"IFS= read -r {name} && export {name} && " for name in env)
         remote = f"timeout -k {KILL_AFTER} {timeout:g} sh -c {shlex.quote(reads + command)}"
+        if marker:
+            remote = f"sh -c {shlex.quote(f'echo {marker}$$; exec {remote}')}"
         preamble = "".join(f"{value}\n" for value in env.values())
         if sudo and self.target.sudo_mode == SUDO_PASSWORD:
             # -k: always ask, so the password line is never left for the command to read.

@@ -40,14 +40,15 @@ class JobContext:
         timeout: float | None = None,
         secrets: list[str] | None = None,
         canceled: threading.Event | None = None,
+        run: "_Run | None" = None,
     ):
         self.job = job
         self.step = step
         self.secrets: list[str] = [] if secrets is None else secrets
         # Set within CANCEL_POLL_SECONDS of a cancel request: what a step waits
-        # on (a command on a host) should watch it and stop. hosts/ssh.py does
-        # not take it yet.
+        # on (a command on a host) watches it and stops (hosts/jobwork.py).
         self.canceled = canceled or threading.Event()
+        self._run = run
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout if timeout else None
         self.exit_status: int | None = None
@@ -58,6 +59,20 @@ class JobContext:
         if self.deadline is None:
             return None
         return max(0.0, self.deadline - time.monotonic())
+
+    def shared(self, key, factory):
+        """An object kept for every step of this run, made by `factory()` on
+        first use and closed (its `close()`) when the run ends: one SSH
+        connection per host for all the job's steps."""
+        if self._run is None:
+            raise RuntimeError("This context belongs to no run.")
+        return self._run.shared(key, factory)
+
+    def forget(self, key) -> None:
+        """Close and drop a shared object (a broken connection) so the next
+        use makes a new one."""
+        if self._run is not None:
+            self._run.forget(key)
 
     def hide(self, secret: str) -> None:
         """Never let this value reach the job log."""
@@ -168,24 +183,54 @@ class _Run:
     canceled: threading.Event
     # A secret one step declares stays hidden in the next.
     secrets: list[str] = field(default_factory=list)
+    _shared: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def shared(self, key, factory):
+        with self._lock:
+            if key not in self._shared:
+                self._shared[key] = factory()
+            return self._shared[key]
+
+    def forget(self, key) -> None:
+        with self._lock:
+            thing = self._shared.pop(key, None)
+        _close(thing)
+
+    def close(self) -> None:
+        with self._lock:
+            things, self._shared = list(self._shared.values()), {}
+        for thing in things:
+            _close(thing)
+
+
+def _close(thing) -> None:
+    try:
+        if thing is not None and hasattr(thing, "close"):
+            thing.close()
+    except Exception:  # closing a broken connection must not change the job's outcome
+        logger.warning("Closing %r failed", thing, exc_info=True)
 
 
 def _run_steps(job: Job, kind, canceled: threading.Event | None = None) -> tuple[str, str]:
     """Run the stages in order; within one, the (step, host) pairs not done yet."""
     steps = job.steps.order_by("position", "host")
     run = _Run(canceled=canceled or threading.Event())
-    for _position, stage in groupby(steps, key=lambda step: step.position):
-        todo = [step for step in stage if step.status not in DONE]
-        if not todo:
-            continue
-        if len(todo) == 1 and not todo[0].host:
-            results = [_run_one(job, kind, todo[0], run)]
-        else:
-            results = _run_stage_on_hosts(job, kind, todo, run)
-        for status, message in results:  # in host order: the first failure names the job's
-            if status != JobStatus.SUCCEEDED:
-                return status, message
-    return JobStatus.SUCCEEDED, ""
+    try:
+        for _position, stage in groupby(steps, key=lambda step: step.position):
+            todo = [step for step in stage if step.status not in DONE]
+            if not todo:
+                continue
+            if len(todo) == 1 and not todo[0].host:
+                results = [_run_one(job, kind, todo[0], run)]
+            else:
+                results = _run_stage_on_hosts(job, kind, todo, run)
+            for status, message in results:  # in host order: the first failure names the job's
+                if status != JobStatus.SUCCEEDED:
+                    return status, message
+        return JobStatus.SUCCEEDED, ""
+    finally:
+        run.close()
 
 
 def _run_stage_on_hosts(job: Job, kind, steps, run: _Run) -> list[tuple[str, str]]:
@@ -213,7 +258,7 @@ def _run_stage_on_hosts(job: Job, kind, steps, run: _Run) -> list[tuple[str, str
 def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
     """One step on one host, to its final status."""
     spec = kind.spec_for(step)
-    ctx = JobContext(job, step, timeout=spec.timeout, secrets=run.secrets, canceled=run.canceled)
+    ctx = JobContext(job, step, timeout=spec.timeout, secrets=run.secrets, canceled=run.canceled, run=run)
     where = f" on {step.host}" if step.host else ""
     try:
         ctx.check_canceled()

@@ -7,7 +7,12 @@ from types import SimpleNamespace
 import pytest
 from rest_framework.test import APIClient
 
-pytest_plugins = ["devcluster.pytest_plugin", "testhosts.pytest_plugin", "tests.support.services"]
+pytest_plugins = [
+    "devcluster.pytest_plugin",
+    "testhosts.pytest_plugin",
+    "tests.support.services",
+    "tests.support.celery_worker",
+]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 

@@ -14,7 +14,13 @@ class SSHCredentialSerializer(ServiceModelSerializer):
         write_only=True, required=False, allow_blank=True, max_length=16 * 1024, trim_whitespace=False
     )
     passphrase = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=1024)
-    password = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=1024)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=1024,
+        help_text=_("The login password; with a private key, the password sudo asks for, if it asks."),
+    )
     host_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -112,3 +118,57 @@ class HostKeyPinSerializer(serializers.Serializer):
 class HostImportSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["csv", "yaml"])
     text = serializers.CharField(max_length=1024 * 1024, trim_whitespace=False)
+
+
+class FactsGatherSerializer(serializers.Serializer):
+    hosts = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        min_length=1,
+        max_length=500,
+        help_text=_("Names of the hosts whose facts to read."),
+    )
+
+
+class PreflightPlanSerializer(serializers.Serializer):
+    control_plane = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=500, help_text=_("Names of the control-plane hosts.")
+    )
+    workers = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=500,
+        required=False,
+        default=list,
+        help_text=_("Names of the worker hosts."),
+    )
+    pod_cidr = serializers.CharField(max_length=64, required=False, allow_blank=True, default="10.244.0.0/16")
+    service_cidr = serializers.CharField(max_length=64, required=False, allow_blank=True, default="10.96.0.0/12")
+
+
+class PreflightCheckSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pass", "warn", "fail"])
+    message = serializers.CharField()
+    remedy = serializers.CharField(help_text=_("What to do; empty when the check passed."))
+    params = serializers.DictField(help_text=_("The values the message was made from."))
+
+
+class PreflightHostSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    role = serializers.CharField()
+    status = serializers.CharField(help_text=_("The worst status of its checks; empty before it was probed."))
+    checks = PreflightCheckSerializer(many=True)
+
+
+class PreflightResultSerializer(serializers.Serializer):
+    job = serializers.IntegerField(source="job.pk")
+    job_status = serializers.CharField(source="job.status")
+    message = serializers.CharField(source="job.message")
+    passed = serializers.BooleanField(help_text=_("The job finished, every host answered and no check failed."))
+    failed_count = serializers.IntegerField()
+    warning_count = serializers.IntegerField()
+    plan = serializers.SerializerMethodField()
+    hosts = PreflightHostSerializer(many=True)
+
+    def get_plan(self, obj) -> dict:
+        return obj["plan"].as_params()

@@ -127,3 +127,46 @@ class FakeHostsJob(JobKind):
             return None
         finally:
             FAKE_HOSTS.leave()
+
+
+# Secrets for test.host-commands by name, as a real kind would read them from
+# encrypted storage: never in the job's params, which the API shows.
+HOST_SECRETS: dict[str, str] = {}
+
+
+@register
+class HostCommandsJob(JobKind):
+    """Shell commands on registered hosts over SSH, through hosts.jobwork.
+
+    params: {"hosts": [host names], "steps": [{"name", "title", "command",
+    "unless": a command that exits 0 when the step has nothing to do,
+    "sudo": bool, "timeout": seconds, "env": {...}, "secret_env": {VAR:
+    name in HOST_SECRETS}, "retries": n}]}."""
+
+    name = "test.host-commands"
+
+    def steps(self, job):
+        hosts = tuple(job.params.get("hosts", ()))
+        return [
+            StepSpec(
+                s["name"],
+                s.get("title", s["name"]),
+                hosts=hosts,
+                timeout=s.get("timeout"),
+                retries=s.get("retries", 0),
+                retry_delay=0.2,
+            )
+            for s in job.params.get("steps", ())
+        ]
+
+    def run_step(self, ctx, step):
+        from hosts import jobwork
+
+        spec = next(s for s in ctx.job.params["steps"] if s["name"] == step.name)
+        sudo = spec.get("sudo", False)
+        if spec.get("unless") and jobwork.run(ctx, spec["unless"], sudo=sudo, check=False, quiet=True).ok:
+            ctx.log("already done")
+            return "skipped"
+        env = {**spec.get("env", {}), **{k: HOST_SECRETS[v] for k, v in spec.get("secret_env", {}).items()}}
+        jobwork.run(ctx, spec["command"], sudo=sudo, env=env)
+        return None
