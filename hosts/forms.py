@@ -54,6 +54,17 @@ class HostForm(PortalModelForm):
 
 
 class _HostChoices(forms.ModelMultipleChoiceField):
+    """Hosts picked by checkbox, submitted by name."""
+
+    def __init__(self, label):
+        super().__init__(
+            queryset=Host.objects.none(),
+            to_field_name="name",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label=label,
+        )
+
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.address})"
 
@@ -61,20 +72,8 @@ class _HostChoices(forms.ModelMultipleChoiceField):
 class PreflightForm(forms.Form):
     """A planned cluster: which hosts in which role, and its address ranges."""
 
-    control_plane = _HostChoices(
-        queryset=Host.objects.none(),
-        to_field_name="name",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label=_("Control-plane hosts"),
-    )
-    workers = _HostChoices(
-        queryset=Host.objects.none(),
-        to_field_name="name",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label=_("Worker hosts"),
-    )
+    control_plane = _HostChoices(_("Control-plane hosts"))
+    workers = _HostChoices(_("Worker hosts"))
     pod_cidr = forms.CharField(label=_("Pod CIDR"), max_length=64, initial="10.244.0.0/16")
     service_cidr = forms.CharField(label=_("Service CIDR"), max_length=64, initial="10.96.0.0/12")
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clusters.choices import CredentialKind, HostRole, SudoMode
+from hosts import checks
 from portal.fields import EncryptedTextField
 from portal.labels import format_labels, validate_labels
 from portal.validators import hostname
@@ -88,3 +89,53 @@ class Host(models.Model):
     @property
     def labels_text(self) -> str:
         return format_labels(self.labels)
+
+
+class PreflightStatus(models.TextChoices):
+    # The host meets this requirement.
+    PASS = "pass", _("pass")
+    # It does, but something deserves a look (the bootstrap may fix it).
+    WARN = "warn", _("warning")
+    # It does not: bringing up a cluster on it would fail.
+    FAIL = "fail", _("fail")
+
+
+class PreflightCheck(models.Model):
+    """One check of one host in a preflight job. The message and the remedy
+    are stored as a code and its parameters and rendered when shown, so they
+    read in the viewer's language (hosts/checks.py)."""
+
+    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="preflight_checks")
+    host = models.ForeignKey(Host, null=True, on_delete=models.SET_NULL, related_name="preflight_checks")
+    # The name the plan gave, kept when the host record is deleted.
+    host_name = models.CharField(_("host"), max_length=100)
+    role = models.CharField(_("role"), max_length=16, choices=HostRole.choices)
+    key = models.CharField(_("check"), max_length=32)
+    position = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(_("status"), max_length=8, choices=PreflightStatus.choices)
+    code = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("preflight check")
+        verbose_name_plural = _("preflight checks")
+        ordering = ["job", "host_name", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "host_name", "key"], name="preflightcheck_unique_job_host_key")
+        ]
+
+    def __str__(self):
+        return f"{self.job_id} {self.host_name} {self.key}: {self.status}"
+
+    @property
+    def title(self) -> str:
+        return str(checks.TITLES.get(self.key, self.key))
+
+    @property
+    def message(self) -> str:
+        return checks.render(self.code, self.params)[0]
+
+    @property
+    def remedy(self) -> str:
+        return checks.render(self.code, self.params)[1]

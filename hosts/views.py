@@ -9,13 +9,15 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from hosts import bulk, services
-from hosts.forms import HostForm, SSHCredentialForm
+from hosts import bulk, facts, preflight, services
+from hosts.forms import HostForm, PreflightForm, SSHCredentialForm
 from hosts.models import Host, SSHCredential
+from jobs.models import Job
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
 
 
 class HostMixin:
@@ -55,11 +57,16 @@ class HostDetailView(HostMixin, ObjectDetailView):
         ("host_key_fingerprint", _("Pinned host key (SHA256)")),
         ("cluster.name", _("Cluster")),
         ("get_role_display", _("Role")),
-        ("facts", _("Facts")),
         ("last_seen", _("Last seen")),
     ]
     edit_url_name = "hosts:host-edit"
     delete_url_name = "hosts:host-delete"
+
+    def extra_context(self, obj):
+        return {
+            "facts_rows": facts.table(obj.facts),
+            "facts_job": Job.objects.filter(kind="hosts.facts", params__hosts__contains=[obj.name]).first(),
+        }
 
 
 class HostEditView(HostMixin, ObjectEditView):
@@ -204,3 +211,61 @@ def host_import(request):
         "rows": rows,
     }
     return render(request, "hosts/host_import.html", context, status=status)
+
+
+def _staff(request) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def host_facts_gather(request, pk):
+    """Start a job reading this host's facts, and show it."""
+    host = get_object_or_404(Host.objects.for_user(request.user), pk=pk)
+    _staff(request)
+    audit_describe(request, action="host.gather_facts", kind="Host", name=host.name)
+    try:
+        job = services.facts_gather(hosts=[host], user=request.user)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+        return redirect("hosts:host-detail", pk=host.pk)
+    return redirect("jobs:job-detail", pk=job.pk)
+
+
+@login_required
+def preflight_form(request):
+    """Plan a cluster (hosts per role, CIDRs) and start its preflight."""
+    _staff(request)
+    form, status = PreflightForm(request.POST or None), 200
+    if request.method == "POST":
+        audit_describe(request, action="host.preflight", kind="Job")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                plan = preflight.plan_validate(
+                    control_plane=[h.name for h in data["control_plane"]],
+                    workers=[h.name for h in data["workers"]],
+                    pod_cidr=data["pod_cidr"],
+                    service_cidr=data["service_cidr"],
+                )
+            except PortalError as exc:
+                add_errors(form, exc.field_errors, exc.message)
+            else:
+                job = preflight.preflight_start(plan=plan, user=request.user)
+                audit_describe(request, name=job.pk)
+                return redirect("hosts:preflight-results", job_id=job.pk)
+        status = 400
+    context = {"title": gettext("Preflight"), "form": form, "recent": Job.objects.filter(kind=preflight.KIND)[:10]}
+    return render(request, "hosts/preflight_form.html", context, status=status)
+
+
+@login_required
+def preflight_results(request, job_id):
+    """Results per host and check; the part below the title refreshes while the job runs."""
+    _staff(request)
+    job = get_object_or_404(Job.objects.for_user(request.user), pk=job_id, kind=preflight.KIND)
+    context = {"title": gettext("Preflight #%(id)s") % {"id": job.pk}, **preflight.results(job)}
+    if request.headers.get("HX-Request"):
+        return render(request, "hosts/_preflight_results.html", context)
+    return render(request, "hosts/preflight_results.html", context)

@@ -28,6 +28,12 @@ for knob in sysrq-trigger kcore kmsg; do
   if [ -e "$root/proc/$knob" ]; then mount --bind /dev/null "$root/proc/$knob"; fi
 done
 mount -t sysfs -o ro sysfs "$root/sys"  # shows this host's network devices only
+# The runner's cgroup filesystem, read-only and without the hierarchies mounted
+# below it, so that `stat -f /sys/fs/cgroup` on a host tells the runner's cgroup
+# version (cgroup2fs: 2, tmpfs: 1), as on a machine. Never left writable.
+if mountpoint -q /sys/fs/cgroup && mount --bind /sys/fs/cgroup "$root/sys/fs/cgroup"; then
+  mount -o remount,bind,ro "$root/sys/fs/cgroup" || umount "$root/sys/fs/cgroup"
+fi
 
 # A minimal /dev: no disks of the runner, a pty instance of its own.
 mount -t tmpfs -o mode=0755,size=1m testhost-dev "$root/dev"

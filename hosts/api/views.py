@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -7,10 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from hosts import bulk, services
+from hosts import bulk, preflight, services
 from hosts.api import serializers as s
 from hosts.models import Host, SSHCredential
 from hosts.selectors import hosts_with_labels
+from jobs.api.serializers import JobSerializer
+from jobs.models import Job
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.permissions import IsPlatformAdmin
@@ -100,3 +103,44 @@ class HostViewSet(PortalModelViewSet):
             body = {"type": "invalid", "detail": exc.message, "errors": {"rows": exc.rows}}
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(s.HostSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.FactsGatherSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], url_path="facts")
+    def facts_gather(self, request):
+        """Read the facts of the named hosts, in parallel, in a job."""
+        audit_describe(request, action="host.gather_facts", kind="Host")
+        data = s.FactsGatherSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.facts_gather(hosts=data.validated_data["hosts"], user=request.user)
+        audit_describe(request, name=",".join(job.params["hosts"])[:253])
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="facts")
+    def host_facts_gather(self, request, pk=None):
+        """Read this host's facts in a job."""
+        host = self.get_object()
+        audit_describe(request, action="host.gather_facts", kind="Host", name=host.name)
+        job = services.facts_gather(hosts=[host], user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.PreflightPlanSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], url_path="preflight")
+    def preflight_start(self, request):
+        """Check, read-only, every host of a planned cluster. The plan is
+        validated first (400 with a message per field); the results are read
+        at preflight/<job id>/."""
+        audit_describe(request, action="host.preflight", kind="Job")
+        data = s.PreflightPlanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = preflight.plan_validate(**data.validated_data)
+        job = preflight.preflight_start(plan=plan, user=request.user)
+        audit_describe(request, name=job.pk)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=s.PreflightResultSerializer)
+    @action(detail=False, methods=["get"], url_path=r"preflight/(?P<job_id>[0-9]+)")
+    def preflight_results(self, request, job_id=None):
+        """A preflight's results per host and check, and whether it passed."""
+        job = get_object_or_404(Job.objects.for_user(request.user), pk=job_id, kind=preflight.KIND)
+        return Response(s.PreflightResultSerializer(preflight.results(job)).data)
