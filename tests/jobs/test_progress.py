@@ -19,6 +19,10 @@ HOSTS = ["node-a", "node-b", "node-c"]
 
 @pytest.fixture
 def job(world):
+    return multi_host_job(world.team_a)
+
+
+def multi_host_job(team) -> Job:
     """A running job: a portal step, then two stages on three hosts.
 
     plan (portal): succeeded
@@ -27,7 +31,7 @@ def job(world):
     """
     now = timezone.now()
     job = Job.objects.create(
-        kind="demo", title="Bootstrap", team=world.team_a, status="running", started=now - timedelta(minutes=5)
+        kind="demo", title="Bootstrap", team=team, status="running", started=now - timedelta(minutes=5)
     )
 
     def step(position, name, host, status, **fields):

@@ -4,24 +4,18 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import rundev
+from tests.support.rundev import ROOT
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _log_in(port: int, username: str, password: str) -> str:
@@ -37,22 +31,14 @@ def _log_in(port: int, username: str, password: str) -> str:
 
 
 def test_rundev_serves_the_portal_and_prints_the_admin_login_once(tmp_path):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-    env.update(PORTAL_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
+    port = rundev.free_port()
+    env = rundev.environment(tmp_path / "var")
     # Left by an earlier version, which kept the password in clear.
     (tmp_path / "var").mkdir()
     (tmp_path / "var" / "admin-password").write_text("old-secret\n")
     log = tmp_path / "run.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "rundev", "--no-devcluster", "--addr", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    # Demo hosts have a test of their own (test_demo_hosts), with time for a first build.
+    process = rundev.start(env, log, "--no-devcluster", "--demo-hosts", "0", "--addr", f"127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -79,12 +65,7 @@ def test_rundev_serves_the_portal_and_prints_the_admin_login_once(tmp_path):
         assert "broker: filesystem, database: sqlite3" in output
         assert (tmp_path / "var" / "portal.sqlite3").exists()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise
+        rundev.stop(process)
     # SIGTERM stops the web server and the worker it started (pool processes may take a moment).
     deadline = time.monotonic() + 20
     while left := subprocess.run(["pgrep", "-a", "-s", str(process.pid)], capture_output=True, text=True).stdout:

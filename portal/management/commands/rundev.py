@@ -2,8 +2,10 @@
 
 Migrates, makes sure there is an admin, starts a Celery worker with beat (on
 the broker from settings: a filesystem queue unless CELERY_BROKER_URL/REDIS_URL
-is set), registers the devcluster as a demo cluster when Go is available, and
-serves the web UI. Ctrl-C stops everything it started.
+is set), registers the devcluster as a demo cluster when Go is available,
+starts test hosts and registers them as demo hosts when the machine allows it
+(root, namespaces, overlayfs), and serves the web UI. Ctrl-C stops everything
+it started.
 """
 
 import io
@@ -20,6 +22,9 @@ from django.core.management.base import BaseCommand
 
 from portal.env import BASE_DIR, VAR_DIR
 
+# Test hosts `make run` starts as demo hosts: enough for a multi-host job.
+DEMO_HOST_COUNT = 3
+
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
@@ -32,8 +37,15 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default=os.environ.get("PORTAL_ADDR", "127.0.0.1:8000"))
         parser.add_argument("--no-worker", action="store_true", help="Do not start a Celery worker.")
         parser.add_argument("--no-devcluster", action="store_true", help="Do not start the demo cluster.")
+        parser.add_argument(
+            "--demo-hosts",
+            type=int,
+            default=DEMO_HOST_COUNT,
+            metavar="N",
+            help=f"How many test hosts to start as demo hosts (default {DEMO_HOST_COUNT}; 0: none).",
+        )
 
-    def handle(self, *args, addr, no_worker, no_devcluster, **options):
+    def handle(self, *args, addr, no_worker, no_devcluster, demo_hosts, **options):
         # A stop from a supervisor or a closed terminal cleans up like Ctrl-C.
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, _interrupt)
@@ -44,9 +56,12 @@ class Command(BaseCommand):
         call_command("ensure_admin", stdout=admin_news)
         children = []
         started_demo = False
+        host_run = None
         try:
             if not no_devcluster:
                 started_demo = self._demo_cluster()
+            if demo_hosts > 0:
+                host_run = self._demo_hosts(demo_hosts)
             if not no_worker:
                 children.append(
                     self._spawn(
@@ -98,6 +113,9 @@ class Command(BaseCommand):
                     child.wait(15)
                 except subprocess.TimeoutExpired:
                     child.kill()
+            if host_run is not None:
+                self.stdout.write("Stopping the demo hosts …")
+                host_run.stop()
             if started_demo:
                 from portal.demo import demo_cluster_stop
 
@@ -146,3 +164,46 @@ class Command(BaseCommand):
         except Exception as exc:  # the health check will retry on its schedule
             self.stderr.write(f"First health check of the demo cluster failed: {exc}")
         return started
+
+    def _demo_hosts(self, count: int):
+        """Start `count` test hosts and register them; the started run (stopped
+        when make run stops), or None, having said why there are none."""
+        try:
+            from testhosts.errors import TestHostsError
+            from testhosts.fleet import TestHosts, unavailable_reason
+        except ImportError as exc:  # an image without the repository's test tooling
+            self.stdout.write(f"No demo hosts: the testhosts package is missing ({exc}); the portal runs without them.")
+            return None
+        reason = unavailable_reason()
+        if reason:
+            self.stdout.write(f"No demo hosts: {reason}; the portal runs without them.")
+            return None
+        self.stdout.write(
+            f"Starting {count} demo hosts: test hosts, OpenSSH servers in namespaces of their own "
+            "(the first start on a machine builds their Debian root: about a minute) …"
+        )
+        try:
+            # From this, the main thread: a host dies with the thread that started it.
+            run = TestHosts.start(count, log=self.stdout.write)
+        except (TestHostsError, OSError) as exc:
+            self.stderr.write(f"The demo hosts could not start, the portal runs without them: {exc}")
+            return None
+        from portal.demo_hosts import demo_hosts_register
+
+        try:
+            result = demo_hosts_register(run)
+        except Exception as exc:  # the portal is useful without them; say why they are missing
+            self.stderr.write(f"The demo hosts could not be registered, the portal runs without them: {exc}")
+            run.stop()
+            return None
+        for host in result.registered:
+            self.stdout.write(
+                f"Demo host '{host.name}' registered: {host.username}@{host.address}, host key {host.host_key_fingerprint}."
+            )
+        for name in result.skipped:
+            self.stderr.write(f"A host named '{name}' that make run did not make is registered: left as it is.")
+        if result.registered:
+            self.stdout.write(
+                "Their host keys are pinned without asking: the portal made these hosts. They stop when make run stops."
+            )
+        return run
