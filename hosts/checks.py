@@ -146,7 +146,7 @@ MESSAGES = {
         _("The cgroup version could not be read (/sys/fs/cgroup is not mounted)."),
         _("Check that /sys/fs/cgroup is mounted."),
     ),
-    "cidr.ok": (_("%(cidr)s overlaps none of this host's networks (%(networks)s)."), ""),
+    "cidr.ok": (_("%(cidr)s overlaps none of this host's networks: %(networks)s."), ""),
     "cidr.overlap": (
         _("%(cidr)s overlaps this host's network %(networks)s."),
         _("Pick a range that overlaps no network of the hosts (e.g. %(example)s); %(rerun)s"),

@@ -74,8 +74,20 @@ class PreflightForm(forms.Form):
 
     control_plane = _HostChoices(_("Control-plane hosts"))
     workers = _HostChoices(_("Worker hosts"))
-    pod_cidr = forms.CharField(label=_("Pod CIDR"), max_length=64, initial="10.244.0.0/16")
-    service_cidr = forms.CharField(label=_("Service CIDR"), max_length=64, initial="10.96.0.0/12")
+    pod_cidr = forms.CharField(
+        label=_("Pod CIDR"),
+        max_length=64,
+        required=False,
+        initial="10.244.0.0/16",
+        help_text=_("Empty: 10.244.0.0/16."),
+    )
+    service_cidr = forms.CharField(
+        label=_("Service CIDR"),
+        max_length=64,
+        required=False,
+        initial="10.96.0.0/12",
+        help_text=_("Empty: 10.96.0.0/12."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -115,7 +115,8 @@ class HostViewSet(PortalModelViewSet):
         audit_describe(request, name=",".join(job.params["hosts"])[:253])
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: JobSerializer})
+    # Its own operationId: the list route's default is the same.
+    @extend_schema(request=None, responses={202: JobSerializer}, operation_id="v1_hosts_facts_host_create")
     @action(detail=True, methods=["post"], url_path="facts")
     def host_facts_gather(self, request, pk=None):
         """Read this host's facts in a job."""
