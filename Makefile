@@ -70,3 +70,11 @@ bench-clusters: setup
 	rm -f var/bench-clusters.sqlite3
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-clusters.sqlite3 $(PY) manage.py migrate -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-clusters.sqlite3 $(PY) manage.py bench_clusters $(BENCH_ARGS)
+
+## bench-ssh: the same 5-step job on 1, 5 and 10 SSH test hosts (root; throwaway database,
+## BENCH_DATABASE_URL to use another, e.g. PostgreSQL)
+BENCH_SSH_DB ?= sqlite:///$(CURDIR)/var/bench-ssh.sqlite3
+bench-ssh: setup
+	rm -f var/bench-ssh.sqlite3
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_SSH_DB)) $(PY) manage.py migrate -v0
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_SSH_DB)) $(PY) manage.py bench_ssh $(BENCH_ARGS)

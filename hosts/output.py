@@ -95,7 +95,12 @@ def pump_lines(
                 break
             if time.monotonic() > deadline:
                 break
-            select.select([channel], [], [], 0.1)
+            if channel.eof_received:
+                # Output is over: its pipe stays readable for good, so select
+                # would spin; wait for the exit status instead.
+                channel.status_event.wait(0.1)
+            else:
+                select.select([channel], [], [], 0.1)
     feed("stdout", b"", final=True)
     feed("stderr", b"", final=True)
     return status, "".join(f"{x}\n" for x in lines["stdout"]), "".join(f"{x}\n" for x in lines["stderr"])

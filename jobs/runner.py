@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
 from jobs import recovery, state
 from jobs.choices import EventStream, JobStatus, StepStatus
@@ -52,6 +52,9 @@ class JobContext:
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout if timeout else None
         self.exit_status: int | None = None
+        # The step's first line ("Step 2: Install on web-1"), written with the
+        # step's first system line (its first command) to save a write.
+        self.header: str | None = None
 
     def remaining(self) -> float | None:
         """Seconds left before the step's timeout (None: no limit); give it
@@ -79,11 +82,26 @@ class JobContext:
         self.secrets.append(secret)
 
     def log(self, text: str, stream: str = EventStream.STDOUT) -> None:
+        if self.header is not None:
+            header, self.header = self.header, None
+            if stream == EventStream.SYSTEM:
+                text = f"{header}\n{text}"  # one write for both
+            else:
+                self.log(header, EventStream.SYSTEM)
         state.job_event_append(job_id=self.job.pk, text=text, stream=stream, step=self.step, secrets=self.secrets)
 
+    def flush_header(self) -> None:
+        if self.header is not None:
+            header, self.header = self.header, None
+            self.log(header, EventStream.SYSTEM)
+
     def check_canceled(self) -> None:
-        """Raise if the job was canceled or this step ran past its timeout."""
-        if self.canceled.is_set() or Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+        """Raise if the job was canceled or this step ran past its timeout.
+        Within a run the heartbeat watches for a cancel request (at most
+        CANCEL_POLL_SECONDS late), so no step asks the database itself."""
+        if self.canceled.is_set() or (
+            self._run is None and Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+        ):
             self.canceled.set()
             raise JobCanceled()
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -185,6 +203,25 @@ class _Run:
     secrets: list[str] = field(default_factory=list)
     _shared: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The threads that run hosts' steps live as long as the run, and so do
+    # their database connections: a stage does not pay for new ones.
+    _pool: ThreadPoolExecutor | None = None
+    _connections: list = field(default_factory=list)
+
+    def pool(self, job_id: int) -> ThreadPoolExecutor:
+        if self._pool is None:
+            workers = max(1, settings.JOB_HOST_CONCURRENCY)
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"job-{job_id}-host")
+        return self._pool
+
+    def keep_connection(self) -> None:
+        """Called in a pool thread: its database connection is closed when
+        the run ends (by the thread that ends it)."""
+        db = connections[DEFAULT_DB_ALIAS]  # this thread's own, not the proxy
+        if all(db is not kept for kept in self._connections):
+            db.inc_thread_sharing()
+            with self._lock:
+                self._connections.append(db)
 
     def shared(self, key, factory):
         with self._lock:
@@ -202,6 +239,13 @@ class _Run:
             things, self._shared = list(self._shared.values()), {}
         for thing in things:
             _close(thing)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for db in self._connections:
+            db.close()
+            db.dec_thread_sharing()
+        self._connections = []
 
 
 def _close(thing) -> None:
@@ -242,17 +286,13 @@ def _run_stage_on_hosts(job: Job, kind, steps, run: _Run) -> list[tuple[str, str
     def on_host(step):
         if stop.is_set():
             return JobStatus.SUCCEEDED, ""  # not started; the step stays pending
-        try:
-            result = _run_one(job, kind, step, run)
-        finally:
-            connection.close()  # this thread's own connection
+        run.keep_connection()
+        result = _run_one(job, kind, step, run)
         if result[0] != JobStatus.SUCCEEDED:
             stop.set()
         return result
 
-    workers = max(1, min(settings.JOB_HOST_CONCURRENCY, len(steps)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"job-{job.pk}-host") as pool:
-        return list(pool.map(on_host, steps))
+    return list(run.pool(job.pk).map(on_host, steps))
 
 
 def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
@@ -262,10 +302,12 @@ def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
     where = f" on {step.host}" if step.host else ""
     try:
         ctx.check_canceled()
-        state.step_set_status(step=step, status=StepStatus.RUNNING)
-        ctx.log(f"Step {step.position}: {step.title}{where}", EventStream.SYSTEM)
+        state.step_set_status(step=step, status=StepStatus.RUNNING, count_attempt=True)
+        ctx.header = f"Step {step.position}: {step.title}{where}"
         outcome = _run_with_retries(kind, ctx, step, spec)
+        ctx.flush_header()
     except JobCanceled:
+        ctx.flush_header()
         state.step_set_status(step=step, status=StepStatus.CANCELED, message="Canceled.")
         return JobStatus.CANCELED, f"Canceled during step {step.position} ({step.title}){where}."
     except StepFailed as exc:
@@ -288,8 +330,8 @@ def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
 
 
 def _run_with_retries(kind, ctx: JobContext, step, spec):
+    """The first attempt was counted when the step started."""
     while True:
-        state.step_count_attempt(step=step)
         try:
             return kind.run_step(ctx, step)
         except StepTransientError as exc:
@@ -301,6 +343,7 @@ def _run_with_retries(kind, ctx: JobContext, step, spec):
                 EventStream.SYSTEM,
             )
             _wait(ctx, spec.retry_delay)
+            state.step_count_attempt(step=step)
 
 
 def _wait(ctx: JobContext, seconds: float) -> None:
@@ -312,6 +355,7 @@ def _wait(ctx: JobContext, seconds: float) -> None:
 
 
 def _fail(ctx: JobContext, step, message: str, exit_status: int | None) -> tuple[str, str]:
+    ctx.flush_header()
     state.step_set_status(step=step, status=StepStatus.FAILED, message=message, exit_status=exit_status)
     ctx.log(message, EventStream.STDERR)
     where = f" on {step.host}" if step.host else ""

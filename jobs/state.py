@@ -45,10 +45,15 @@ def job_heartbeat(*, job_id: int) -> None:
     Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat=timezone.now())
 
 
-def step_set_status(*, step: JobStep, status: str, message: str = "", exit_status: int | None = None) -> JobStep:
+def step_set_status(
+    *, step: JobStep, status: str, message: str = "", exit_status: int | None = None, count_attempt: bool = False
+) -> JobStep:
     now = timezone.now()
     step.status = status
     fields = ["status"]
+    if count_attempt:  # starting: the first attempt, in the same write
+        step.attempts += 1
+        fields.append("attempts")
     if exit_status is not None:
         step.exit_status = exit_status
         fields.append("exit_status")
