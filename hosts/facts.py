@@ -273,7 +273,7 @@ def facts_store(*, host, facts: dict) -> None:
 def summary(facts: dict) -> str:
     """One line for the job log."""
     os_name = (facts.get("os") or {}).get("pretty_name") or _("unknown OS")
-    return _("%(os)s, %(arch)s, %(cpus)s CPUs, %(memory)s memory, cgroup v%(cgroup)s") % {
+    return _("%(os)s, %(arch)s, %(cpus)s CPUs, %(memory)s memory, cgroup version %(cgroup)s") % {
         "os": os_name,
         "arch": facts.get("arch") or "?",
         "cpus": facts.get("cpus") or "?",
@@ -303,7 +303,7 @@ def table(facts: dict) -> list[tuple[str, str]]:
         return []
     os_facts = facts.get("os") or {}
     root = facts.get("root_fs") or {}
-    disks = [d for d in facts.get("disks", []) if d.get("type") == "disk"]
+    disks = [d for d in facts.get("disks", []) if d.get("type") == "disk" and d.get("size_bytes")]
     offset = facts.get("time_offset_seconds")
     rows = [
         (

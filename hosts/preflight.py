@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from clusters.choices import HostRole
 from hosts import checks, facts
 from hosts.models import Host, PreflightCheck, PreflightStatus
-from jobs.choices import EventStream
+from jobs.choices import EventStream, JobStatus
 from jobs.registry import JobCanceled, StepFailed
 from portal.errors import PortalError
 
@@ -285,7 +285,7 @@ def results(job) -> dict:
             for name, rows in by_host.items()
         ],
         # Passed: the job finished, every host answered and nothing failed.
-        "passed": complete and PreflightStatus.FAIL not in statuses and job.status == "succeeded",
+        "passed": complete and PreflightStatus.FAIL not in statuses and job.status == JobStatus.SUCCEEDED,
         "failed_count": statuses.count(PreflightStatus.FAIL),
         "warning_count": statuses.count(PreflightStatus.WARN),
     }
