@@ -27,13 +27,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import paramiko
-from cryptography.hazmat.primitives import serialization
 from django.utils.translation import gettext as _
 from paramiko.hostkeys import HostKeyEntry, HostKeys
 
+# Callers catch these as ssh.SSHError and its kinds.
+from hosts.errors import (
+    CommandCanceled,
+    CommandTimeout,
+    HostKeyError,
+    HostKeyMismatch,
+    PassphraseError,
+    SSHAuthError,
+    SSHConnectError,
+    SSHError,
+    SSHKeyError,
+    UnknownHostKey,
+)
+from hosts.keys import pkcs8_as_openssh
 from hosts.output import MASK as MASK  # re-exported: callers mask with ssh.MASK
 from hosts.output import Control, LineCallback, Redactor, pump_lines
-from portal.errors import PortalError
 
 logger = logging.getLogger(__name__)
 
@@ -48,46 +60,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # Sudo modes, the values of clusters.choices.SudoMode (this module knows no models).
 LOGIN_AS_ROOT, SUDO_NOPASSWD, SUDO_PASSWORD = "none", "sudo", "sudo_password"
-
-
-class SSHError(PortalError):
-    """Work on a host stopped; the message is safe to show and to log."""
-
-
-class SSHKeyError(SSHError):
-    pass
-
-
-class PassphraseError(SSHKeyError):
-    """The key needs a passphrase, or another one."""
-
-
-class HostKeyError(SSHError):
-    pass
-
-
-class UnknownHostKey(HostKeyError):
-    pass
-
-
-class HostKeyMismatch(HostKeyError):
-    pass
-
-
-class SSHConnectError(SSHError):
-    pass
-
-
-class SSHAuthError(SSHError):
-    pass
-
-
-class CommandTimeout(SSHError):
-    pass
-
-
-class CommandCanceled(SSHError):
-    """The command was stopped on the host because its job was canceled."""
 
 
 # --- private keys ---------------------------------------------------------------
@@ -107,7 +79,7 @@ def load_private_key(text: str, passphrase: str | None = None) -> paramiko.PKey:
     if "PRIVATE KEY" not in text:
         raise SSHKeyError(_("This is not a private key in OpenSSH or PEM format."))
     if "-----BEGIN PRIVATE KEY-----" in text or "-----BEGIN ENCRYPTED PRIVATE KEY-----" in text:
-        text, passphrase = _pkcs8_as_openssh(text, passphrase), None
+        text, passphrase = pkcs8_as_openssh(text, passphrase), None
     last_error = None
     for key_class in _KEY_CLASSES:
         try:
@@ -124,30 +96,6 @@ def load_private_key(text: str, passphrase: str | None = None) -> paramiko.PKey:
     if passphrase and ("password" in message or "decrypt" in message or "passphrase" in message):
         raise PassphraseError(_("The passphrase does not decrypt this private key."))
     raise SSHKeyError(_("The private key could not be read (supported: Ed25519, ECDSA, RSA)."))
-
-
-def _pkcs8_as_openssh(text: str, passphrase: str | None) -> str:
-    """paramiko reads OpenSSH and traditional PEM keys only; PKCS#8 keys
-    (`ssh-keygen -m PKCS8`, many cloud consoles) are converted in memory."""
-    unreadable = _("The private key could not be read (supported: Ed25519, ECDSA, RSA).")
-    try:
-        key = serialization.load_pem_private_key(text.strip().encode(), password=(passphrase or "").encode() or None)
-    except TypeError:
-        if passphrase:  # cryptography: "Password was given but private key is not encrypted."
-            return _pkcs8_as_openssh(text, None)
-        raise PassphraseError(_("This private key is encrypted: give its passphrase.")) from None
-    except ValueError:
-        if passphrase and "ENCRYPTED PRIVATE KEY" in text:
-            raise PassphraseError(_("The passphrase does not decrypt this private key.")) from None
-        raise SSHKeyError(unreadable) from None
-    except Exception:  # unsupported algorithms and malformed DER raise assorted errors
-        raise SSHKeyError(unreadable) from None
-    try:
-        return key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
-        ).decode()
-    except (ValueError, TypeError):
-        raise SSHKeyError(unreadable) from None
 
 
 def private_key_fingerprint(text: str, passphrase: str | None = None) -> str:
