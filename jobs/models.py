@@ -89,7 +89,9 @@ class JobStep(models.Model):
     position = models.PositiveIntegerField()
     name = models.CharField(max_length=64)
     title = models.CharField(max_length=200)
-    # A host name for now; a foreign key once hosts are an app of their own.
+    # A name, not a foreign key: a registered host's (hosts.Host.name, which
+    # hosts/jobwork.py looks up) or a Kubernetes node's (the drain job), and
+    # the history must stay readable when a host is deleted.
     host = models.CharField(_("host"), max_length=255, blank=True, default="")
     status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
     # What the step's command on the host exited with, when it ran one.
