@@ -101,6 +101,11 @@ class _LineLog:
         if due:
             self.flush()
 
+    def tick(self) -> None:
+        """The command is quiet: write out what waited long enough."""
+        if self.lines and time.monotonic() - self.flushed >= FLUSH_SECONDS:
+            self.flush()
+
     def flush(self) -> None:
         with self.lock:
             lines, self.lines = self.lines, []

@@ -78,6 +78,9 @@ def pump_lines(
             if on_line is not None:
                 on_line(stream, line)
 
+    # A callback with a `tick()` gets it while the command is quiet, to write
+    # out what it holds (the job log batches lines).
+    tick = getattr(on_line, "tick", None)
     status = None
     while True:
         if control is not None and control.poll():
@@ -90,6 +93,8 @@ def pump_lines(
             feed("stderr", channel.recv_stderr(65536))
             busy = True
         if not busy:
+            if tick is not None:
+                tick()
             if channel.exit_status_ready():
                 status = channel.recv_exit_status()
                 break

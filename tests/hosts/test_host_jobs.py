@@ -150,7 +150,7 @@ def test_cancel_stops_the_commands_running_on_the_hosts(three, hosts):
     sleeper = {
         "name": "sleep",
         "title": "Sleep",
-        "command": "exec bash -c 'exec -a portal-sleeper sleep 300'",
+        "command": "echo going to sleep; exec bash -c 'exec -a portal-sleeper sleep 300'",
         "sudo": True,
     }
     job = _job(three, sleeper, {"name": "after", "title": "After", "command": "true"})
@@ -159,6 +159,15 @@ def test_cancel_stops_the_commands_running_on_the_hosts(three, hosts):
     runner.start()
     try:
         wait_for(lambda: all(_running_on(h) for h in hosts), 30, what="the sleepers to start on every host")
+        # Streamed live: each host's first line is in the log while its command still runs.
+        wait_for(
+            lambda: (
+                set(JobEvent.objects.filter(job=job, text="going to sleep").values_list("host", flat=True))
+                == {h.name for h in three}
+            ),
+            10,
+            what="each host's output before its command ended",
+        )
         services.job_cancel(job=job, user=_anonymous())
         runner.join(60)
         assert outcome.get("status") == JobStatus.CANCELED
