@@ -1,5 +1,6 @@
 """Machines reached over SSH, and the credentials used to reach them."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,14 @@ class Host(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        credential = self.credential if self.credential_id else None
+        if self.sudo_mode == SudoMode.PASSWORD and credential is not None and not credential.password:
+            raise ValidationError(
+                {"sudo_mode": _("sudo asks for a password, and this credential has none: add it to the credential.")}
+            )
 
     @property
     def labels_text(self) -> str:
