@@ -70,6 +70,10 @@ TITLES = {
 }
 
 _RERUN = _("then run preflight again.")
+_SUDO_REMEDY = _(
+    "Let %(user)s run any command through sudo (with its password if the host's privilege says so), "
+    "or log in as root and set the host's privilege so; %(rerun)s"
+)
 # code: (message, remedy)
 MESSAGES = {
     "ssh.ok": (_("Logged in as %(user)s."), ""),
@@ -77,14 +81,12 @@ MESSAGES = {
         _("Could not work on the host: %(error)s"),
         _("Check its address, port, credential and pinned host key, and that it is up; %(rerun)s"),
     ),
-    "privilege.ok": (_("Commands run as root (%(how)s)."), ""),
-    "privilege.failed": (
-        _("Commands meant to run as root ran as uid %(uid)s (%(how)s): %(error)s"),
-        _(
-            "Let %(user)s run any command through sudo (with its password if the host's privilege says so), "
-            "or log in as root; %(rerun)s"
-        ),
-    ),
+    # One code per privilege mode (clusters.choices.SudoMode), so the whole message translates.
+    "privilege.none": (_("Logged in as root."), ""),
+    "privilege.sudo": (_("Commands run as root through sudo (no password)."), ""),
+    "privilege.sudo_password": (_("Commands run as root through sudo with the password."), ""),
+    "privilege.failed": (_("Could not run a command as root: %(error)s"), _SUDO_REMEDY),
+    "privilege.not_root": (_("A command meant to run as root ran as uid %(uid)s."), _SUDO_REMEDY),
     "os.ok": (_("%(name)s is supported."), ""),
     "os.old": (
         _("%(name)s is too old: %(minimum)s or newer is needed."),

@@ -189,21 +189,13 @@ def probe(ctx) -> None:
 
 
 def _privilege(host: Host, result) -> checks.Outcome:
-    how = host.get_sudo_mode_display()
     uid = result.stdout.strip()
     if result.exit_status == 0 and uid == "0":
-        return checks.Outcome("privilege", checks.PASS, "privilege.ok", {"how": how})
-    return checks.Outcome(
-        "privilege",
-        checks.FAIL,
-        "privilege.failed",
-        {
-            "uid": uid or "?",
-            "how": how,
-            "user": host.username,
-            "error": (result.stderr.strip() or _("exit status %(status)s") % {"status": result.exit_status})[:300],
-        },
-    )
+        return checks.Outcome("privilege", checks.PASS, f"privilege.{host.sudo_mode}")
+    if result.exit_status == 0:
+        return checks.Outcome("privilege", checks.FAIL, "privilege.not_root", {"uid": uid, "user": host.username})
+    error = result.stderr.strip() or _("exit status %(status)s") % {"status": result.exit_status}
+    return checks.Outcome("privilege", checks.FAIL, "privilege.failed", {"user": host.username, "error": error[:300]})
 
 
 def host_outcomes(host: Host, role: str, found: dict, sections: dict) -> list[checks.Outcome]:

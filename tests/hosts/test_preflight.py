@@ -95,7 +95,7 @@ def test_it_passes_for_one_control_plane_and_two_workers(api, world, three):
         # The runner's cgroup version is what it is; every other check passes.
         assert check["status"] == "pass" or key == "cgroup", check
         assert check["message"]
-    assert checks[(three[0].name, "privilege")]["message"] == "Commands run as root (sudo with password)."
+    assert checks[(three[0].name, "privilege")]["message"] == "Commands run as root through sudo with the password."
     assert checks[(three[0].name, "os")]["message"] == "Debian GNU/Linux 12 (bookworm) is supported."
     assert checks[(three[1].name, "ports")]["message"] == ("The ports Kubernetes needs are free (10250, 30000-32767).")
     # Facts were refreshed on the way; the start of the job was audited.
@@ -182,6 +182,17 @@ def test_a_host_that_cannot_be_reached_fails_and_the_others_are_still_checked(ap
     by_host = {host["name"]: host for host in result["hosts"]}
     assert [c["key"] for c in by_host[three[2].name]["checks"]] == ["ssh"]
     assert {c["key"] for c in by_host[three[1].name]["checks"]} == WORKER_KEYS
+
+
+def test_sudo_that_does_not_give_root_fails(api, world, three):
+    # The portal user's sudo asks for its password; "sudo (no password)" cannot give it.
+    Host.objects.filter(pk=three[1].pk).update(sudo_mode="sudo")
+    result = _preflight(api, world.admin, three[:1], three[1:2])
+    assert _failed(result) == {(three[1].name, "privilege")}
+    check = _checks(result)[(three[1].name, "privilege")]
+    assert check["message"].startswith("Could not run a command as root: ")
+    assert "password is required" in check["message"]
+    assert check["remedy"].startswith(f"Let {three[1].username} run any command through sudo")
 
 
 def test_a_bad_plan_is_refused_before_any_job(api, world, three):
