@@ -283,6 +283,14 @@ def results(job) -> dict:
     }
 
 
+def latest_checks(host: Host) -> list[PreflightCheck]:
+    """The checks of the host's most recent preflight (none: never checked)."""
+    latest = PreflightCheck.objects.filter(host=host).order_by("-job__created", "-job_id").first()
+    if latest is None:
+        return []
+    return list(PreflightCheck.objects.filter(job_id=latest.job_id, host=host).select_related("job"))
+
+
 def _worst(statuses: list[str]) -> str:
     for status in (PreflightStatus.FAIL, PreflightStatus.WARN):
         if status in statuses:

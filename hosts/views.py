@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from hosts import bulk, facts, preflight, services
 from hosts.forms import HostForm, PreflightForm, SSHCredentialForm
-from hosts.models import Host, SSHCredential
+from hosts.models import Host, PreflightStatus, SSHCredential
 from jobs.models import Job
 from portal.audit import audit_describe
 from portal.errors import PortalError
@@ -63,9 +63,12 @@ class HostDetailView(HostMixin, ObjectDetailView):
     delete_url_name = "hosts:host-delete"
 
     def extra_context(self, obj):
+        preflight_checks = preflight.latest_checks(obj)
         return {
             "facts_rows": facts.table(obj.facts),
             "facts_job": Job.objects.filter(kind="hosts.facts", params__hosts__contains=[obj.name]).first(),
+            "preflight_checks": preflight_checks,
+            "preflight_problems": [check for check in preflight_checks if check.status != PreflightStatus.PASS],
         }
 
 

@@ -248,6 +248,12 @@ def test_the_pages_plan_a_preflight_and_show_its_results(world, three, hosts):
     assert "Only 1.0 GiB of memory: a control plane needs at least 1.7 GiB." in page
     assert "What to do:" in page and "or make it a worker." in page
     assert AuditEvent.objects.filter(action="host.preflight", target_name=str(job.pk)).exists()
+    # Each host's page sums up its last preflight.
+    page = browser.get(f"/hosts/{three[0].pk}/").content.decode()
+    assert f'href="/hosts/preflight/{job.pk}/"' in page
+    assert "Only 1.0 GiB of memory" in page and "Every check passed." not in page
+    page = browser.get(f"/hosts/{three[1].pk}/").content.decode()
+    assert "Last preflight" in page and "Only 1.0 GiB" not in page
     other = Client()
     other.login(username="owner", password=PASSWORD)
     assert other.get("/hosts/preflight/").status_code == 403
