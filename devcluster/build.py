@@ -28,7 +28,7 @@ KUBE_VERSION = "v1.37.2"
 KUBE_BUILD_DATE = "2026-10-27T12:01:04Z"
 
 # Bumped when the recipe below changes in a way the module files do not show.
-RECIPE = "3"
+RECIPE = "4"
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ TARGETS = (
             "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
             "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
             "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+            # Not run by the devcluster: packaged as .debs for the test hosts
+            # (testhosts/packages.py), where the bootstrap installs them.
+            "kubeadm": "k8s.io/kubernetes/cmd/kubeadm",
+            "kubectl": "k8s.io/kubernetes/cmd/kubectl",
         },
         kube_version_ldflags=True,
     ),
@@ -70,6 +74,10 @@ def source_hash() -> str:
     """sha256 over every file that decides what gets built."""
     digest = hashlib.sha256(f"recipe={RECIPE}\n".encode())
     for target in TARGETS:
+        # What is built and how is part of the key, not only the module pins.
+        digest.update(json.dumps([target.module_dir, target.packages, target.kube_version_ldflags]).encode())
+        if target.kube_version_ldflags:
+            digest.update(kube_ldflags().encode())
         for name in ("go.mod", "go.sum", "tools.go"):
             path = HERE / target.module_dir / name
             digest.update(f"{target.module_dir}/{name}\n".encode())

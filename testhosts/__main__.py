@@ -1,4 +1,4 @@
-"""python -m testhosts up [--hosts N] [--detach] | down | status | build | clean"""
+"""python -m testhosts up [--hosts N] [--packages] [--detach] | down | status | build | packages | clean"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import base, fleet, processes
+from . import base, fleet, packages, processes
 from .errors import TestHostsError
 
 
@@ -28,7 +28,13 @@ def _raise_exit(signum, _frame):
     raise SystemExit(128 + signum)
 
 
-def how_to_connect(state: dict) -> str:
+def _kube_url(mirror: packages.PackageMirror) -> str:
+    from devcluster.build import KUBE_VERSION
+
+    return mirror.kube_url(KUBE_VERSION)
+
+
+def how_to_connect(state: dict, packages_url: str | None = None) -> str:
     key, known = state["private_key"], state["known_hosts"]
     ssh = f"ssh -F /dev/null -o IdentitiesOnly=yes -o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes"
     lines = [f"test hosts on {state['bridge']} (run {state['slot']}):"]
@@ -44,6 +50,11 @@ def how_to_connect(state: dict) -> str:
         f"  portal's password (also for sudo): {state['password']}",
         f"  known_hosts lines: {known}",
     ]
+    if packages_url:
+        lines += [
+            "Kubernetes packages (as pkgs.k8s.io; key at <url>Release.key):",
+            f"  deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] {packages_url} /",
+        ]
     return "\n".join(lines)
 
 
@@ -69,8 +80,10 @@ def cmd_up(args) -> int:
     try:
         run = fleet.TestHosts.start(args.hosts, log=_log)
         state = json.loads((run.directory / "state.json").read_text())
-        print(how_to_connect(state), flush=True)
         pointer = {"pid": os.getpid(), "started": processes.start_time(os.getpid()), "slot": run.slot}
+        if args.packages:
+            pointer["packages"] = _kube_url(run.package_mirror(_log))
+        print(how_to_connect(state, pointer.get("packages")), flush=True)
         _pointer().write_text(json.dumps(pointer))
         _log("[testhosts] running; Ctrl-C (or `python -m testhosts down`) stops them")
         while all(host.process.alive() for host in run):
@@ -95,7 +108,7 @@ def _up_detached(args) -> int:
     _pointer().unlink(missing_ok=True)
     with open(log_path, "wb") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "testhosts", "up", "--hosts", str(args.hosts)],
+            [sys.executable, "-m", "testhosts", "up", "--hosts", str(args.hosts)] + ["--packages"] * args.packages,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -112,7 +125,7 @@ def _up_detached(args) -> int:
         running = _running()
         if running and running["pid"] == child.pid:
             state = json.loads((fleet.runs_dir() / str(running["slot"]) / "state.json").read_text())
-            print(how_to_connect(state) + "\nstop them with: make testhosts-down", flush=True)
+            print(how_to_connect(state, running.get("packages")) + "\nstop them with: make testhosts-down", flush=True)
             return 0
         time.sleep(0.2)
 
@@ -148,17 +161,26 @@ def cmd_status(_args) -> int:
             f"run {state['slot']} of {owner}: {'live' if state['live'] else 'STALE'}, {alive}/{len(state['hosts'])} up"
         )
         if running and running["slot"] == state["slot"]:
-            print(how_to_connect(state))
+            print(how_to_connect(state, running.get("packages")))
     return 0
 
 
-def cmd_build(_args) -> int:
+def _print_built(ensure) -> int:
+    """Build a cached thing if missing (`ensure(log)`) and print its path."""
     try:
-        print(base.ensure_base(_log))
+        print(ensure(_log))
     except TestHostsError as error:
         _log(str(error))
         return 1
     return 0
+
+
+def cmd_build(_args) -> int:
+    return _print_built(base.ensure_base)
+
+
+def cmd_packages(_args) -> int:
+    return _print_built(packages.ensure_kube_repository)
 
 
 def cmd_clean(_args) -> int:
@@ -178,12 +200,23 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("up", help="start test hosts (foreground until Ctrl-C, or --detach)")
     up.add_argument("--hosts", type=int, default=3, help="how many (default 3)")
     up.add_argument("--detach", action="store_true", help="run in the background; stop with `down`")
+    up.add_argument(
+        "--packages", action="store_true", help="also serve the Kubernetes package repository on the bridge"
+    )
     sub.add_parser("down", help="stop the test hosts `up` started")
     sub.add_parser("status", help="list the runs of test hosts on this machine")
     sub.add_parser("build", help="build the cached base root (debootstrap)")
+    sub.add_parser("packages", help="build the cached Kubernetes package repository (kubeadm, kubectl)")
     sub.add_parser("clean", help="remove what killed runs left, and unused base roots when no run is live")
     args = parser.parse_args(argv)
-    handler = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "build": cmd_build, "clean": cmd_clean}
+    handler = {
+        "up": cmd_up,
+        "down": cmd_down,
+        "status": cmd_status,
+        "build": cmd_build,
+        "packages": cmd_packages,
+        "clean": cmd_clean,
+    }
     return handler[args.command](args)
 
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import keys, network, processes, seed
+from . import keys, network, packages, processes, seed
 from .base import cache_dir, ensure_base
 from .errors import TestHostsError
 from .host import Credentials, TestHost
@@ -57,6 +57,7 @@ class TestHosts:
         self.known_hosts_path = known_hosts
         self.bridge = network.bridge_name(slot)
         self.hosts: list[TestHost] = []
+        self._mirror: packages.PackageMirror | None = None
 
     # --- start ----------------------------------------------------------------
     @classmethod
@@ -164,6 +165,15 @@ class TestHosts:
     def __getitem__(self, index: int) -> TestHost:
         return self.hosts[index]
 
+    def package_mirror(self, log: Callable[[str], None] = lambda _m: None) -> packages.PackageMirror:
+        """The Kubernetes package repository (real kubeadm and kubectl), served
+        over HTTP on this run's bridge address until the run stops; started on
+        first use. ``.kube_url("v1.37.2")`` is the pkgs.k8s.io-style base URL."""
+        if self._mirror is None:
+            root = packages.ensure_kube_repository(log)
+            self._mirror = packages.PackageMirror(root, network.gateway_address(self.slot))
+        return self._mirror
+
     def __enter__(self) -> TestHosts:
         return self
 
@@ -176,6 +186,9 @@ class TestHosts:
         the bridge and the run's directory, and free the slot."""
         if self._lock is None:
             return
+        if self._mirror is not None:
+            self._mirror.stop()
+            self._mirror = None
         for host in self.hosts:
             host.stop()
         network.delete_bridge(self.slot)

@@ -8,6 +8,9 @@ Enable with ``pytest_plugins = ["testhosts.pytest_plugin"]`` in conftest.py.
 * fixture ``testhosts_shared`` (session scope): three hosts for the session,
   for tests that only read or that undo what they change;
 * marker ``testhosts``: marked tests get the ``testhosts`` factory;
+* fixture ``kube_packages`` (session scope): the Kubernetes package
+  repository (real kubeadm and kubectl as .debs, signed), built once; a run
+  serves it on its own bridge with ``run.package_mirror()``;
 * no root, no namespaces, no overlayfs or a failed base build: such tests are
   skipped with the reason on a developer machine, and FAIL when ``CI=true``.
 """
@@ -19,6 +22,7 @@ import sys
 
 import pytest
 
+from . import packages
 from .errors import TestHostsError
 from .fleet import TestHosts, unavailable_reason
 
@@ -80,3 +84,13 @@ def testhosts_shared():
     run = _start(3)
     yield run
     run.stop()
+
+
+@pytest.fixture(scope="session")
+def kube_packages():
+    """The root of the Kubernetes package repository (``<root>/core:/stable:/v1.37/deb/``),
+    built first if needed; without Go or the tools to build it: skipped, or FAIL when CI=true."""
+    try:
+        return packages.ensure_kube_repository(_log)
+    except (TestHostsError, OSError) as error:
+        _unavailable(str(error) or type(error).__name__)

@@ -1,0 +1,121 @@
+"""The real kubeadm and kubectl, packaged as .debs in a signed apt repository
+laid out like pkgs.k8s.io's and served on the test bridge, install on a test
+host the way the upstream instructions say; apt refuses a tampered index."""
+
+from __future__ import annotations
+
+import gzip
+import shlex
+import shutil
+import subprocess
+from urllib.parse import unquote
+
+import pytest
+
+from devcluster.build import KUBE_VERSION
+from testhosts import network, packages
+from tests.testhosts.clients import ssh
+
+pytestmark = pytest.mark.testhosts
+
+KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
+SOURCES = "/etc/apt/sources.list.d/kubernetes.list"
+VERSION = packages.deb_version(KUBE_VERSION)
+# The base root has neither curl nor gpg, and a test host cannot reach Debian
+# to install them: these do what `curl -fsSL <url>` and `gpg --dearmor` do in
+# the pkgs.k8s.io instructions (fetch, then the armored key's base64 body).
+CURL = "python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())'"
+GPG_DEARMOR = (
+    "python3 -c 'import base64, sys; lines = sys.stdin.read().splitlines(); "
+    'body = lines[lines.index("") + 1 :]; '
+    'sys.stdout.buffer.write(base64.b64decode("".join(l for l in body if not l.startswith(("=", "-----")))))\''
+)
+
+
+def sudo(host, command: str, *, check: bool = True) -> subprocess.CompletedProcess:
+    """`command` over SSH as the automation user, through sudo, as an operator would run it."""
+    return ssh(host, f"sudo -n sh -c {shlex.quote(command)}", user=host.nopasswd_username, check=check, timeout=300)
+
+
+def add_kube_repository(host, url: str) -> None:
+    # Debian's own source (from debootstrap) would only time out: a test host
+    # reaches nothing beyond its bridge. The mirror is apt's only source.
+    sudo(host, "rm -f /etc/apt/sources.list")
+    sudo(host, "mkdir -p -m 755 /etc/apt/keyrings")
+    sudo(host, f"{CURL} {url}Release.key | {GPG_DEARMOR} >{KEYRING}")
+    sudo(host, f"echo 'deb [signed-by={KEYRING}] {url} /' >{SOURCES}")
+
+
+def test_kubeadm_and_kubectl_install_from_the_mirror_as_from_pkgs_k8s_io(testhosts, kube_packages):
+    run = testhosts(1)
+    host = run[0]
+    mirror = run.package_mirror()
+    assert mirror.root == kube_packages
+    url = mirror.kube_url(KUBE_VERSION)
+    assert url == f"http://{network.gateway_address(run.slot)}:{mirror.port}/core:/stable:/v1.37/deb/"
+    assert VERSION == "1.37.2-1.1"
+
+    add_kube_repository(host, url)
+    update = sudo(host, "apt-get update")
+    sudo(host, f"apt-get install -y kubeadm={VERSION} kubectl={VERSION}")
+    sudo(host, "apt-mark hold kubeadm kubectl")
+
+    assert ssh(host, "kubeadm version -o short").stdout == f"{KUBE_VERSION}\n"
+    assert f"Client Version: {KUBE_VERSION}\n" in ssh(host, "kubectl version --client").stdout
+    assert ssh(host, "apt-mark showhold").stdout.split() == ["kubeadm", "kubectl"]
+    installed = ssh(host, "dpkg-query -W -f '${Package} ${Version} ${Status}\\n' kubeadm kubectl").stdout
+    assert installed.splitlines() == [f"{name} {VERSION} hold ok installed" for name in ("kubeadm", "kubectl")]
+    # apt asked the mirror and nothing else; the mirror heard only this host.
+    fetched = [line for line in update.stdout.splitlines() if line.split(":")[0] in {"Get", "Hit", "Ign", "Err"}]
+    assert fetched and all(line.split()[1] == url.rstrip("/") for line in fetched), update.stdout
+    assert {client for client, _path, _status in mirror.requests} == {host.address}
+    served = {unquote(path) for _client, path, status in mirror.requests if status == 200}
+    channel = "/" + packages.kube_channel_path(KUBE_VERSION)
+    assert {
+        f"{channel}/Release.key",
+        f"{channel}/InRelease",
+        f"{channel}/amd64/kubeadm_{VERSION}_amd64.deb",
+        f"{channel}/amd64/kubectl_{VERSION}_amd64.deb",
+    } <= served
+
+
+def test_apt_refuses_an_index_changed_after_signing(testhosts, kube_packages, tmp_path):
+    run = testhosts(1)
+    host = run[0]
+    genuine = run.package_mirror()
+    # A copy of the repository (the .debs are not needed: apt stops first),
+    # whose index announces a kubeadm that was never signed for.
+    root = tmp_path / "mirror"
+    shutil.copytree(genuine.root, root, ignore=shutil.ignore_patterns("*.deb"))
+    channel = root / packages.kube_channel_path(KUBE_VERSION)
+    index = (channel / "Packages").read_text()
+    forged_index = index.replace(f"Version: {VERSION}", "Version: 1.37.9-1.1", 1).encode()
+    assert forged_index != index.encode()
+    (channel / "Packages").write_bytes(forged_index)
+    (channel / "Packages.gz").write_bytes(gzip.compress(forged_index))
+    forged = packages.PackageMirror(root, genuine.address)
+    try:
+        add_kube_repository(host, forged.kube_url(KUBE_VERSION))
+        # The signed InRelease's sizes and hashes no longer match the index.
+        update = sudo(host, "apt-get update", check=False)
+        assert update.returncode != 0
+        assert "Failed to fetch" in update.stderr
+        assert "Hash Sum mismatch" in update.stderr or "File has unexpected size" in update.stderr
+        assert sudo(host, "apt-cache policy kubeadm").stdout == ""
+
+        # The Release rewritten to match the forged index, the signature kept.
+        (channel / "InRelease").unlink()
+        (channel / "Release").write_text(packages.release_text(channel, "forged", ["amd64"]))
+        update = sudo(host, "apt-get update", check=False)
+        assert update.returncode != 0
+        assert "BADSIG" in update.stdout + update.stderr
+        assert sudo(host, "apt-cache policy kubeadm").stdout == ""
+        assert sudo(host, "apt-get install -y kubeadm", check=False).returncode != 0
+    finally:
+        forged.stop()
+
+    # The same host and steps with the genuine repository: accepted.
+    sudo(host, f"rm -f {SOURCES} {KEYRING}")
+    add_kube_repository(host, genuine.kube_url(KUBE_VERSION))
+    sudo(host, "apt-get update")
+    assert f"Candidate: {VERSION}" in sudo(host, "apt-cache policy kubeadm").stdout
