@@ -66,7 +66,10 @@ class HostDetailView(HostMixin, ObjectDetailView):
         preflight_checks = preflight.latest_checks(obj)
         return {
             "facts_rows": facts.table(obj.facts),
-            "facts_job": Job.objects.filter(kind="hosts.facts", params__hosts__contains=[obj.name]).first(),
+            # Through the job's steps (one per host), not its JSON params: SQLite has no JSON `contains`.
+            "facts_job": Job.objects.filter(kind="hosts.facts", steps__host=obj.name)
+            .order_by("-created", "-id")
+            .first(),
             "preflight_checks": preflight_checks,
             "preflight_problems": [check for check in preflight_checks if check.status != PreflightStatus.PASS],
         }
