@@ -1,6 +1,7 @@
 """Job kinds of the hosts app: gathering facts and preflight. Both only read
 the hosts, so a rerun changes nothing on them."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hosts import facts, preflight
@@ -36,6 +37,9 @@ class Preflight(JobKind):
             StepSpec("probe", _("Probe the host"), hosts=plan.hosts, timeout=preflight.PROBE_TIMEOUT),
             StepSpec("compare", _("Compare the hosts"), timeout=60.0),
         ]
+
+    def result_url(self, job):
+        return reverse("hosts:preflight-results", args=[job.pk])
 
     def run_step(self, ctx, step):
         if step.name == "probe":

@@ -56,6 +56,11 @@ class JobKind:
     def on_finished(self, job) -> None:
         """Called once the job reached a final state."""
 
+    def result_url(self, job) -> str | None:
+        """Where the job's outcome is shown, when its kind has a page for it
+        (a preflight's results); the job page links to it."""
+        return None
+
 
 class StepFailed(Exception):
     """A step failed with a message meant for the user."""

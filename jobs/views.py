@@ -12,6 +12,7 @@ from jobs import selectors
 from jobs import services as services
 from jobs.choices import JobStatus
 from jobs.models import Job
+from jobs.registry import UnknownJobKind, get_kind
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectListView
@@ -75,8 +76,16 @@ def job_detail(request, pk):
             "truncated": truncated,
             "last_counter": events[-1].counter if events else 0,
             "log_host": log_host,
+            "result_url": _result_url(job),
         },
     )
+
+
+def _result_url(job) -> str | None:
+    try:
+        return get_kind(job.kind).result_url(job)
+    except UnknownJobKind:  # a kind this process does not know: no link
+        return None
 
 
 @login_required

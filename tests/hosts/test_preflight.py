@@ -254,6 +254,9 @@ def test_the_pages_plan_a_preflight_and_show_its_results(world, three, hosts):
     assert "Only 1.0 GiB of memory" in page and "Every check passed." not in page
     page = browser.get(f"/hosts/{three[1].pk}/").content.decode()
     assert "Last preflight" in page and "Only 1.0 GiB" not in page
+    # The job's own page leads back to the results.
+    page = browser.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'href="/hosts/preflight/{job.pk}/" id="job-results"' in page
     other = Client()
     other.login(username="owner", password=PASSWORD)
     assert other.get("/hosts/preflight/").status_code == 403
