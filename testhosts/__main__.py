@@ -187,10 +187,12 @@ def cmd_clean(_args) -> int:
     slots = fleet.cleanup_stale(_log)
     print(f"removed what {len(slots)} killed run(s) left" if slots else "no killed run left anything")
     if any(state["live"] for state in fleet.read_states()):
-        print("test hosts are running: old base roots kept")
+        print("test hosts are running: old base roots and package repositories kept")
     else:
         for path in base.prune_other_bases():
             print(f"removed the unused base root {path}")
+        for path in packages.prune_repositories():
+            print(f"removed the cached package repository {path}")
     return 0
 
 

@@ -39,7 +39,7 @@ MAINTAINER = "portal test hosts <testhosts@portal.invalid>"
 # A fixed time for every file in a package: the same inputs give the same .deb.
 FILE_MTIME = 1_700_000_000
 # Bump when the packages or the repository layout change in a way the binaries' hash does not show.
-RECIPE = "2"
+RECIPE = "3"
 
 
 def deb_version(kube_version: str) -> str:
@@ -196,6 +196,22 @@ KUBE_PACKAGES = {
     "kubeadm": "Command-line utility for administering a Kubernetes cluster",
     "kubectl": "Command-line utility for interacting with a Kubernetes cluster",
 }
+# Since 1.32 upstream's kubeadm and kubectl packages depend on nothing; the
+# kubeadm package also carries the kubelet unit's drop-in that runs the
+# kubelet with the flags and config `kubeadm init`/`join` write.
+KUBELET_DROPIN = "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
+KUBELET_DROPIN_TEXT = """\
+# Installed by kubeadm: the kubelet runs with what `kubeadm init` or `kubeadm join` wrote.
+[Service]
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+# Written by kubeadm init/join: sets KUBELET_KUBEADM_ARGS.
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+# The administrator's last-resort overrides: sets KUBELET_EXTRA_ARGS.
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=
+ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+"""
 
 
 def ensure_kube_repository(log: Callable[[str], None] = lambda _m: None) -> Path:
@@ -228,14 +244,30 @@ def ensure_kube_repository(log: Callable[[str], None] = lambda _m: None) -> Path
     return root
 
 
+def prune_repositories() -> list[Path]:
+    """Remove every cached repository (rebuilt in seconds when next needed).
+    Only while no run is live: a live run may be serving one."""
+    removed = []
+    for entry in sorted((cache_dir() / "packages").glob("*")):
+        with open(entry / "build.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # being built
+            shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
 def _build_kube_mirror(root: Path, bin_dir: Path, kube_version: str, deb_dir: Path) -> None:
     version = deb_version(kube_version)
+    extra_files = {"kubeadm": {KUBELET_DROPIN: KUBELET_DROPIN_TEXT.encode()}}
     debs = [
         make_deb(
             name,
             version,
             "amd64",
-            {f"/usr/bin/{name}": bin_dir / name},
+            {f"/usr/bin/{name}": bin_dir / name, **extra_files.get(name, {})},
             out_dir=deb_dir,
             description=f"{synopsis}\nBuilt from k8s.io/kubernetes {kube_version} by the portal's devcluster.",
             homepage="https://kubernetes.io",

@@ -16,8 +16,6 @@ from devcluster.build import KUBE_VERSION
 from testhosts import network, packages
 from tests.testhosts.clients import ssh
 
-pytestmark = pytest.mark.testhosts
-
 KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
 SOURCES = "/etc/apt/sources.list.d/kubernetes.list"
 VERSION = packages.deb_version(KUBE_VERSION)
@@ -41,11 +39,17 @@ def add_kube_repository(host, url: str) -> None:
     # Debian's own source (from debootstrap) would only time out: a test host
     # reaches nothing beyond its bridge. The mirror is apt's only source.
     sudo(host, "rm -f /etc/apt/sources.list")
+    add_repository(host, url, keyring=KEYRING, sources=SOURCES)
+
+
+def add_repository(host, url: str, *, keyring: str, sources: str) -> None:
+    """The pkgs.k8s.io steps: the key dearmored into a keyring, a signed-by source line."""
     sudo(host, "mkdir -p -m 755 /etc/apt/keyrings")
-    sudo(host, f"{CURL} {url}Release.key | {GPG_DEARMOR} >{KEYRING}")
-    sudo(host, f"echo 'deb [signed-by={KEYRING}] {url} /' >{SOURCES}")
+    sudo(host, f"{CURL} {url}Release.key | {GPG_DEARMOR} >{keyring}")
+    sudo(host, f"echo 'deb [signed-by={keyring}] {url} /' >{sources}")
 
 
+@pytest.mark.testhosts
 def test_kubeadm_and_kubectl_install_from_the_mirror_as_from_pkgs_k8s_io(testhosts, kube_packages):
     run = testhosts(1)
     host = run[0]
@@ -65,6 +69,7 @@ def test_kubeadm_and_kubectl_install_from_the_mirror_as_from_pkgs_k8s_io(testhos
     assert ssh(host, "apt-mark showhold").stdout.split() == ["kubeadm", "kubectl"]
     installed = ssh(host, "dpkg-query -W -f '${Package} ${Version} ${Status}\\n' kubeadm kubectl").stdout
     assert installed.splitlines() == [f"{name} {VERSION} hold ok installed" for name in ("kubeadm", "kubectl")]
+    assert "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env" in host.read_file(packages.KUBELET_DROPIN)
     # apt asked the mirror and nothing else; the mirror heard only this host.
     fetched = [line for line in update.stdout.splitlines() if line.split(":")[0] in {"Get", "Hit", "Ign", "Err"}]
     assert fetched and all(line.split()[1] == url.rstrip("/") for line in fetched), update.stdout
@@ -79,6 +84,7 @@ def test_kubeadm_and_kubectl_install_from_the_mirror_as_from_pkgs_k8s_io(testhos
     } <= served
 
 
+@pytest.mark.testhosts
 def test_apt_refuses_an_index_changed_after_signing(testhosts, kube_packages, tmp_path):
     run = testhosts(1)
     host = run[0]
@@ -119,3 +125,73 @@ def test_apt_refuses_an_index_changed_after_signing(testhosts, kube_packages, tm
     add_kube_repository(host, genuine.kube_url(KUBE_VERSION))
     sudo(host, "apt-get update")
     assert f"Candidate: {VERSION}" in sudo(host, "apt-cache policy kubeadm").stdout
+
+
+def test_make_deb_builds_the_same_package_from_the_same_files(tmp_path):
+    source = tmp_path / "tool"
+    source.write_text("#!/bin/sh\necho tool\n")
+    source.chmod(0o755)
+    files = {"/usr/bin/tool": source, "/etc/tool/tool.conf": b"setting = 1\n"}
+    scripts = {"postinst": "#!/bin/sh\nset -e\necho configured >/var/lib/tool-configured\n"}
+    builds = [
+        packages.make_deb(
+            "tool",
+            "1.0-1",
+            "amd64",
+            files,
+            out_dir=tmp_path / name,
+            depends=["kubectl (>= 1.37.0)"],
+            description="A tool\nIts longer description.\n\nA second paragraph.",
+            maintainer_scripts=scripts,
+        )
+        for name in ("one", "two")
+    ]
+    assert builds[0].name == "tool_1.0-1_amd64.deb"
+    assert builds[0].read_bytes() == builds[1].read_bytes()
+
+    info = subprocess.run(["dpkg-deb", "--info", builds[0]], capture_output=True, text=True, check=True).stdout
+    assert " Depends: kubectl (>= 1.37.0)\n" in info
+    assert " Description: A tool\n  Its longer description.\n  .\n  A second paragraph.\n" in info
+    listing = subprocess.run(["dpkg-deb", "--contents", builds[0]], capture_output=True, text=True, check=True).stdout
+    modes = {line.split()[-1]: (line.split()[0], line.split()[1]) for line in listing.splitlines()}
+    assert modes["./usr/bin/tool"] == ("-rwxr-xr-x", "root/root")
+    assert modes["./etc/tool/tool.conf"] == ("-rw-r--r--", "root/root")
+    with pytest.raises(ValueError):
+        packages.make_deb("tool", "1.0-1", "amd64", {"relative/path": b""}, out_dir=tmp_path, description="x")
+
+
+@pytest.mark.testhosts
+def test_a_package_made_here_installs_with_its_dependency_and_scripts(testhosts, kube_packages, tmp_path):
+    """What the stand-in packages will do: a repository of our own packages,
+    one depending on the real kubectl, installed from two mirrors on the bridge."""
+    run = testhosts(1)
+    host = run[0]
+    kube = run.package_mirror()
+    tool = packages.make_deb(
+        "portal-probe",
+        "0.1-1",
+        "all",
+        {"/usr/bin/portal-probe": b"#!/bin/sh\nkubectl version --client\n"},
+        out_dir=tmp_path / "debs",
+        depends=[f"kubectl (>= {VERSION})"],
+        description="Probe package of the portal's tests",
+        maintainer_scripts={"postinst": '#!/bin/sh\nset -e\necho "$1" >/var/lib/portal-probe.postinst\n'},
+    )
+    channel = tmp_path / "mirror" / "probe"
+    packages.build_repository(channel, [tool], label="portal probe")
+    own = packages.PackageMirror(tmp_path / "mirror", kube.address)
+    try:
+        add_kube_repository(host, kube.kube_url(KUBE_VERSION))
+        add_repository(
+            host,
+            f"{own.url}/probe/",
+            keyring="/etc/apt/keyrings/probe.gpg",
+            sources="/etc/apt/sources.list.d/probe.list",
+        )
+        sudo(host, "apt-get update")
+        sudo(host, "apt-get install -y portal-probe")
+    finally:
+        own.stop()
+    assert f"Client Version: {KUBE_VERSION}" in ssh(host, "portal-probe").stdout
+    assert host.read_file("/var/lib/portal-probe.postinst") == "configure\n"
+    assert ssh(host, "dpkg-query -W -f '${Version}' kubectl").stdout == VERSION
