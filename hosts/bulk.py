@@ -16,9 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clusters.models import Cluster
 from hosts import ssh
-from hosts.models import Host, SSHCredential
+from hosts.models import Host, SSHCredential, cluster_model
 from portal.errors import PortalError
 from portal.labels import format_labels, parse_labels
 
@@ -79,7 +78,7 @@ def _host_from_row(row: dict, seen: dict) -> tuple[Host | None, dict]:
         errors["credential"] = [_("No SSH credential is named %(name)r.") % {"name": row.get("credential", "")}]
     cluster = None
     if row.get("cluster"):
-        cluster = Cluster.objects.filter(slug=row["cluster"]).first()
+        cluster = cluster_model().objects.filter(slug=row["cluster"]).first()
         if cluster is None:
             errors["cluster"] = [_("No cluster has the slug %(slug)r.") % {"slug": row["cluster"]}]
     try:

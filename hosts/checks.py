@@ -81,7 +81,7 @@ MESSAGES = {
         _("Could not work on the host: %(error)s"),
         _("Check its address, port, credential and pinned host key, and that it is up; %(rerun)s"),
     ),
-    # One code per privilege mode (clusters.choices.SudoMode), so the whole message translates.
+    # One code per privilege mode (hosts.choices.SudoMode), so the whole message translates.
     "privilege.none": (_("Logged in as root."), ""),
     "privilege.sudo": (_("Commands run as root through sudo (no password)."), ""),
     "privilege.sudo_password": (_("Commands run as root through sudo with the password."), ""),

@@ -5,11 +5,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from clusters.choices import CredentialKind, HostRole, SudoMode
 from hosts import checks
+from hosts.choices import CredentialKind, HostRole, SudoMode
 from portal.fields import EncryptedTextField
 from portal.labels import format_labels, validate_labels
 from portal.validators import hostname
+
+
+def cluster_model():
+    """The model a host's `cluster` points at. Clusters sit above hosts (they
+    are made of hosts), so this app names it only through the foreign key."""
+    return Host._meta.get_field("cluster").related_model
 
 
 class PlatformOnlyQuerySet(models.QuerySet):

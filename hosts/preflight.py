@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clusters.choices import HostRole
 from hosts import checks, facts
+from hosts.choices import HostRole
 from hosts.models import Host, PreflightCheck, PreflightStatus
 from jobs.choices import EventStream, JobStatus
 from jobs.registry import JobCanceled, StepFailed

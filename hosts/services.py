@@ -3,8 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clusters.choices import CredentialKind
 from hosts import ssh
+from hosts.choices import CredentialKind
 from hosts.models import Host, SSHCredential
 from portal.errors import PortalError
 

@@ -58,7 +58,7 @@ _KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 _HOST_KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-# Sudo modes, the values of clusters.choices.SudoMode (this module knows no models).
+# Sudo modes, the values of hosts.choices.SudoMode (this module knows no models).
 LOGIN_AS_ROOT, SUDO_NOPASSWD, SUDO_PASSWORD = "none", "sudo", "sudo_password"
 
 

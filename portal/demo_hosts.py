@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from clusters.choices import CredentialKind, SudoMode
 from hosts import services as host_services
+from hosts.choices import CredentialKind, SudoMode
 from hosts.models import Host, SSHCredential
 from portal.audit import audit_record
 from portal.models import AuditChannel

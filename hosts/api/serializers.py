@@ -2,9 +2,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from clusters.models import Cluster
 from hosts import services as host_services
-from hosts.models import Host, SSHCredential
+from hosts.models import Host, SSHCredential, cluster_model
 from portal.labels import validate_labels
 from portal.serializers import ServiceModelSerializer
 
@@ -52,7 +51,7 @@ class SSHCredentialSerializer(ServiceModelSerializer):
 class HostSerializer(ServiceModelSerializer):
     credential = serializers.SlugRelatedField(slug_field="name", queryset=SSHCredential.objects.all())
     cluster = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Cluster.objects.all(), required=False, allow_null=True
+        slug_field="slug", queryset=cluster_model().objects.all(), required=False, allow_null=True
     )
 
     class Meta:

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from clusters.choices import SudoMode
 from hosts import ssh
+from hosts.choices import SudoMode
 from hosts.models import Host, SSHCredential
 from portal.demo_hosts import CREDENTIAL_NAME, demo_hosts_register
 from portal.management.commands.rundev import Command
