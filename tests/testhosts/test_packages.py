@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import shlex
 import shutil
+import socket
 import subprocess
 from urllib.parse import unquote
 
@@ -57,6 +58,9 @@ def test_kubeadm_and_kubectl_install_from_the_mirror_as_from_pkgs_k8s_io(testhos
     assert mirror.root == kube_packages
     url = mirror.kube_url(KUBE_VERSION)
     assert url == f"http://{network.gateway_address(run.slot)}:{mirror.port}/core:/stable:/v1.37/deb/"
+    # Served on the bridge address alone, not on the runner's other addresses.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", mirror.port), timeout=5)
     assert VERSION == "1.37.2-1.1"
 
     add_kube_repository(host, url)
