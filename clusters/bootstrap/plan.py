@@ -1,0 +1,356 @@
+"""The bootstrap plan: every step, on which hosts, with the exact commands.
+
+The same plan is shown before anything runs (a dry run anyone can read) and
+run by the bootstrap job. Each action checks before it changes: a command's
+`unless` exits 0 when there is nothing to do, and a file is written only when
+its content differs, so a rerun of a finished bootstrap changes nothing.
+Actions marked `portal` are done by the portal itself (through the cluster's
+API), not on a host.
+"""
+
+import hashlib
+import shlex
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from clusters.bootstrap.spec import ClusterSpec
+
+HOSTS_BEGIN = "# BEGIN portal cluster hosts"
+HOSTS_END = "# END portal cluster hosts"
+KUBEADM_INIT_FILE = "/etc/kubernetes/portal/kubeadm-init.yaml"
+KUBEADM_JOIN_FILE = "/etc/kubernetes/portal/kubeadm-join.yaml"
+APT_KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
+APT_SOURCE = "/etc/apt/sources.list.d/kubernetes.list"
+# The sandbox ("pause") image kubeadm 1.37 expects (`kubeadm config images list`).
+PAUSE_VERSION = "3.10.1"
+SECRET = "<secret>"
+
+CONTROL_PLANE_PORTS = ("6443/tcp", "2379:2380/tcp", "10250/tcp", "10257/tcp", "10259/tcp")
+WORKER_PORTS = ("10250/tcp", "30000:32767/tcp")
+ADDON_PORTS = {"flannel": ("8472/udp",), "calico": ("179/tcp", "4789/udp")}
+
+
+@dataclass(frozen=True)
+class Command:
+    run: str
+    unless: str = ""  # exits 0: already done, `run` is skipped
+    sudo: bool = True
+
+
+@dataclass(frozen=True)
+class WriteFile:
+    path: str
+    content: str = field(repr=False)
+    mode: int = 0o644
+    secret: bool = False  # holds a secret: never shown, removed after use
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.content.encode()).hexdigest()
+
+    @property
+    def unless(self) -> str:
+        quoted = shlex.quote(self.path)
+        return f'[ "$(sha256sum < {quoted} 2>/dev/null | cut -d" " -f1)" = {self.digest} ]'
+
+
+@dataclass(frozen=True)
+class PortalAction:
+    """Work the portal does itself, described for the dry run."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    name: str  # the node name and the hostname to set
+    address: str
+    family: str  # "debian" or "rhel"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    stage: str
+    # host name -> its actions; empty for a step the portal does alone.
+    actions: dict = field(default_factory=dict)
+    portal: tuple = ()
+
+
+STAGES = (
+    ("prepare", _("Prepare the hosts")),
+    ("runtime", _("Container runtime")),
+    ("packages", _("Kubernetes packages")),
+    ("init", _("Initialise the control plane")),
+    ("network", _("Pod network")),
+    ("join", _("Join the workers")),
+)
+
+
+def _install(family: str, packages: str) -> str:
+    if family == "rhel":
+        return f"dnf install -y {packages}"
+    return f"DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q {packages}"
+
+
+def _firewall(host: HostInfo, role_ports: tuple, spec: ClusterSpec) -> Command:
+    ports = (*role_ports, *ADDON_PORTS[spec.network_addon])
+    if host.family == "rhel":
+        adds = " ".join(f"--add-port={p.replace(':', '-')}" for p in ports)
+        listed = " && ".join(f"firewall-cmd --query-port={p.replace(':', '-')} >/dev/null" for p in ports)
+        return Command(
+            run=f"firewall-cmd --permanent {adds} && firewall-cmd --reload",
+            unless=f"! systemctl is-active -q firewalld || {{ {listed}; }}",
+        )
+    allows = " && ".join(f"ufw allow {p}" for p in ports)
+    return Command(
+        run=allows,
+        unless="! command -v ufw >/dev/null || ! ufw status | grep -q 'Status: active'",
+    )
+
+
+def hosts_block(hosts: list[HostInfo]) -> list[str]:
+    return [HOSTS_BEGIN, *(f"{h.address} {h.name}" for h in hosts), HOSTS_END]
+
+
+def _hosts_file(all_hosts: list[HostInfo]) -> Command:
+    block = hosts_block(all_hosts)
+    lines = " ".join(shlex.quote(line) for line in block)
+    current = f"sed -n '/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/p' /etc/hosts"
+    # `cat >` keeps the file's inode: /etc/hosts may be a bind mount.
+    return Command(
+        run=(
+            f"{{ sed '/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d' /etc/hosts; printf '%s\\n' {lines}; }} > /etc/hosts.portal"
+            " && cat /etc/hosts.portal > /etc/hosts && rm -f /etc/hosts.portal"
+        ),
+        unless=f'[ "$({current})" = "$(printf \'%s\\n\' {lines})" ]',
+    )
+
+
+def _prepare(host: HostInfo, role_ports: tuple, all_hosts: list[HostInfo], spec: ClusterSpec) -> list:
+    actions = [_firewall(host, role_ports, spec)]
+    if host.family == "rhel":
+        actions.append(
+            Command(
+                run="setenforce 0; sed -i 's/^SELINUX=enforcing$/SELINUX=permissive/' /etc/selinux/config",
+                unless="[ \"$(getenforce 2>/dev/null)\" != Enforcing ] && ! grep -qs '^SELINUX=enforcing$' /etc/selinux/config",
+            )
+        )
+    swap_line = r"^[^#[:space:]]\S*\s+\S+\s+swap\s"
+    actions += [
+        Command(
+            run=f"swapoff -a && sed -ri 's/({swap_line})/#\\1/' /etc/fstab",
+            unless=f"[ -z \"$(swapon --noheadings 2>/dev/null)\" ] && ! grep -Eq '{swap_line}' /etc/fstab",
+        ),
+        Command(run=f"hostnamectl set-hostname {host.name}", unless=f'[ "$(hostname)" = {host.name} ]'),
+        _hosts_file(all_hosts),
+        WriteFile("/etc/modules-load.d/kubernetes.conf", "overlay\nbr_netfilter\n"),
+        Command(
+            run="modprobe overlay && modprobe br_netfilter",
+            unless="grep -q '^overlay ' /proc/modules && grep -q '^br_netfilter ' /proc/modules",
+        ),
+        WriteFile(
+            "/etc/sysctl.d/99-kubernetes.conf",
+            "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n",
+        ),
+        Command(
+            run="sysctl --system",
+            unless=(
+                '[ "$(sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null)" = 1 ] && '
+                '[ "$(sysctl -n net.bridge.bridge-nf-call-ip6tables 2>/dev/null)" = 1 ] && '
+                '[ "$(sysctl -n net.ipv4.ip_forward)" = 1 ]'
+            ),
+        ),
+    ]
+    chrony = "chronyd" if host.family == "rhel" else "chrony"
+    actions.append(
+        Command(
+            run=f"{_install(host.family, 'chrony')} && systemctl enable --now {chrony}",
+            unless=f"command -v chronyd >/dev/null && systemctl is-enabled -q {chrony}",
+        )
+    )
+    return actions
+
+
+def _runtime(host: HostInfo, spec: ClusterSpec) -> list:
+    pause = f"{spec.image_repository}/pause:{PAUSE_VERSION}"
+    if host.family == "rhel":
+        repo = (spec.runtime_mirror or "https://download.docker.com/linux/centos").rstrip("/")
+        install = [
+            Command(
+                run=f"dnf config-manager --add-repo {shlex.quote(repo + '/docker-ce.repo')} && dnf install -y containerd.io",
+                unless="command -v containerd >/dev/null",
+            )
+        ]
+    elif spec.runtime_mirror:
+        install = [Command(run=_install(host.family, "containerd.io"), unless="command -v containerd >/dev/null")]
+    else:
+        install = [Command(run=_install(host.family, "containerd"), unless="command -v containerd >/dev/null")]
+    # The default configuration with the systemd cgroup driver and the chosen
+    # sandbox image (containerd 1.x names it sandbox_image, 2.x sandbox).
+    configure = Command(
+        run=(
+            "mkdir -p /etc/containerd && containerd config default"
+            " | sed -e 's/SystemdCgroup = false/SystemdCgroup = true/'"
+            f" -e 's#sandbox_image = .*#sandbox_image = \"{pause}\"#'"
+            f" -e \"s#sandbox = .*#sandbox = '{pause}'#\" > /etc/containerd/config.toml"
+            " && systemctl restart containerd && systemctl enable containerd"
+        ),
+        unless=(
+            "grep -q 'SystemdCgroup = true' /etc/containerd/config.toml 2>/dev/null"
+            f" && grep -qF {shlex.quote(pause)} /etc/containerd/config.toml"
+        ),
+    )
+    return [*install, configure]
+
+
+def _packages(host: HostInfo, spec: ClusterSpec) -> list:
+    url = spec.packages_url(host.family)
+    version = spec.package_version
+    if host.family == "rhel":
+        repo = (
+            "[kubernetes]\nname=Kubernetes\n"
+            f"baseurl={url}\nenabled=1\ngpgcheck=1\ngpgkey={url}repodata/repomd.xml.key\n"
+            "exclude=kubelet kubeadm kubectl cri-tools kubernetes-cni\n"
+        )
+        return [
+            WriteFile("/etc/yum.repos.d/kubernetes.repo", repo),
+            Command(
+                run=(
+                    f"dnf install -y kubelet-{version} kubeadm-{version} kubectl-{version}"
+                    " --disableexcludes=kubernetes && systemctl enable --now kubelet"
+                ),
+                unless=f"[ \"$(rpm -q --qf '%{{VERSION}}' kubeadm 2>/dev/null)\" = {version} ]",
+            ),
+        ]
+    source = f"deb [signed-by={APT_KEYRING}] {url} /"
+    pins = " ".join(f"{p}='{version}-*'" for p in ("kubelet", "kubeadm", "kubectl"))
+    held = " && ".join(
+        f"dpkg-query -W -f='${{Version}}' {p} 2>/dev/null | grep -q '^{version}-' && apt-mark showhold | grep -qx {p}"
+        for p in ("kubelet", "kubeadm", "kubectl")
+    )
+    return [
+        Command(
+            run=(
+                f"{_install(host.family, 'apt-transport-https ca-certificates curl gpg')}"
+                f" && mkdir -p -m 755 /etc/apt/keyrings && curl -fsSL {shlex.quote(url + 'Release.key')}"
+                f" | gpg --dearmor --yes -o {APT_KEYRING}"
+            ),
+            unless=f"[ -s {APT_KEYRING} ]",
+        ),
+        WriteFile(APT_SOURCE, source + "\n"),
+        Command(
+            run=(
+                "DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive "
+                f"apt-get install -y -q --allow-change-held-packages {pins}"
+                " && apt-mark hold kubelet kubeadm kubectl && systemctl enable --now kubelet"
+            ),
+            unless=held,
+        ),
+    ]
+
+
+def plan_steps(spec: ClusterSpec, hosts: dict[str, HostInfo], *, init_config: str, join_config: str) -> list[Step]:
+    """The ordered steps. `hosts` maps the plan's host names to what the plan
+    needs of them; the kubeadm files are rendered by kubeadm_config."""
+    control_plane = [hosts[name] for name in spec.plan.control_plane]
+    workers = [hosts[name] for name in spec.plan.workers]
+    everyone = [*control_plane, *workers]
+
+    def ports(host):
+        return CONTROL_PLANE_PORTS if host in control_plane else WORKER_PORTS
+
+    steps = [
+        Step(
+            "prepare",
+            _("Prepare the host"),
+            "prepare",
+            {h.name: _prepare(h, ports(h), everyone, spec) for h in everyone},
+        ),
+        Step(
+            "runtime", _("Install and configure containerd"), "runtime", {h.name: _runtime(h, spec) for h in everyone}
+        ),
+        Step(
+            "packages",
+            _("Install kubeadm, kubelet and kubectl"),
+            "packages",
+            {h.name: _packages(h, spec) for h in everyone},
+        ),
+    ]
+    init = [
+        WriteFile(KUBEADM_INIT_FILE, init_config, mode=0o600, secret=True),
+        Command(
+            run=f"kubeadm init --config {KUBEADM_INIT_FILE}; status=$?; rm -f {KUBEADM_INIT_FILE}; exit $status",
+            unless="test -f /etc/kubernetes/admin.conf",
+        ),
+    ]
+    steps.append(
+        Step(
+            "init",
+            _("kubeadm init"),
+            "init",
+            {h.name: init for h in control_plane},
+            portal=(
+                PortalAction(
+                    "register",
+                    _(
+                        "Read /etc/kubernetes/admin.conf, store it encrypted and register the cluster like an imported one."
+                    ),
+                ),
+            ),
+        )
+    )
+    steps.append(
+        Step(
+            "network",
+            _("Apply the pod network"),
+            "network",
+            portal=(
+                PortalAction(
+                    "network",
+                    _("Apply the %(addon)s manifest with its pod network set to %(cidr)s.")
+                    % {"addon": spec.network_addon, "cidr": spec.plan.pod_cidr},
+                ),
+            ),
+        )
+    )
+    if workers:
+        join = [
+            WriteFile(KUBEADM_JOIN_FILE, join_config, mode=0o600, secret=True),
+            Command(
+                run=f"kubeadm join --config {KUBEADM_JOIN_FILE}; status=$?; rm -f {KUBEADM_JOIN_FILE}; exit $status",
+                unless="test -f /etc/kubernetes/kubelet.conf",
+            ),
+        ]
+        steps.append(
+            Step(
+                "join",
+                _("kubeadm join"),
+                "join",
+                {h.name: join for h in workers},
+                portal=(PortalAction("ready", _("Wait for every node to be Ready and label the workers' role.")),),
+            )
+        )
+    return steps
+
+
+def dry_run(steps: list[Step]) -> list[dict]:
+    """The plan as people read it: per step and host, each command (its check
+    first) and each file with its content, secrets left out."""
+    shown = []
+    for step in steps:
+        for host, actions in step.actions.items():
+            lines = []
+            for action in actions:
+                if isinstance(action, WriteFile):
+                    content = SECRET if action.secret else action.content
+                    lines.append({"file": action.path, "mode": f"{action.mode:04o}", "content": content})
+                else:
+                    lines.append({"unless": action.unless, "run": action.run, "sudo": action.sudo})
+            shown.append({"step": step.name, "title": str(step.title), "host": host, "actions": lines})
+        for action in step.portal:
+            shown.append({"step": step.name, "title": str(step.title), "host": "", "portal": str(action.description)})
+    return shown
