@@ -13,9 +13,13 @@ tab-separated), and answers as the real command would in the common cases.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 LOG = "/var/log/standins.log"
 STATE = "/var/lib/standins"  # what the stand-ins remember between calls (services, swap)
 BIN = "/usr/local/bin"
+# Runs the ExecStart= of units that have a unit file (testhosts/standin_services.py).
+SERVICES = "/usr/local/lib/testhost/services"
 
 _HEADER = """#!/bin/sh
 # STAND-IN for `{name}` on a portal test host (testhosts/, not a real machine).
@@ -59,21 +63,24 @@ exit 0
     ),
     "systemctl": (
         "A test host has no init system: its PID 1 is sshd.",
-        "keeps each unit's state under /var/lib/standins/units (start/enable/is-active/is-enabled...)",
+        "keeps each unit's state under /var/lib/standins/units (start/enable/is-active/is-enabled...);"
+        " a unit with a unit file (kubelet, containerd...) is really started and stopped, see testhosts/standin_services.py",
         f"""units={STATE}/units
 mkdir -p "$units"
 verb=
 for arg in "$@"; do case "$arg" in -*) ;; *) [ -z "$verb" ] && verb=$arg && continue; unit=${{arg%.service}}
   case "$verb" in
-    start|restart|reload|reload-or-restart|try-restart) echo active >"$units/$unit.active" ;;
-    stop|kill) rm -f "$units/$unit.active" ;;
-    enable) : >"$units/$unit.enabled"; case " $* " in *" --now "*) echo active >"$units/$unit.active" ;; esac ;;
+    start|reload) echo active >"$units/$unit.active"; python3 {SERVICES} start "$unit" ;;
+    restart|reload-or-restart|try-restart) echo active >"$units/$unit.active"; python3 {SERVICES} restart "$unit" ;;
+    stop|kill) rm -f "$units/$unit.active"; python3 {SERVICES} stop "$unit" ;;
+    enable) : >"$units/$unit.enabled"
+      case " $* " in *" --now "*) echo active >"$units/$unit.active"; python3 {SERVICES} start "$unit" ;; esac ;;
     disable) rm -f "$units/$unit.enabled" ;;
     mask) : >"$units/$unit.masked" ;;
     unmask) rm -f "$units/$unit.masked" ;;
-    is-active) if [ -f "$units/$unit.active" ]; then echo active; else echo inactive; exit 3; fi ;;
+    is-active) if [ -f "$units/$unit.active" ] && python3 {SERVICES} is-active "$unit"; then echo active; else echo inactive; exit 3; fi ;;
     is-enabled) if [ -f "$units/$unit.enabled" ]; then echo enabled; else echo disabled; exit 1; fi ;;
-    status) if [ -f "$units/$unit.active" ]; then echo "$unit: active (stand-in)"; else echo "$unit: inactive (stand-in)"; exit 3; fi ;;
+    status) if [ -f "$units/$unit.active" ] && python3 {SERVICES} is-active "$unit"; then echo "$unit: active (stand-in)"; else echo "$unit: inactive (stand-in)"; exit 3; fi ;;
   esac ;; esac
 done
 exit 0
@@ -101,11 +108,13 @@ NAMES = tuple(_STANDINS)
 
 
 def scripts() -> dict[str, str]:
-    """Path on the host -> text of each stand-in."""
-    return {
+    """Path on the host -> text of each stand-in (and of the service runner they use)."""
+    texts = {
         f"{BIN}/{name}": _HEADER.format(name=name, why=why, what=what, log=LOG) + body
         for name, (why, what, body) in _STANDINS.items()
     }
+    texts[SERVICES] = Path(__file__).with_name("standin_services.py").read_text()
+    return texts
 
 
 def parse_log(text: str) -> list[tuple[str, ...]]:

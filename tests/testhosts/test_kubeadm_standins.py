@@ -1,0 +1,160 @@
+"""The real `kubeadm init` and `kubeadm join` complete on two test hosts with
+the STAND-IN kubelet and containerd (testhosts/kube/): the control plane is the
+devcluster's real etcd, kube-apiserver, kube-controller-manager and
+kube-scheduler, run from the static Pods kubeadm writes; the worker gets its
+client certificate through a CSR that the new cluster's own controllers
+approve and sign; both Nodes end Ready.
+
+Preflight checks ignored, and why (only what a test host cannot satisfy):
+* SystemVerification: the runner's kernel decides it (here: cgroups v1, which
+  kubelet >= 1.35 refuses); a test host shares that kernel.
+* FileContent--proc-sys-net-ipv4-ip_forward: /proc/sys is read-only on a test
+  host (kernel settings are the machine's; `sysctl` is a stand-in).
+"""
+
+import json
+import shlex
+
+import pytest
+
+from devcluster.processes import wait_for
+from testhosts import kubenode
+
+pytestmark = pytest.mark.testhosts
+
+IGNORED_PREFLIGHT = "SystemVerification,FileContent--proc-sys-net-ipv4-ip_forward"
+CRI_SOCKET = "unix:///run/containerd/containerd.sock"
+IMAGE_REPOSITORY = "registry.aliyuncs.com/google_containers"
+ADMIN = "kubectl --kubeconfig /etc/kubernetes/admin.conf"
+
+KUBEADM_CONFIG = """\
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: {address}
+nodeRegistration:
+  criSocket: {cri_socket}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.37.2
+imageRepository: {image_repository}
+networking:
+  podSubnet: 10.244.0.0/16
+  serviceSubnet: 10.96.0.0/12
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+"""
+
+# As a bootstrap's runtime step would: containerd's default configuration with
+# the systemd cgroup driver and the sandbox image from the image repository.
+PREPARE_RUNTIME = f"""set -e
+mkdir -p /etc/containerd
+containerd config default | sed -e 's/SystemdCgroup = false/SystemdCgroup = true/' \\
+  -e 's#sandbox_image = .*#sandbox_image = "{IMAGE_REPOSITORY}/pause:3.10.1"#' >/etc/containerd/config.toml
+systemctl enable --now containerd
+systemctl enable --now kubelet
+"""
+
+
+def kubectl_json(host, args: str) -> dict:
+    return json.loads(host.run(f"{ADMIN} {args} -o json"))
+
+
+def ready_nodes(host) -> set[str]:
+    nodes = kubectl_json(host, "get nodes")["items"]
+    return {
+        node["metadata"]["name"]
+        for node in nodes
+        if any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"]["conditions"])
+    }
+
+
+def apiserver_pid(host) -> str:
+    return host.run("pgrep -f '^/usr/lib/kubelet-standin/images/kube-apiserver '").split()[0]
+
+
+def test_kubeadm_init_and_join_with_the_standins(testhosts):
+    control, worker = testhosts(2)
+    for host in (control, worker):
+        kubenode.install(host)
+        host.run(PREPARE_RUNTIME)
+        assert host.run("kubeadm version -o short").strip() == "v1.37.2"
+
+    config = KUBEADM_CONFIG.format(address=control.address, cri_socket=CRI_SOCKET, image_repository=IMAGE_REPOSITORY)
+    control.write_file("/root/kubeadm.yaml", config)
+    init = control.run(
+        f"kubeadm init --config /root/kubeadm.yaml --ignore-preflight-errors={IGNORED_PREFLIGHT} 2>&1",
+        timeout=420,
+    )
+    assert "Your Kubernetes control-plane has initialized successfully!" in init
+    # kubeadm pulled the images through the CRI (bookkeeping in the stand-in).
+    images = control.run("cat /var/lib/containerd-standin/images.json")
+    assert f"{IMAGE_REPOSITORY}/kube-apiserver:v1.37.2" in images
+
+    join = control.run("kubeadm token create --print-join-command").strip()
+    assert join.startswith(f"kubeadm join {control.address}:6443 --token ")
+    joined = worker.run(
+        f"{join} --cri-socket {CRI_SOCKET} --ignore-preflight-errors={IGNORED_PREFLIGHT} 2>&1", timeout=420
+    )
+    assert "This node has joined the cluster" in joined
+
+    assert wait_for(lambda: ready_nodes(control) == {control.name, worker.name}, 180, 1, "both nodes Ready")
+    nodes = {n["metadata"]["name"]: n for n in kubectl_json(control, "get nodes")["items"]}
+    assert "node-role.kubernetes.io/control-plane" in nodes[control.name]["metadata"]["labels"]
+    assert {t["key"] for t in nodes[control.name]["spec"].get("taints", [])} == {
+        "node-role.kubernetes.io/control-plane"
+    }
+    assert "node-role.kubernetes.io/control-plane" not in nodes[worker.name]["metadata"]["labels"]
+    assert nodes[worker.name]["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.2"
+
+    # The worker's identity came from the TLS bootstrap: a CSR of the bootstrap
+    # token, approved and signed by the cluster's controller-manager.
+    csrs = kubectl_json(control, "get csr")["items"]
+    bootstrap = [c for c in csrs if c["spec"]["username"].startswith("system:bootstrap:")]
+    assert len(bootstrap) == 1
+    assert bootstrap[0]["status"].get("certificate")
+    assert any(c["type"] == "Approved" for c in bootstrap[0]["status"]["conditions"])
+    worker_kubeconfig = worker.read_file("/etc/kubernetes/kubelet.conf")
+    assert "client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem" in worker_kubeconfig
+    subject = worker.run(
+        "openssl x509 -noout -subject -in /var/lib/kubelet/pki/kubelet-client-current.pem", check=False
+    )
+    if subject:  # openssl is not in every base root
+        assert f"system:node:{worker.name}" in subject
+
+    # The cluster keeps what kubeadm was given.
+    kubeadm_config = kubectl_json(control, "-n kube-system get configmap kubeadm-config")["data"][
+        "ClusterConfiguration"
+    ]
+    for expected in ("podSubnet: 10.244.0.0/16", "serviceSubnet: 10.96.0.0/12", f"imageRepository: {IMAGE_REPOSITORY}"):
+        assert expected in kubeadm_config
+
+    # The control plane runs as the static Pods' processes, with mirror Pods;
+    # the add-ons' Pods are reported Running on the nodes they were bound to.
+    def pods_running():
+        pods = kubectl_json(control, "-n kube-system get pods")["items"]
+        phases = {p["metadata"]["name"]: p["status"].get("phase") for p in pods}
+        return phases if phases and all(phase == "Running" for phase in phases.values()) else None
+
+    phases = wait_for(pods_running, 180, 1, "kube-system Pods Running")
+    for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        assert f"{component}-{control.name}" in phases
+    assert sum(name.startswith("kube-proxy-") for name in phases) == 2
+
+    # A restart of the kubelet (as kubeadm's kubelet-finalize does) leaves the
+    # control plane's processes running, as containers outlive the kubelet.
+    before = apiserver_pid(control)
+    control.run("systemctl restart kubelet")
+    assert apiserver_pid(control) == before
+    assert control.name in ready_nodes(control)
+
+    # `kubeadm reset` on the worker stops its kubelet; the control plane is
+    # untouched, and the Node can be deleted.
+    worker.run(f"kubeadm reset -f --cri-socket {CRI_SOCKET} 2>&1", timeout=180)
+    assert worker.run("systemctl is-active kubelet", check=False).strip() == "inactive"
+    assert not worker.path("/etc/kubernetes/kubelet.conf").exists()
+    control.run(f"{ADMIN} delete node {shlex.quote(worker.name)}")
+    assert ready_nodes(control) == {control.name}
