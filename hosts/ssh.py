@@ -444,7 +444,7 @@ class Session:
             ) from None
         finally:
             sftp.close()
-        install = ["install", "-m", f"{mode:04o}"]
+        install = ["install", "-D", "-m", f"{mode:04o}"]  # -D: make the parent directories
         install += ["-o", owner] if owner else []
         install += ["-g", group] if group else []
         quoted = shlex.quote(temporary)

@@ -8,13 +8,13 @@ Actions marked `portal` are done by the portal itself (through the cluster's
 API), not on a host.
 """
 
-import hashlib
 import shlex
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
 from clusters.bootstrap.spec import ClusterSpec
+from hosts.actions import Command, WriteFile
 
 HOSTS_BEGIN = "# BEGIN portal cluster hosts"
 HOSTS_END = "# END portal cluster hosts"
@@ -24,35 +24,11 @@ APT_KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
 APT_SOURCE = "/etc/apt/sources.list.d/kubernetes.list"
 # The sandbox ("pause") image kubeadm 1.37 expects (`kubeadm config images list`).
 PAUSE_VERSION = "3.10.1"
-SECRET = "<secret>"
+SECRET = "<secret>"  # what the dry run shows of a secret file
 
 CONTROL_PLANE_PORTS = ("6443/tcp", "2379:2380/tcp", "10250/tcp", "10257/tcp", "10259/tcp")
 WORKER_PORTS = ("10250/tcp", "30000:32767/tcp")
 ADDON_PORTS = {"flannel": ("8472/udp",), "calico": ("179/tcp", "4789/udp")}
-
-
-@dataclass(frozen=True)
-class Command:
-    run: str
-    unless: str = ""  # exits 0: already done, `run` is skipped
-    sudo: bool = True
-
-
-@dataclass(frozen=True)
-class WriteFile:
-    path: str
-    content: str = field(repr=False)
-    mode: int = 0o644
-    secret: bool = False  # holds a secret: never shown, removed after use
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.content.encode()).hexdigest()
-
-    @property
-    def unless(self) -> str:
-        quoted = shlex.quote(self.path)
-        return f'[ "$(sha256sum < {quoted} 2>/dev/null | cut -d" " -f1)" = {self.digest} ]'
 
 
 @dataclass(frozen=True)

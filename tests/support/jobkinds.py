@@ -170,3 +170,26 @@ class HostCommandsJob(JobKind):
         env = {**spec.get("env", {}), **{k: HOST_SECRETS[v] for k, v in spec.get("secret_env", {}).items()}}
         jobwork.run(ctx, spec["command"], sudo=sudo, env=env)
         return None
+
+
+@register
+class HostActionsJob(JobKind):
+    """hosts.actions on registered hosts: params {"hosts": [...], "actions":
+    [{"run", "unless"} or {"path", "content", "mode", "secret"}]}; a step that
+    changed nothing is skipped."""
+
+    name = "test.host-actions"
+
+    def steps(self, job):
+        return [StepSpec("apply", "Apply", hosts=tuple(job.params["hosts"]))]
+
+    def run_step(self, ctx, step):
+        from hosts import actions
+
+        todo = [
+            actions.WriteFile(a["path"], a["content"], a.get("mode", 0o644), a.get("secret", False))
+            if "path" in a
+            else actions.Command(a["run"], a.get("unless", ""))
+            for a in ctx.job.params["actions"]
+        ]
+        return None if actions.apply(ctx, todo) else "skipped"
