@@ -280,6 +280,7 @@ class KubeClient:
         configuration.retries = 0
         self.server = configuration.host
         self.identity = identity
+        self._discovered: dict[str, list] = {}  # API group version -> its resources
         self.api = _PortalApiClient(configuration=configuration)
         self.api.server = self.server
         self.api.user_agent = "kube-portal"
@@ -365,11 +366,13 @@ class KubeClient:
         info = k8s.VersionApi(self.api).get_code()
         return {"git_version": info.git_version, "platform": info.platform, "go_version": info.go_version}
 
-    def _raw(self, method, path, *, accept, body=None, query=None, answer_5xx=False) -> tuple[int, str]:
+    def _raw(
+        self, method, path, *, accept, body=None, query=None, answer_5xx=False, content_type="application/json"
+    ) -> tuple[int, str]:
         """A request to a path the typed APIs lack: (status, body text). Failures
         raise the translated error; with `answer_5xx` a 5xx answer is returned
         (a health endpoint saying "unhealthy" is an answer, not a failure)."""
-        headers = {"Accept": accept, **({"Content-Type": "application/json"} if body is not None else {})}
+        headers = {"Accept": accept, **({"Content-Type": content_type} if body is not None else {})}
         request = self.api.param_serialize(
             method, path, query_params=query or [], header_params=headers, body=body, auth_settings=["BearerToken"]
         )
@@ -391,6 +394,34 @@ class KubeClient:
     def post_object(self, path: str, body: dict) -> dict:
         """POST to a path the typed APIs lack; returns the decoded JSON answer."""
         return json.loads(self._raw("POST", path, accept="application/json", body=body)[1])
+
+    def object_path(self, obj: dict) -> str:
+        """The API path of any object, its resource found by discovery (once
+        per API group version and client)."""
+        api_version, kind, meta = obj["apiVersion"], obj["kind"], obj.get("metadata") or {}
+        base = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
+        if base not in self._discovered:
+            self._discovered[base] = json.loads(self._raw("GET", base, accept="application/json")[1])["resources"]
+        for resource in self._discovered[base]:
+            if resource["kind"] == kind and "/" not in resource["name"]:
+                if resource["namespaced"]:
+                    return f"{base}/namespaces/{meta.get('namespace') or 'default'}/{resource['name']}/{meta['name']}"
+                return f"{base}/{resource['name']}/{meta['name']}"
+        raise KubeError(_("The cluster serves no %(kind)s in %(version)s.") % {"kind": kind, "version": api_version})
+
+    def apply_object(self, obj: dict) -> dict:
+        """Server-side apply of any object (a manifest's), under the portal's
+        field manager; the same answer for the same object, so a rerun is a no-op."""
+        query = [("fieldManager", FIELD_MANAGER), ("force", "true")]
+        _status, text = self._raw(
+            "PATCH",
+            self.object_path(obj),
+            accept="application/json",
+            body=obj,
+            query=query,
+            content_type="application/apply-patch+yaml",
+        )
+        return json.loads(text)
 
 
 # kind -> (API group class attribute, method stem, namespaced)

@@ -6,11 +6,15 @@ ClusterConfiguration (the cluster) and a KubeletConfiguration; `kubeadm join
 reads (v1beta4: extra arguments are lists of name/value pairs).
 """
 
+import base64
 import hashlib
 import secrets
 import string
+from datetime import UTC, datetime
 
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from clusters.bootstrap.spec import CRI_SOCKET, ClusterSpec
 
@@ -77,3 +81,33 @@ def join_config(spec: ClusterSpec, *, node_name: str, api_server: str, token: st
         "nodeRegistration": _registration(spec, node_name),
     }
     return yaml.safe_dump(join, sort_keys=False)
+
+
+def ca_hash_from_kubeconfig(text: str) -> str:
+    """The CA pin a joining node checks, from the admin kubeconfig's CA."""
+    config = yaml.safe_load(text) or {}
+    data = config["clusters"][0]["cluster"]["certificate-authority-data"]
+    certificate = x509.load_pem_x509_certificate(base64.b64decode(data))
+    spki = certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return ca_cert_hash(spki)
+
+
+def bootstrap_token_secret(token: str, *, expires: datetime) -> dict:
+    """The Secret that makes `token` a kubeadm join token (what `kubeadm
+    token create` writes): for adding nodes after the init's token expired."""
+    token_id, token_secret = token.split(".")
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": f"bootstrap-token-{token_id}", "namespace": "kube-system"},
+        "type": "bootstrap.kubernetes.io/token",
+        "stringData": {
+            "token-id": token_id,
+            "token-secret": token_secret,
+            "expiration": expires.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "usage-bootstrap-authentication": "true",
+            "usage-bootstrap-signing": "true",
+            "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token",
+            "description": "Made by the portal to join nodes.",
+        },
+    }

@@ -229,9 +229,12 @@ def _packages(host: HostInfo, spec: ClusterSpec) -> list:
     ]
 
 
-def plan_steps(spec: ClusterSpec, hosts: dict[str, HostInfo], *, init_config: str, join_config: str) -> list[Step]:
+def plan_steps(
+    spec: ClusterSpec, hosts: dict[str, HostInfo], *, init_config: str, join_configs: dict[str, str]
+) -> list[Step]:
     """The ordered steps. `hosts` maps the plan's host names to what the plan
-    needs of them; the kubeadm files are rendered by kubeadm_config."""
+    needs of them; the kubeadm files (the join file per worker: it names the
+    node) are rendered by kubeadm_config."""
     control_plane = [hosts[name] for name in spec.plan.control_plane]
     workers = [hosts[name] for name in spec.plan.workers]
     everyone = [*control_plane, *workers]
@@ -294,19 +297,22 @@ def plan_steps(spec: ClusterSpec, hosts: dict[str, HostInfo], *, init_config: st
         )
     )
     if workers:
-        join = [
-            WriteFile(KUBEADM_JOIN_FILE, join_config, mode=0o600, secret=True),
-            Command(
-                run=f"kubeadm join --config {KUBEADM_JOIN_FILE}; status=$?; rm -f {KUBEADM_JOIN_FILE}; exit $status",
-                unless="test -f /etc/kubernetes/kubelet.conf",
-            ),
-        ]
+
+        def join(host):
+            return [
+                WriteFile(KUBEADM_JOIN_FILE, join_configs[host.name], mode=0o600, secret=True),
+                Command(
+                    run=f"kubeadm join --config {KUBEADM_JOIN_FILE}; status=$?; rm -f {KUBEADM_JOIN_FILE}; exit $status",
+                    unless="test -f /etc/kubernetes/kubelet.conf",
+                ),
+            ]
+
         steps.append(
             Step(
                 "join",
                 _("kubeadm join"),
                 "join",
-                {h.name: join for h in workers},
+                {h.name: join(h) for h in workers},
                 portal=(PortalAction("ready", _("Wait for every node to be Ready and label the workers' role.")),),
             )
         )

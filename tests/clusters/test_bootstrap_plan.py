@@ -38,7 +38,8 @@ def _hosts(family="debian"):
 
 
 def _steps(spec, family="debian"):
-    return plan.plan_steps(spec, _hosts(family), init_config="init: x\n", join_config=f"token: {TOKEN}\n")
+    joins = {name: f"token: {TOKEN}\nname: {name}\n" for name in spec.plan.workers}
+    return plan.plan_steps(spec, _hosts(family), init_config="init: x\n", join_configs=joins)
 
 
 def _commands(step, host) -> str:
@@ -135,7 +136,7 @@ def test_the_plan_orders_the_stages_and_targets_roles():
     assert set(steps[0].actions) == {"cp-1", "node-1", "node-2"}
     assert set(steps[3].actions) == {"cp-1"} and set(steps[5].actions) == {"node-1", "node-2"}
     assert steps[4].actions == {} and steps[4].portal
-    no_workers = plan.plan_steps(ClusterSpec(plan=Plan(("cp-1",), ())), _hosts(), init_config="", join_config="")
+    no_workers = plan.plan_steps(ClusterSpec(plan=Plan(("cp-1",), ())), _hosts(), init_config="", join_configs={})
     assert "join" not in [s.name for s in no_workers]
 
 
