@@ -45,6 +45,8 @@ const (
 	version             = "v1.7.0-standin"
 	defaultSandboxImage = "registry.k8s.io/pause:3.10.1"
 	stateDir            = "/var/lib/containerd-standin"
+	// kubeadm reset gives each CRI call about two seconds: SIGTERM, then SIGKILL.
+	stopGrace = time.Second
 )
 
 const defaultConfig = `# containerd configuration, as printed by the STAND-IN containerd of a portal
@@ -214,14 +216,14 @@ func (s *server) PodSandboxStatus(_ context.Context, req *runtimeapi.PodSandboxS
 func (s *server) StopPodSandbox(_ context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
 	if sb, err := podstate.Load(req.GetPodSandboxId()); err == nil {
 		log.Printf("stopping the processes of static Pod %s/%s", sb.Namespace, sb.Name)
-		sb.Stop(10 * time.Second)
+		sb.Stop(stopGrace)
 	}
 	return &runtimeapi.StopPodSandboxResponse{}, nil
 }
 
 func (s *server) RemovePodSandbox(_ context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
 	if sb, err := podstate.Load(req.GetPodSandboxId()); err == nil {
-		sb.Stop(10 * time.Second)
+		sb.Stop(stopGrace)
 	}
 	return &runtimeapi.RemovePodSandboxResponse{}, podstate.Remove(req.GetPodSandboxId())
 }
