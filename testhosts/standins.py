@@ -86,6 +86,24 @@ done
 exit 0
 """,
     ),
+    "journalctl": (
+        "systemd-journald does not run on a test host (no init system).",
+        "prints the output of a unit the systemctl stand-in started (/var/log/<unit>.log), e.g. `journalctl -xeu kubelet`",
+        """unit= lines=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --unit=*) unit=${1#--unit=} ;;
+    --lines=*) lines=${1#--lines=} ;;
+    -n|--lines) lines=$2; shift ;;
+    -u|--unit|-[a-z]*u) unit=$2; shift ;;
+  esac
+  shift
+done
+log=/var/log/${unit%.service}.log
+if [ -z "$unit" ] || [ ! -f "$log" ]; then echo "-- No entries --"; exit 0; fi
+if [ -n "$lines" ]; then tail -n "$lines" "$log"; else cat "$log"; fi
+""",
+    ),
     "ufw": (
         "The host firewall of a test host is not the point of the tests, and would need the machine's netfilter.",
         "reports the firewall as inactive",

@@ -19,6 +19,7 @@ import pytest
 
 from devcluster.processes import wait_for
 from testhosts import kubenode
+from tests.testhosts.clients import ssh
 
 pytestmark = pytest.mark.testhosts
 
@@ -158,3 +159,53 @@ def test_kubeadm_init_and_join_with_the_standins(testhosts):
     assert not worker.path("/etc/kubernetes/kubelet.conf").exists()
     control.run(f"{ADMIN} delete node {shlex.quote(worker.name)}")
     assert ready_nodes(control) == {control.name}
+
+
+DEMO_UNIT = """\
+[Unit]
+Description=a service for the systemctl stand-in's test
+
+[Service]
+ExecStart=/bin/false
+Restart=always
+RestartSec=1
+"""
+DEMO_DROPIN = """\
+[Service]
+Environment="DEMO_ARGS=--one --two"
+EnvironmentFile=-/etc/default/demo
+EnvironmentFile=-/etc/default/missing
+ExecStart=
+ExecStart=/bin/sh -c 'echo "$0 $*"; exec sleep 600' demo $DEMO_ARGS ${DEMO_NAME}
+"""
+
+
+def demo_pid(host) -> str:
+    return host.run("pgrep -f '^sleep 600$' || true").strip()
+
+
+def test_systemctl_runs_a_unit_from_its_unit_file(testhosts):
+    """What kubeadm's `systemctl restart kubelet` relies on: the unit file with
+    its drop-ins and environment files decides what runs; a crashed service
+    comes back (Restart=always); stop ends it; its output is in its journal."""
+    (host,) = testhosts(1)
+    host.write_file("/usr/lib/systemd/system/demo.service", DEMO_UNIT)
+    host.write_file("/etc/systemd/system/demo.service.d/10-args.conf", DEMO_DROPIN)
+    host.write_file("/etc/default/demo", 'DEMO_NAME="one word"\n')
+
+    ssh(host, "systemctl enable --now demo", user="root")
+    first = wait_for(lambda: demo_pid(host), 30, 0.2, "the demo service running")
+    assert ssh(host, "systemctl is-active demo", user="root").stdout == "active\n"
+    assert wait_for(lambda: "demo --one --two one word" in host.read_file("/var/log/demo.log"), 30, 0.2, "its output")
+    assert "demo --one --two one word" in ssh(host, "journalctl -xeu demo", user="root").stdout
+
+    host.run(f"kill -9 {first}")
+    second = wait_for(lambda: demo_pid(host) not in ("", first) and demo_pid(host), 30, 0.2, "a restart")
+    assert second != first
+
+    ssh(host, "systemctl stop demo", user="root")
+    assert demo_pid(host) == ""
+    assert ssh(host, "systemctl is-active demo", user="root", check=False).stdout == "inactive\n"
+    # A unit without a unit file is only remembered, as before.
+    ssh(host, "systemctl start chronyd", user="root")
+    assert ssh(host, "systemctl is-active chronyd", user="root").stdout == "active\n"
