@@ -77,6 +77,10 @@ def apiserver_pid(host) -> str:
     return host.run("pgrep -f '^/usr/lib/kubelet-standin/images/kube-apiserver '").split()[0]
 
 
+def scheduler_argv(host) -> str:
+    return host.run("pgrep -af '^/usr/lib/kubelet-standin/images/kube-scheduler ' || true").strip()
+
+
 def test_kubeadm_init_and_join_with_the_standins(testhosts):
     control, worker = testhosts(2)
     for host in (control, worker):
@@ -151,6 +155,17 @@ def test_kubeadm_init_and_join_with_the_standins(testhosts):
     control.run("systemctl restart kubelet")
     assert apiserver_pid(control) == before
     assert control.name in ready_nodes(control)
+
+    # A changed manifest restarts its Pod with the new command (as `kubeadm
+    # upgrade` relies on); a removed one stops it; put back, it runs again.
+    manifest = "/etc/kubernetes/manifests/kube-scheduler.yaml"
+    control.run(f"sed -i 's/- --leader-elect=true/- --leader-elect=true\\n    - --v=3/' {manifest}")
+    assert "--v=3" in control.read_file(manifest)
+    wait_for(lambda: scheduler_argv(control).endswith(" --v=3"), 60, 0.5, "the scheduler restarted with --v=3")
+    control.run(f"mv {manifest} /root/kube-scheduler.yaml")
+    wait_for(lambda: scheduler_argv(control) == "", 60, 0.5, "the scheduler stopped")
+    control.run(f"mv /root/kube-scheduler.yaml {manifest}")
+    wait_for(lambda: scheduler_argv(control) != "", 60, 0.5, "the scheduler running again")
 
     # `kubeadm reset` on the worker stops its kubelet; the control plane is
     # untouched, and the Node can be deleted.
