@@ -149,6 +149,12 @@ def test_kubeadm_init_and_join_with_the_standins(testhosts):
         assert f"{component}-{control.name}" in phases
     assert sum(name.startswith("kube-proxy-") for name in phases) == 2
 
+    # `kubectl logs` of a static Pod: its process's output, through the API
+    # server and the stand-in kubelet's API (:10250, client certificates only).
+    logs = control.run(f"{ADMIN} -n kube-system logs kube-scheduler-{control.name}")
+    assert "Serving securely on 127.0.0.1:10259" in logs
+    assert len(control.run(f"{ADMIN} -n kube-system logs kube-scheduler-{control.name} --tail=2").splitlines()) == 2
+
     # A restart of the kubelet (as kubeadm's kubelet-finalize does) leaves the
     # control plane's processes running, as containers outlive the kubelet.
     before = apiserver_pid(control)

@@ -20,7 +20,8 @@
 //     cluster's own controllers approve and sign;
 //   - registers its Node, keeps it Ready (node status and Lease), creates the
 //     mirror Pods of its static Pods, and reports the other Pods bound to it
-//     as Running, as kwok does, since nothing can run their images here.
+//     as Running, as kwok does, since nothing can run their images here;
+//   - serves the static Pods' output on :10250 for `kubectl logs`.
 package main
 
 import (
@@ -158,6 +159,7 @@ func main() {
 
 	serveHealthz(cfg)
 	pods := newStaticPods(cfg.StaticPodPath, opts.imagesDir, opts.podLogDir)
+	serveKubeletAPI(cfg, opts, name, pods)
 	go pods.run(ctx)
 	go runNodeAgent(ctx, opts, name, pods)
 
