@@ -92,7 +92,7 @@ def environment(service: dict) -> dict[str, str]:
         if not os.path.isfile(path):
             if optional:
                 continue
-            raise SystemExit(f"EnvironmentFile {path} is missing")
+            raise OSError(f"EnvironmentFile {path} is missing")
         with open(path) as f:
             for line in f.read().replace("\\\n", " ").splitlines():
                 line = line.strip()
@@ -129,20 +129,30 @@ def supervise(unit: str) -> None:
     signal.signal(signal.SIGTERM, stop)
     while not stopping:
         service = read_service(unit)
-        env = environment(service)
+        if service is None:  # its unit file was removed (package purged)
+            break
         log = open(f"/var/log/{unit}.log", "ab")
-        child = subprocess.Popen(
-            command(service, env), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
-        )
-        log.close()
-        code = child.wait()
+        try:
+            env = environment(service)
+            child = subprocess.Popen(
+                command(service, env), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            )
+            code = child.wait()
+        except OSError as error:
+            # As systemd's status 203/EXEC (or a missing EnvironmentFile): said in the unit's log.
+            log.write(f"{unit}.service: failed to start (stand-in service manager): {error}\n".encode())
+            code = 203
+        finally:
+            log.close()
         if (
             stopping
             or service["restart"] not in ("always", "on-failure")
             or (code == 0 and service["restart"] != "always")
         ):
             break
-        time.sleep(service["restart_sec"])
+        restart_at = time.monotonic() + service["restart_sec"]
+        while not stopping and time.monotonic() < restart_at:  # a stop ends the wait at once
+            time.sleep(0.05)
     if child and child.poll() is None:
         deadline = time.monotonic() + STOP_TIMEOUT
         while child.poll() is None and time.monotonic() < deadline:

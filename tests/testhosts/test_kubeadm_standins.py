@@ -227,6 +227,16 @@ def test_systemctl_runs_a_unit_from_its_unit_file(testhosts):
     ssh(host, "systemctl stop demo", user="root")
     assert demo_pid(host) == ""
     assert ssh(host, "systemctl is-active demo", user="root", check=False).stdout == "inactive\n"
+    # A unit whose program is missing fails, and says so in its journal.
+    host.write_file("/usr/lib/systemd/system/broken.service", "[Service]\nExecStart=/usr/bin/not-installed\n")
+    ssh(host, "systemctl start broken", user="root")
+    wait_for(lambda: "failed to start" in host.read_file("/var/log/broken.log"), 30, 0.2, "the failure logged")
+    wait_for(
+        lambda: ssh(host, "systemctl is-active broken", user="root", check=False).stdout == "inactive\n",
+        30,
+        0.2,
+        "the broken unit inactive",
+    )
     # A unit without a unit file is only remembered, as before.
     ssh(host, "systemctl start chronyd", user="root")
     assert ssh(host, "systemctl is-active chronyd", user="root").stdout == "active\n"
