@@ -28,6 +28,9 @@ import time
 UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
 STATE = "/var/lib/standins/units"
 STOP_TIMEOUT = 15
+# A test host's PID 1 is its sshd: a second one would only fight it for port
+# 22, so these units stay bookkeeping only.
+NEVER_RUN = frozenset({"ssh", "sshd"})
 
 
 def unit_files(unit: str) -> list[str]:
@@ -47,10 +50,19 @@ def unit_files(unit: str) -> list[str]:
 
 def read_service(unit: str) -> dict | None:
     """ExecStart (the last one after resets), environment and restart policy."""
-    files = unit_files(unit)
+    files = [] if unit in NEVER_RUN else unit_files(unit)
     if not files:
         return None
-    service = {"exec": None, "env": {}, "env_files": [], "restart": "no", "restart_sec": 1.0}
+    # systemd's defaults: RestartSec=100ms; at most 5 starts in 10 s (DefaultStartLimit*).
+    service = {
+        "exec": None,
+        "env": {},
+        "env_files": [],
+        "restart": "no",
+        "restart_sec": 0.1,
+        "start_limit_interval": 10.0,
+        "start_limit_burst": 5,
+    }
     for path in files:
         section = None
         for raw in _logical_lines(path):
@@ -60,10 +72,16 @@ def read_service(unit: str) -> dict | None:
             if line.startswith("["):
                 section = line.strip("[]")
                 continue
-            if section != "Service" or "=" not in line:
+            if section not in ("Unit", "Service") or "=" not in line:
                 continue
             key, value = (part.strip() for part in line.split("=", 1))
-            if key == "ExecStart":
+            if key in ("StartLimitIntervalSec", "StartLimitInterval"):
+                service["start_limit_interval"] = _seconds(value)
+            elif key == "StartLimitBurst":
+                service["start_limit_burst"] = int(value)
+            elif section != "Service":
+                continue
+            elif key == "ExecStart":
                 service["exec"] = value.lstrip("-@+!") or None
             elif key == "Environment":
                 for item in shlex.split(value):
@@ -74,8 +92,17 @@ def read_service(unit: str) -> dict | None:
             elif key == "Restart":
                 service["restart"] = value
             elif key == "RestartSec":
-                service["restart_sec"] = float(re.sub(r"[^0-9.]", "", value) or 1)
+                service["restart_sec"] = _seconds(value)
     return service
+
+
+def _seconds(value: str) -> float:
+    """ "10", "10s", "100ms", "1min" -> seconds."""
+    match = re.fullmatch(r"([0-9.]+)\s*(ms|s|sec|min|m)?", value.strip())
+    if not match:
+        return 0.0
+    number, unit = float(match.group(1)), match.group(2) or "s"
+    return number * {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60}[unit]
 
 
 def _logical_lines(path: str) -> list[str]:
@@ -127,9 +154,16 @@ def supervise(unit: str) -> None:
             os.killpg(child.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
+    starts: list[float] = []
     while not stopping:
         service = read_service(unit)
         if service is None:  # its unit file was removed (package purged)
+            break
+        now = time.monotonic()
+        starts = [t for t in starts if now - t < service["start_limit_interval"]] + [now]
+        if service["start_limit_interval"] and len(starts) > service["start_limit_burst"]:
+            with open(f"/var/log/{unit}.log", "a") as log:
+                log.write(f"{unit}.service: start request repeated too quickly (stand-in service manager)\n")
             break
         log = open(f"/var/log/{unit}.log", "ab")
         try:

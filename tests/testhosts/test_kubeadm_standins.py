@@ -237,6 +237,13 @@ def test_systemctl_runs_a_unit_from_its_unit_file(testhosts):
         0.2,
         "the broken unit inactive",
     )
+    # A unit that keeps failing is given up after systemd's start limit.
+    host.write_file("/usr/lib/systemd/system/flaky.service", "[Service]\nExecStart=/bin/false\nRestart=always\n")
+    ssh(host, "systemctl start flaky", user="root")
+    wait_for(lambda: "repeated too quickly" in host.read_file("/var/log/flaky.log"), 30, 0.2, "flaky given up")
+    # The host's own sshd (its PID 1) is never started a second time.
+    ssh(host, "systemctl restart ssh", user="root")
+    assert not host.path("/var/log/ssh.log").exists()
     # A unit without a unit file is only remembered, as before.
     ssh(host, "systemctl start chronyd", user="root")
     assert ssh(host, "systemctl is-active chronyd", user="root").stdout == "active\n"
