@@ -189,3 +189,31 @@ def test_the_join_tokens_secret_and_any_manifest_object_apply_through_the_api(ad
     finally:
         admin.core.delete_namespaced_secret(name, "kube-system")
         admin.rbac.delete_cluster_role("portal-test-addon")
+
+
+def test_the_api_previews_and_starts_a_bootstrap_for_admins_only(hosts, api, world):
+    body = {
+        "control_plane": ["cp-1"],
+        "workers": ["node-1"],
+        "image_repository": "registry.aliyuncs.com/google_containers",
+    }
+    admin = api.as_(world.admin)
+    preview = admin.post("/api/v1/clusters/bootstrap/preview/", body, format="json")
+    assert preview.status_code == 200, preview.json()
+    assert [s["step"] for s in preview.json() if s.get("host") == "node-1"][:3] == ["prepare", "runtime", "packages"]
+    bad = admin.post(
+        "/api/v1/clusters/bootstrap/", {**body, "name": "Lab", "slug": "lab", "version": "1.37"}, format="json"
+    )
+    assert bad.status_code == 400 and "version" in bad.json()["errors"]
+    assert not Cluster.objects.filter(slug="lab").exists()
+    started = admin.post(
+        "/api/v1/clusters/bootstrap/",
+        {**body, "name": "Lab", "slug": "lab", "network_manifest": FLANNEL},
+        format="json",
+    )
+    assert started.status_code == 202, started.json()
+    assert started.json()["kind"] == "clusters.bootstrap"
+    assert Cluster.objects.get(slug="lab").phase == "provisioning"
+    for user in (world.owner, world.viewer):
+        response = api.as_(user).post("/api/v1/clusters/bootstrap/preview/", body, format="json")
+        assert response.status_code == 403
