@@ -28,6 +28,11 @@ for knob in sysrq-trigger kcore kmsg; do
   if [ -e "$root/proc/$knob" ]; then mount --bind /dev/null "$root/proc/$knob"; fi
 done
 mount -t sysfs -o ro sysfs "$root/sys"  # shows this host's network devices only
+# A /sys/module of this host's own, listing the runner's modules: the modprobe
+# stand-in adds to it, so a check for a loaded module answers from what this
+# host was asked to load, and never loads anything into the runner's kernel.
+mount -t tmpfs -o mode=0755,size=1m testhost-modules "$root/sys/module"
+for module in /sys/module/*; do mkdir "$root/sys/module/${module##*/}"; done
 # The runner's cgroup filesystem, read-only and without the hierarchies mounted
 # below it, so that `stat -f /sys/fs/cgroup` on a host tells the runner's cgroup
 # version (cgroup2fs: 2, tmpfs: 1), as on a machine. Never left writable.

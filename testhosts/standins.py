@@ -32,20 +32,39 @@ _HEADER = """#!/bin/sh
 _STANDINS = {
     "modprobe": (
         "Kernel modules belong to the machine running the tests, shared by every test host.",
-        "succeeds without loading anything",
-        "exit 0\n",
+        "loads nothing; adds the module to this host's stand-in /sys/module, so checks see it loaded",
+        """for arg in "$@"; do
+  case "$arg" in
+    -*) ;;
+    *) mkdir -p "/sys/module/$arg" ;;
+  esac
+done
+exit 0
+""",
     ),
     "sysctl": (
         "Kernel-wide settings would change the machine running the tests; /proc/sys is read-only here.",
-        "remembers written keys, printing them back as sysctl does",
+        "remembers written keys (-w, key=value, --system and -p from the files), printing them back as sysctl does",
         f"""mkdir -p {STATE}/sysctl
+quiet=
+put() {{ printf '%s\\n' "$2" >"{STATE}/sysctl/$1"; if [ -n "$quiet" ]; then echo "$2"; else echo "$1 = $2"; fi; }}
+load() {{
+  sed -e 's/[#;].*//' "$1" | while IFS='=' read -r key value; do
+    key=$(echo "$key" | tr -d ' \\t'); value=$(echo $value)  # unquoted: trims
+    [ -n "$key" ] && put "$key" "$value"
+  done
+}}
 for arg in "$@"; do
   case "$arg" in
+    -n) quiet=1 ;;
+    --system) for f in /etc/sysctl.d/*.conf /usr/lib/sysctl.d/*.conf /etc/sysctl.conf; do [ -f "$f" ] && load "$f"; done ;;
+    -p) [ -f /etc/sysctl.conf ] && load /etc/sysctl.conf ;;
     -*) ;;
-    *=*) key=${{arg%%=*}}; value=${{arg#*=}}; printf '%s\\n' "$value" >"{STATE}/sysctl/$key"; echo "$key = $value" ;;
+    *=*) put "${{arg%%=*}}" "${{arg#*=}}" ;;
     *) key=$(echo "$arg" | tr / .)
-       if [ -f "{STATE}/sysctl/$key" ]; then echo "$key = $(cat "{STATE}/sysctl/$key")"
-       else path=/proc/sys/$(echo "$key" | tr . /); [ -r "$path" ] && echo "$key = $(cat "$path")"; fi ;;
+       if [ -f "{STATE}/sysctl/$key" ]; then value=$(cat "{STATE}/sysctl/$key")
+       else path=/proc/sys/$(echo "$key" | tr . /); [ -r "$path" ] || continue; value=$(cat "$path"); fi
+       if [ -n "$quiet" ]; then echo "$value"; else echo "$key = $value"; fi ;;
   esac
 done
 exit 0

@@ -126,7 +126,8 @@ def _prepare(host: HostInfo, role_ports: tuple, all_hosts: list[HostInfo], spec:
         WriteFile("/etc/modules-load.d/kubernetes.conf", "overlay\nbr_netfilter\n"),
         Command(
             run="modprobe overlay && modprobe br_netfilter",
-            unless="grep -q '^overlay ' /proc/modules && grep -q '^br_netfilter ' /proc/modules",
+            # A loaded module has a /sys/module entry (/proc/modules lists only loadable ones).
+            unless="[ -d /sys/module/overlay ] && [ -d /sys/module/br_netfilter ]",
         ),
         WriteFile(
             "/etc/sysctl.d/99-kubernetes.conf",

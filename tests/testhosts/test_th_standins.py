@@ -22,6 +22,7 @@ def test_the_standins_come_first_on_every_path(hosts):
 
 
 def test_the_standins_record_each_call_on_their_host(testhosts):
+    runner_had_it = Path("/sys/module/br_netfilter").exists()
     first, second = testhosts(2)
     commands = [
         "modprobe br_netfilter",
@@ -38,6 +39,7 @@ def test_the_standins_record_each_call_on_their_host(testhosts):
         assert run(client, "systemctl is-active kubelet")[:2] == (0, "active\n")
         assert run(client, "systemctl is-active containerd")[:2] == (3, "inactive\n")
         assert run(client, "sysctl net.ipv4.ip_forward")[1] == "net.ipv4.ip_forward = 1\n"
+        assert run(client, "test -d /sys/module/br_netfilter && echo loaded")[1] == "loaded\n"
     assert first.standin_calls() == [
         ("modprobe", "br_netfilter"),
         ("sysctl", "-w", "net.ipv4.ip_forward=1"),
@@ -50,6 +52,9 @@ def test_the_standins_record_each_call_on_their_host(testhosts):
         ("sysctl", "net.ipv4.ip_forward"),
     ]
     assert second.standin_calls() == []
+    # The module is "loaded" on the host that asked, not on the other one.
+    assert ssh(second, "test -d /sys/module/br_netfilter || echo absent").stdout == "absent\n"
+    assert Path("/sys/module/br_netfilter").exists() == runner_had_it  # nothing loaded on the runner
     # The kernel-wide setting itself was not touched, on the host or the runner.
     assert ssh(first, "cat /proc/sys/net/ipv4/ip_forward").stdout == "0\n"
     assert Path("/proc/sys/net/ipv4/ip_forward").read_text() == "0\n"
@@ -69,3 +74,14 @@ def test_a_standin_meminfo_is_seen_on_its_host_only(testhosts):
     finally:
         second.restore_meminfo()
     assert ssh(second, "head -1 /proc/meminfo").stdout.strip() == runner_total
+
+
+def test_sysctl_applies_the_files_and_answers_values_only_with_n(testhosts):
+    (host,) = testhosts(1)
+    host.write_file("/etc/sysctl.d/99-test.conf", "# comment\nnet.ipv4.ip_forward = 1\nvm.swappiness=10 ; trailing\n")
+    applied = ssh(host, "sysctl --system", user="root").stdout
+    assert "net.ipv4.ip_forward = 1" in applied and "vm.swappiness = 10" in applied
+    assert ssh(host, "sysctl -n net.ipv4.ip_forward vm.swappiness").stdout == "1\n10\n"
+    # Keys never written read through to the host's (read-only) /proc/sys.
+    assert ssh(host, "sysctl -n kernel.ostype").stdout == "Linux\n"
+    assert Path("/proc/sys/net/ipv4/ip_forward").read_text() == "0\n"
