@@ -1,12 +1,12 @@
-"""Build the Kubernetes stand-ins of the test hosts (and the real kubeadm and
-kubectl they are tested with) once, into a cache keyed by their sources.
+"""Build the Kubernetes stand-ins of the test hosts once, into a cache keyed
+by their sources.
 
 The Go module in testhosts/kube/ holds two programs of ours, both named as
 stand-ins everywhere: ``containerd-standin`` (the CRI on containerd's socket,
 images as bookkeeping) and ``kubelet-standin`` (static Pods as local processes
 of the devcluster's binaries, TLS bootstrap, Node and Lease). It pins the same
-k8s.io versions as devcluster/go.mod, and also builds the upstream ``kubeadm``
-and ``kubectl`` at that version with the devcluster's version ldflags.
+k8s.io versions as devcluster/go.mod; the real ``kubeadm`` and ``kubectl`` come
+from the devcluster's build (devcluster/build.py).
 
 Binaries land in ``$TESTHOSTS_CACHE/kube-<sha256 of go.mod, go.sum, sources>/bin``
 (default ``~/.cache/portal-testhosts``), built with the machine's Go caches,
@@ -31,13 +31,11 @@ from devcluster.build import BuildError, go_env, kube_ldflags
 MODULE = Path(__file__).resolve().parent / "kube"
 
 # Bumped when the recipe below changes in a way the sources do not show.
-RECIPE = "1"
+RECIPE = "2"
 
 PACKAGES = {
     "containerd-standin": "./cmd/containerd-standin",
     "kubelet-standin": "./cmd/kubelet-standin",
-    "kubeadm": "k8s.io/kubernetes/cmd/kubeadm",
-    "kubectl": "k8s.io/kubernetes/cmd/kubectl",
 }
 
 

@@ -22,12 +22,9 @@ from .host import TestHost
 UNITS = Path(__file__).resolve().parent / "kube" / "units"
 IMAGES_DIR = "/usr/lib/kubelet-standin/images"  # the stand-in kubelet's --standin-images-dir default
 IMAGES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
-BINARIES = {
-    "kubeadm": "/usr/bin/kubeadm",
-    "kubectl": "/usr/bin/kubectl",
-    "kubelet-standin": "/usr/bin/kubelet",
-    "containerd-standin": "/usr/bin/containerd",
-}
+STANDINS = {"kubelet-standin": "/usr/bin/kubelet", "containerd-standin": "/usr/bin/containerd"}
+# The real ones, from the devcluster's build.
+KUBE_TOOLS = {"kubeadm": "/usr/bin/kubeadm", "kubectl": "/usr/bin/kubectl"}
 UNIT_FILES = {
     "kubelet.service": "/usr/lib/systemd/system/kubelet.service",
     "10-kubeadm.conf": "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
@@ -42,7 +39,8 @@ def ensure_built(log=print) -> tuple[Path, Path]:
 
 def install(host: TestHost, log=print) -> None:
     standins_bin, devcluster_bin = ensure_built(log)
-    copies = {standins_bin / name: target for name, target in BINARIES.items()}
+    copies = {standins_bin / name: target for name, target in STANDINS.items()}
+    copies |= {devcluster_bin / name: target for name, target in KUBE_TOOLS.items()}
     copies |= {devcluster_bin / name: f"{IMAGES_DIR}/{name}" for name in IMAGES}
     copies |= {UNITS / name: target for name, target in UNIT_FILES.items()}
     for source, target in copies.items():
