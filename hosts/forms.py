@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hosts.models import Host, SSHCredential
+from hosts.preflight import DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR
 from portal.forms import PortalModelForm, SecretField
 from portal.labels import format_labels, parse_labels
 
@@ -78,14 +79,14 @@ class PreflightForm(forms.Form):
         label=_("Pod CIDR"),
         max_length=64,
         required=False,
-        initial="10.244.0.0/16",
+        initial=DEFAULT_POD_CIDR,
         help_text=_("Empty: 10.244.0.0/16."),
     )
     service_cidr = forms.CharField(
         label=_("Service CIDR"),
         max_length=64,
         required=False,
-        initial="10.96.0.0/12",
+        initial=DEFAULT_SERVICE_CIDR,
         help_text=_("Empty: 10.96.0.0/12."),
     )
 

@@ -19,6 +19,7 @@ from hosts import ssh
 from hosts.models import Host
 from jobs.choices import EventStream
 from jobs.registry import JobCanceled, StepFailed, StepTimedOut, StepTransientError
+from portal.crypto import reveal
 
 # apt and dpkg say so when another process holds their lock: worth another try.
 _LOCK_HELD = ("Could not get lock", "dpkg frontend lock", "Unable to acquire the dpkg", "is locked by another")
@@ -27,22 +28,18 @@ FLUSH_SECONDS = 0.5
 FLUSH_LINES = 200
 
 
-def _secret(value) -> str:
-    return value.reveal() if hasattr(value, "reveal") else (value or "")
-
-
 def target_for(host: Host) -> ssh.Target:
     """How to reach a host: its pinned key, its credential, its privilege."""
     credential = host.credential
-    password = _secret(credential.password)
-    private_key = _secret(credential.private_key)
+    password = reveal(credential.password)
+    private_key = reveal(credential.private_key)
     return ssh.Target(
         address=host.address,
         port=host.port,
         username=host.username,
         host_key=host.host_key,
         private_key=private_key,
-        passphrase=_secret(credential.passphrase),
+        passphrase=reveal(credential.passphrase),
         password="" if private_key else password,
         # A key credential may carry a password too: the one sudo asks for.
         sudo_password=password,
@@ -150,7 +147,6 @@ def run(
     output = None if quiet else _LineLog(ctx)
     if not quiet:
         ctx.log(("# " if sudo else "$ ") + command, EventStream.SYSTEM)
-    deadline_bound = timeout is None or (ctx.remaining() is not None and ctx.remaining() < timeout)
     try:
         result = conn.session.run(
             command,
@@ -165,7 +161,8 @@ def run(
     except ssh.CommandCanceled:
         raise JobCanceled() from None
     except ssh.CommandTimeout as exc:
-        if deadline_bound and ctx.deadline is not None:
+        left = ctx.remaining()
+        if left is not None and left < 1.0:  # the step's own time ran out, not the command's
             raise StepTimedOut(
                 _("The step did not finish within %(seconds)s seconds; its command was stopped on the host.")
                 % {"seconds": f"{ctx.timeout:g}"}

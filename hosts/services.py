@@ -6,28 +6,25 @@ from django.utils.translation import gettext as _
 from hosts import ssh
 from hosts.choices import CredentialKind
 from hosts.models import Host, SSHCredential
+from portal.crypto import reveal
 from portal.errors import PortalError
-
-
-def _secret_text(value) -> str:
-    return value.reveal() if hasattr(value, "reveal") else (value or "")
 
 
 def _check_credential(credential: SSHCredential) -> None:
     if credential.kind == CredentialKind.PRIVATE_KEY:
-        key = _secret_text(credential.private_key)
+        key = reveal(credential.private_key)
         if not key:
             raise PortalError(
                 "A private key is required.", field_errors={"private_key": ["A private key is required."]}
             )
         try:
-            credential.public_key_fingerprint = ssh.private_key_fingerprint(key, _secret_text(credential.passphrase))
+            credential.public_key_fingerprint = ssh.private_key_fingerprint(key, reveal(credential.passphrase))
         except ssh.SSHKeyError as exc:
             field = "passphrase" if isinstance(exc, ssh.PassphraseError) else "private_key"  # in any language
             raise PortalError(exc.message, field_errors={field: [exc.message]}) from None
         # A key credential keeps a password only as the one sudo asks for.
     elif credential.kind == CredentialKind.PASSWORD:
-        if not _secret_text(credential.password):
+        if not reveal(credential.password):
             raise PortalError("A password is required.", field_errors={"password": ["A password is required."]})
         credential.private_key = ""
         credential.passphrase = ""

@@ -49,6 +49,12 @@ def rotate(token: str) -> str:
         ) from exc
 
 
+def reveal(value) -> str:
+    """The plain text of an encrypted field's value: a Secret read from the
+    database, or a str just assigned (not saved and read back yet)."""
+    return value.reveal() if isinstance(value, Secret) else (value or "")
+
+
 class Secret:
     """A decrypted secret that never shows itself by accident.
 

@@ -47,6 +47,13 @@ def _fresh_throttle_counters():
 
 
 @pytest.fixture
+def jobs_in_process(monkeypatch):
+    """The test runs jobs itself (jobs.runner.job_run): committed jobs are not
+    sent to a broker."""
+    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
+
+
+@pytest.fixture
 def make_user(django_user_model):
     def make(username, *, staff=False):
         return django_user_model.objects.create_user(

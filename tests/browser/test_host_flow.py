@@ -14,13 +14,12 @@ from jobs import services as job_services
 from jobs.models import Job
 from jobs.runner import job_run
 
-pytestmark = [pytest.mark.browser, pytest.mark.testhosts, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    # The test runs the jobs itself, while the page watches.
-    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.browser,
+    pytest.mark.testhosts,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _run_in_background(job_id):

@@ -9,13 +9,12 @@ from jobs.models import Job
 from jobs.runner import job_run
 from tests.hosts.conftest import register
 
-pytestmark = [pytest.mark.browser, pytest.mark.testhosts, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    # The test runs the job itself, while the page watches.
-    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.browser,
+    pytest.mark.testhosts,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_a_preflight_is_planned_watched_and_read_on_a_phone(world, page, login, testhosts_shared):

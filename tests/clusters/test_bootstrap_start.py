@@ -40,8 +40,7 @@ data:
 
 
 @pytest.fixture
-def hosts(monkeypatch):
-    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
+def hosts(jobs_in_process):
     credential = host_services.ssh_credential_create(name="pw", kind="password", password="pw-1")
     made = {}
     for n, name in enumerate(("cp-1", "node-1", "node-2"), start=11):

@@ -11,14 +11,13 @@ from jobs.models import Job, JobEvent
 from jobs.runner import job_run
 from tests.hosts.conftest import register
 
-pytestmark = [pytest.mark.testhosts, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.testhosts,
+    pytest.mark.django_db(transaction=True),
+]
 
 DIR = "/etc/portal-actions-test"
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
 
 
 def test_a_second_run_changes_nothing_and_secrets_stay_out_of_the_log(hosts):

@@ -19,15 +19,13 @@ from portal.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.hosts.conftest import register
 
-pytestmark = [pytest.mark.testhosts, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.testhosts,
+    pytest.mark.django_db(transaction=True),
+]
 
 GIB = 1024**3
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    # Jobs run in this process; committed jobs are not sent to a broker.
-    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
 
 
 @pytest.fixture

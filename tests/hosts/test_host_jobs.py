@@ -23,15 +23,13 @@ from tests.hosts.conftest import register
 from tests.support.jobkinds import HOST_SECRETS
 from tests.support.wait import wait_for
 
-pytestmark = [pytest.mark.testhosts, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.testhosts,
+    pytest.mark.django_db(transaction=True),
+]
 
 MARK = "/tmp/portal-host-jobs"  # noqa: S108  (on the test hosts)
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    # Jobs run in this process; committed jobs are not sent to a broker.
-    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
 
 
 @pytest.fixture

@@ -21,18 +21,16 @@ from tests.conftest import PASSWORD
 from tests.hosts.conftest import register
 from tests.support.wait import wait_for
 
-pytestmark = [pytest.mark.testhosts, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.testhosts,
+    pytest.mark.django_db(transaction=True),
+]
 
 GIB = 1024**3
 # Every check runs on a control-plane host; workers need no minimum of CPUs or memory.
 CONTROL_PLANE_KEYS = set(checks.KEYS)
 WORKER_KEYS = CONTROL_PLANE_KEYS - {"cpus", "memory"}
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    # Jobs run in this process; committed jobs are not sent to a broker.
-    monkeypatch.setattr("jobs.services.job_run.apply_async", lambda *a, **k: None)
 
 
 @pytest.fixture
