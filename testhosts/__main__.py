@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import base, fleet, packages, processes
+from . import base, fleet, node_packages, packages, processes
 from .errors import TestHostsError
 
 
@@ -180,7 +180,7 @@ def cmd_build(_args) -> int:
 
 
 def cmd_packages(_args) -> int:
-    return _print_built(packages.ensure_kube_repository)
+    return _print_built(node_packages.ensure_mirror)
 
 
 def cmd_clean(_args) -> int:
@@ -191,7 +191,7 @@ def cmd_clean(_args) -> int:
     else:
         for path in base.prune_other_bases():
             print(f"removed the unused base root {path}")
-        for path in packages.prune_repositories():
+        for path in node_packages.prune():
             print(f"removed the cached package repository {path}")
     return 0
 

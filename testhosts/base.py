@@ -24,7 +24,9 @@ from pathlib import Path
 from .errors import TestHostsError
 
 # What a test host has besides Debian's minimal base: the SSH server, sudo,
-# and the tools the portal's facts and preflight read (ip, ss, ps, free, lsblk).
+# the tools the portal's facts and preflight read (ip, ss, ps, free, lsblk),
+# and what a site's instructions for adding a package repository take for
+# granted (curl, gpg, apt-transport-https).
 PACKAGES = (
     "openssh-server",
     "openssh-sftp-server",
@@ -36,9 +38,12 @@ PACKAGES = (
     "python3",
     "netcat-openbsd",
     "ca-certificates",
+    "curl",
+    "gpg",
+    "apt-transport-https",
 )
 # Bump when the way the base is made changes, so the cache is rebuilt.
-BASE_FORMAT = 1
+BASE_FORMAT = 2
 
 
 def cache_dir() -> Path:
@@ -132,6 +137,12 @@ def _build(path: Path, log: Callable[[str], None]) -> None:
         deb.unlink()
     for lists in (partial / "var" / "lib" / "apt" / "lists").glob("*_*"):
         lists.unlink()
+    # A test host reaches nothing beyond its bridge: apt's sources are what a
+    # test gives it (node_packages.use_distribution_mirror), not a mirror it
+    # could only time out on.
+    (partial / "etc" / "apt" / "sources.list").write_text(
+        "# No sources: a test host reaches only its bridge (testhosts/node_packages.py).\n"
+    )
     (partial / ".testhosts-base.json").write_text(
         json.dumps({"suite": suite, "packages": PACKAGES, "built_seconds": round(time.monotonic() - started, 1)})
     )

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import keys, network, packages, processes, seed
+from . import keys, network, node_packages, packages, processes, seed
 from .base import cache_dir, ensure_base
 from .errors import TestHostsError
 from .host import Credentials, TestHost
@@ -166,11 +166,12 @@ class TestHosts:
         return self.hosts[index]
 
     def package_mirror(self, log: Callable[[str], None] = lambda _m: None) -> packages.PackageMirror:
-        """The Kubernetes package repository (real kubeadm and kubectl), served
-        over HTTP on this run's bridge address until the run stops; started on
-        first use. ``.kube_url("v1.37.2")`` is the pkgs.k8s.io-style base URL."""
+        """The node package mirror (testhosts/node_packages.py), served over
+        HTTP on this run's bridge address until the run stops; started on
+        first use. ``.kube_url("v1.37.2")`` is the pkgs.k8s.io-style base URL,
+        ``.runtime_url`` and ``.distribution_url`` the others."""
         if self._mirror is None:
-            root = packages.ensure_kube_repository(log)
+            root = node_packages.ensure_mirror(log)
             self._mirror = packages.PackageMirror(root, network.gateway_address(self.slot))
         return self._mirror
 

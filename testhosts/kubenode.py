@@ -3,10 +3,11 @@ and kubectl, the STAND-IN kubelet and containerd (testhosts/kube/), their
 systemd units, and the devcluster's control-plane binaries as the "images"
 the stand-in kubelet runs for static Pods.
 
-This is what the node packages will install (kubeadm/kubectl/kubelet .debs,
-a containerd .deb); until the tests install them from the package mirror,
-`install()` copies the same files to the same places. The `systemctl`
-stand-in starts a unit from its unit file (testhosts/standin_services.py).
+A bootstrap installs the same files from the package mirror
+(testhosts/node_packages.py); `install()` copies them by hand, for tests of
+kubeadm and the stand-ins alone. `provide_images()` does the part of an image
+pull the containerd stand-in cannot. The `systemctl` stand-in starts a unit
+from its unit file (testhosts/standin_services.py).
 """
 
 from __future__ import annotations
@@ -48,3 +49,14 @@ def install(host: TestHost, log=print) -> None:
         destination = host.path(target)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, destination)
+
+
+def provide_images(host: TestHost, log=print) -> None:
+    """The control plane's "images" where the stand-in kubelet runs them from.
+    On a real node containerd pulls them from the image registry; the
+    containerd stand-in only records the pull, so they are put here."""
+    devcluster_bin = devcluster_build.ensure_built(log)
+    for name in IMAGES:
+        destination = host.path(f"{IMAGES_DIR}/{name}")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(devcluster_bin / name, destination)

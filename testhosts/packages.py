@@ -1,23 +1,19 @@
-"""Debian packages and a signed apt repository for the test hosts, served on
-the test bridge, so a test host installs Kubernetes as a real site does from
-pkgs.k8s.io or a mirror of it.
+"""Debian packages and signed apt repositories for the test hosts, served on
+the test bridge, so a test host installs a node's software as a real site
+does from pkgs.k8s.io, download.docker.com and a Debian mirror.
 
-* :func:`make_deb` builds one ``.deb`` with ``dpkg-deb --build`` (also for the
-  stand-in packages);
+* :func:`make_deb` builds one ``.deb`` with ``dpkg-deb --build``;
 * :func:`build_repository` lays out a flat repository like pkgs.k8s.io's
-  ``core:/stable:/v1.37/deb/`` (``Packages``, ``Packages.gz``, ``Release``,
-  ``Release.gpg``, ``InRelease``, and the public key as ``Release.key``),
+  ``core:/stable:/v1.37/deb/``, or one with ``pool/`` and ``dists/<suite>/``,
   signed by a key gpg generates for that repository alone;
-* :func:`ensure_kube_repository` packages the real kubeadm and kubectl the
-  devcluster builds (``devcluster/build.py``), cached under
-  ``<cache>/packages/<hash of the binaries and this recipe>/``;
-* :class:`PackageMirror` serves a repository root over HTTP on one address,
+* :class:`PackageMirror` serves a mirror's root over HTTP on one address,
   the run's bridge address (a test host's 127.0.0.1 is its own).
+
+What goes into the mirror is testhosts/node_packages.py.
 """
 
 from __future__ import annotations
 
-import fcntl
 import gzip
 import hashlib
 import http.server
@@ -27,10 +23,9 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .base import cache_dir
 from .errors import TestHostsError
 
 # Upstream's Debian revision for every Kubernetes package (kubeadm 1.37.2-1.1).
@@ -38,8 +33,6 @@ KUBE_DEB_REVISION = "1.1"
 MAINTAINER = "portal test hosts <testhosts@portal.invalid>"
 # A fixed time for every file in a package: the same inputs give the same .deb.
 FILE_MTIME = 1_700_000_000
-# Bump when the packages or the repository layout change in a way the binaries' hash does not show.
-RECIPE = "3"
 
 
 def deb_version(kube_version: str) -> str:
@@ -51,6 +44,11 @@ def kube_channel_path(kube_version: str) -> str:
     """Where pkgs.k8s.io keeps the packages of a minor release: ``core:/stable:/v1.37/deb``."""
     major, minor = kube_version.lstrip("v").split(".")[:2]
     return f"core:/stable:/v{major}.{minor}/deb"
+
+
+# Where the mirror keeps the container runtime's and the distribution's packages.
+RUNTIME_PATH = "linux/debian"
+DISTRIBUTION_PATH = "debian"
 
 
 def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -141,23 +139,59 @@ def make_deb(
 
 
 # --- a repository -------------------------------------------------------------------
-def build_repository(directory: Path, debs: Iterable[Path], *, label: str) -> str:
-    """A flat, signed apt repository in `directory` (``deb [signed-by=...] <url> /``)
-    holding `debs` under ``<arch>/``; returns the fingerprint of its signing key.
+def build_repository(
+    directory: Path,
+    debs: Iterable[Path],
+    *,
+    label: str,
+    suite: str = "",
+    component: str = "main",
+    key_file: str = "Release.key",
+) -> str:
+    """A signed apt repository in `directory`; returns the fingerprint of its
+    signing key, whose public half (ASCII-armored, as pkgs.k8s.io and
+    download.docker.com publish theirs) is written to ``<directory>/<key_file>``.
 
-    The key is made here for this repository and only its public half is
-    kept (``Release.key``, ASCII-armored as pkgs.k8s.io publishes it)."""
+    Without `suite`: a flat repository (``deb [signed-by=...] <url> /``) holding
+    `debs` under ``<arch>/``, like pkgs.k8s.io. With `suite`: the usual layout
+    (``deb [signed-by=...] <url> <suite> <component>``), ``pool/`` and
+    ``dists/<suite>/``, like a Debian mirror or download.docker.com.
+    The key is made here for this repository alone; its secret half is dropped."""
     directory.mkdir(parents=True, exist_ok=True)
+    pool = directory / "pool" / component if suite else directory
     for deb in debs:
         arch = _run(["dpkg-deb", "--field", str(deb), "Architecture"], text=True).stdout.strip()
-        (directory / arch).mkdir(exist_ok=True)
-        shutil.copyfile(deb, directory / arch / deb.name)
-    archs = sorted(path.name for path in directory.iterdir() if path.is_dir())
-    # Per architecture directory, so Filename reads "amd64/kubeadm_..." as on pkgs.k8s.io.
-    packages = b"".join(_run(["dpkg-scanpackages", "--multiversion", arch], cwd=directory).stdout for arch in archs)
-    (directory / "Packages").write_bytes(packages)
-    (directory / "Packages.gz").write_bytes(gzip.compress(packages, mtime=0))
-    (directory / "Release").write_text(release_text(directory, label, archs))
+        (pool / arch).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(deb, pool / arch / deb.name)
+    archs = sorted(path.name for path in pool.iterdir() if path.is_dir() and path.name not in {"pool", "dists"})
+    if suite:
+        release_dir = directory / "dists" / suite
+        # Filename reads "pool/main/amd64/..." from the repository's root.
+        indexes = {
+            f"{component}/binary-{arch}/Packages": _scan(directory, f"pool/{component}/{arch}") for arch in archs
+        }
+        fields = {"Suite": suite, "Codename": suite, "Components": component}
+    else:
+        release_dir = directory
+        # Per architecture directory, so Filename reads "amd64/kubeadm_..." as on pkgs.k8s.io.
+        indexes = {"Packages": b"".join(_scan(directory, arch) for arch in archs)}
+        fields = {}
+    for name, data in indexes.items():
+        path = release_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        path.with_name("Packages.gz").write_bytes(gzip.compress(data, mtime=0))
+    names = [index for name in indexes for index in (name, name + ".gz")]
+    (release_dir / "Release").write_text(release_text(release_dir, label, archs, names, fields))
+    return _sign(release_dir, label, directory / key_file)
+
+
+def _scan(directory: Path, subdirectory: str) -> bytes:
+    return _run(["dpkg-scanpackages", "--multiversion", subdirectory], cwd=directory).stdout
+
+
+def _sign(release_dir: Path, label: str, key_path: Path) -> str:
+    """Release.gpg and InRelease for `release_dir`'s Release, by a key made for it."""
     # A short home: gpg-agent's socket path must fit in 108 bytes.
     with tempfile.TemporaryDirectory(prefix="th-gpg.") as home:
         gpg = ["gpg", "--batch", "--quiet", "--homedir", home, "--pinentry-mode", "loopback", "--passphrase", ""]
@@ -166,117 +200,37 @@ def build_repository(directory: Path, debs: Iterable[Path], *, label: str) -> st
             listing = _run([*gpg, "--with-colons", "--list-secret-keys"], text=True).stdout
             fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
             sign = [*gpg, "--local-user", fingerprint, "--digest-algo", "SHA512", "--yes"]
-            release = str(directory / "Release")
-            _run([*sign, "--armor", "--detach-sign", "--output", str(directory / "Release.gpg"), release])
-            _run([*sign, "--clearsign", "--output", str(directory / "InRelease"), release])
-            _run([*gpg, "--armor", "--output", str(directory / "Release.key"), "--export", fingerprint])
+            release = str(release_dir / "Release")
+            _run([*sign, "--armor", "--detach-sign", "--output", str(release_dir / "Release.gpg"), release])
+            _run([*sign, "--clearsign", "--output", str(release_dir / "InRelease"), release])
+            _run([*gpg, "--armor", "--output", str(key_path), "--export", fingerprint])
         finally:
             subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], capture_output=True, check=False)
     return fingerprint
 
 
-def release_text(directory: Path, label: str, archs: list[str]) -> str:
-    """The Release file of a flat repository: the hashes of its Packages indexes."""
+def release_text(
+    directory: Path,
+    label: str,
+    archs: list[str],
+    names: Iterable[str] = ("Packages", "Packages.gz"),
+    fields: Mapping[str, str] | None = None,
+) -> str:
+    """A Release file: the hashes of the Packages indexes (`names`, relative to `directory`)."""
     lines = [
         f"Origin: {label}",
         f"Label: {label}",
+        *(f"{key}: {value}" for key, value in (fields or {}).items()),
         f"Architectures: {' '.join(archs)}",
         f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}",
     ]
+    names = list(names)
     for field, algorithm in (("MD5Sum", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256"), ("SHA512", "sha512")):
         lines.append(f"{field}:")
-        for name in ("Packages", "Packages.gz"):
+        for name in names:
             data = (directory / name).read_bytes()
             lines.append(f" {hashlib.new(algorithm, data).hexdigest()} {len(data)} {name}")
     return "\n".join(lines) + "\n"
-
-
-# --- the Kubernetes packages ------------------------------------------------------
-KUBE_PACKAGES = {
-    "kubeadm": "Command-line utility for administering a Kubernetes cluster",
-    "kubectl": "Command-line utility for interacting with a Kubernetes cluster",
-}
-# Since 1.32 upstream's kubeadm and kubectl packages depend on nothing; the
-# kubeadm package also carries the kubelet unit's drop-in that runs the
-# kubelet with the flags and config `kubeadm init`/`join` write.
-KUBELET_DROPIN = "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
-KUBELET_DROPIN_TEXT = """\
-# Installed by kubeadm: the kubelet runs with what `kubeadm init` or `kubeadm join` wrote.
-[Service]
-Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
-Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
-# Written by kubeadm init/join: sets KUBELET_KUBEADM_ARGS.
-EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
-# The administrator's last-resort overrides: sets KUBELET_EXTRA_ARGS.
-EnvironmentFile=-/etc/default/kubelet
-ExecStart=
-ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
-"""
-
-
-def ensure_kube_repository(log: Callable[[str], None] = lambda _m: None) -> Path:
-    """The root of a package mirror holding pkgs.k8s.io's layout for the
-    devcluster's Kubernetes version (``<root>/core:/stable:/v1.37/deb/``), with
-    the real kubeadm and kubectl built by the devcluster; built once per
-    binaries' hash. Raises TestHostsError if they cannot be built."""
-    from devcluster import build  # the devcluster builds every Kubernetes binary
-
-    try:
-        bin_dir = build.ensure_built(log)
-    except build.BuildError as error:
-        raise TestHostsError(f"the Kubernetes binaries cannot be built: {error}") from error
-    digest = hashlib.sha256(f"recipe={RECIPE}\nversion={build.KUBE_VERSION}\n".encode())
-    for name in KUBE_PACKAGES:
-        digest.update(hashlib.sha256((bin_dir / name).read_bytes()).digest())
-    entry = cache_dir() / "packages" / digest.hexdigest()[:16]
-    root = entry / "mirror"
-    if (entry / "done").exists():
-        return root
-    entry.mkdir(parents=True, exist_ok=True)
-    with open(entry / "build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (entry / "done").exists():
-            started = time.monotonic()
-            shutil.rmtree(root, ignore_errors=True)
-            _build_kube_mirror(root, bin_dir, build.KUBE_VERSION, entry / "debs")
-            (entry / "done").write_text(f"{time.monotonic() - started:.1f}\n")
-            log(f"[testhosts] Kubernetes package repository built in {time.monotonic() - started:.1f} s: {root}")
-    return root
-
-
-def prune_repositories() -> list[Path]:
-    """Remove every cached repository (rebuilt in seconds when next needed).
-    Only while no run is live: a live run may be serving one."""
-    removed = []
-    for entry in sorted((cache_dir() / "packages").glob("*")):
-        with open(entry / "build.lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # being built
-            shutil.rmtree(entry, ignore_errors=True)
-        removed.append(entry)
-    return removed
-
-
-def _build_kube_mirror(root: Path, bin_dir: Path, kube_version: str, deb_dir: Path) -> None:
-    version = deb_version(kube_version)
-    extra_files = {"kubeadm": {KUBELET_DROPIN: KUBELET_DROPIN_TEXT.encode()}}
-    debs = [
-        make_deb(
-            name,
-            version,
-            "amd64",
-            {f"/usr/bin/{name}": bin_dir / name, **extra_files.get(name, {})},
-            out_dir=deb_dir,
-            description=f"{synopsis}\nBuilt from k8s.io/kubernetes {kube_version} by the portal's devcluster.",
-            homepage="https://kubernetes.io",
-        )
-        for name, synopsis in KUBE_PACKAGES.items()
-    ]
-    build_repository(
-        root / kube_channel_path(kube_version), debs, label=f"portal test mirror of {kube_channel_path(kube_version)}"
-    )
 
 
 # --- serving it ------------------------------------------------------------------------
@@ -300,6 +254,16 @@ class PackageMirror:
     def kube_url(self, kube_version: str) -> str:
         """The repository of a minor release, as ``https://pkgs.k8s.io/core:/stable:/v1.37/deb/``."""
         return f"{self.url}/{kube_channel_path(kube_version)}/"
+
+    @property
+    def runtime_url(self) -> str:
+        """The container runtime's repository, as ``https://download.docker.com/linux/debian``."""
+        return f"{self.url}/{RUNTIME_PATH}"
+
+    @property
+    def distribution_url(self) -> str:
+        """The distribution's own packages, as a Debian mirror (``http://deb.debian.org/debian``)."""
+        return f"{self.url}/{DISTRIBUTION_PATH}"
 
     def stop(self) -> None:
         self._server.shutdown()

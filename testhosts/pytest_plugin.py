@@ -22,7 +22,7 @@ import sys
 
 import pytest
 
-from . import packages
+from . import node_packages
 from .errors import TestHostsError
 from .fleet import TestHosts, unavailable_reason
 
@@ -91,6 +91,6 @@ def kube_packages():
     """The root of the Kubernetes package repository (``<root>/core:/stable:/v1.37/deb/``),
     built first if needed; without Go or the tools to build it: skipped, or FAIL when CI=true."""
     try:
-        return packages.ensure_kube_repository(_log)
+        return node_packages.ensure_mirror(_log)
     except (TestHostsError, OSError) as error:
         _unavailable(str(error) or type(error).__name__)

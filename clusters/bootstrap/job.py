@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clusters import kube
-from clusters.bootstrap import kubeadm_config, network, services
+from clusters.bootstrap import kubeadm_config, network, plan, services
 from clusters.bootstrap.spec import DEFAULT_ADDON_MANIFESTS, ClusterSpec
 from clusters.models import ClusterBootstrap
 from hosts import actions, jobwork
@@ -21,6 +21,18 @@ from hosts.models import Host
 from jobs.registry import JobKind, StepFailed, StepSpec, register
 
 HOST_STAGES = ("prepare", "runtime", "packages", "init", "join")
+# Per step: how long a host may take, and how often a transient failure
+# (a lost connection, apt's lock) is retried.
+STEP_LIMITS = {
+    "prepare": {"timeout": 900, "retries": 2},
+    "runtime": {"timeout": 1200, "retries": 3},
+    "packages": {"timeout": 1200, "retries": 3},
+    "init": {"timeout": 1200},
+    "register": {"timeout": 300, "retries": 2},
+    "network": {"timeout": 300, "retries": 2},
+    "join": {"timeout": 1200, "retries": 1},
+    "ready": {"timeout": 900},
+}
 WORKER_ROLE_LABEL = "node-role.kubernetes.io/worker"
 READY_POLL_SECONDS = 3.0
 
@@ -36,22 +48,11 @@ class Bootstrap(JobKind):
     time_limit = 3 * 3600
 
     def steps(self, job):
-        spec = ClusterSpec.from_params(_bootstrap(job).spec)
-        control_plane, workers = spec.plan.control_plane, spec.plan.workers
-        steps = [
-            StepSpec("prepare", _("Prepare the host"), hosts=spec.plan.hosts, timeout=900, retries=2),
-            StepSpec("runtime", _("Install and configure containerd"), hosts=spec.plan.hosts, timeout=1200, retries=3),
-            StepSpec(
-                "packages", _("Install kubeadm, kubelet and kubectl"), hosts=spec.plan.hosts, timeout=1200, retries=3
-            ),
-            StepSpec("init", _("kubeadm init"), hosts=control_plane, timeout=1200),
-            StepSpec("register", _("Register the cluster in the portal"), hosts=control_plane, timeout=300, retries=2),
-            StepSpec("network", _("Apply the pod network"), timeout=300, retries=2),
-        ]
-        if workers:
-            steps.append(StepSpec("join", _("kubeadm join"), hosts=workers, timeout=1200, retries=1))
-        steps.append(StepSpec("ready", _("Wait for every node to be Ready"), timeout=900))
-        return steps
+        bootstrap = _bootstrap(job)
+        spec = ClusterSpec.from_params(bootstrap.spec)
+        hosts = Host.objects.filter(name__in=spec.plan.hosts)
+        planned = services.bootstrap_steps(spec, hosts, token=plan.SECRET)
+        return [StepSpec(step.name, step.title, hosts=list(step.hosts), **STEP_LIMITS[step.name]) for step in planned]
 
     def run_step(self, ctx, step):
         bootstrap = _bootstrap(ctx.job)
@@ -69,13 +70,19 @@ class Bootstrap(JobKind):
 
 
 def _host_stage(ctx, step, bootstrap: ClusterBootstrap, spec: ClusterSpec):
-    hosts = Host.objects.filter(name__in=spec.plan.hosts)
-    token = bootstrap.token.reveal()
-    ca_hash = services.CA_HASH_LATER
-    if step.name == "join":
-        ca_hash = kubeadm_config.ca_hash_from_kubeconfig(bootstrap.cluster.kubeconfig.reveal())
-        _join_token_refresh(bootstrap, token)
-    planned = {s.name: s for s in services.bootstrap_steps(spec, hosts, token=token, ca_hash=ca_hash)}
+    """This host's actions of the step; the plan is rendered (and, for the
+    join, the token made valid) once per step, not once per host."""
+
+    def render():
+        hosts = Host.objects.filter(name__in=spec.plan.hosts)
+        token = bootstrap.token.reveal()
+        ca_hash = services.CA_HASH_LATER
+        if step.name == "join":
+            ca_hash = kubeadm_config.ca_hash_from_kubeconfig(bootstrap.cluster.kubeconfig.reveal())
+            _join_token_refresh(bootstrap, token)
+        return {s.name: s for s in services.bootstrap_steps(spec, hosts, token=token, ca_hash=ca_hash)}
+
+    planned = ctx.shared(("bootstrap-plan", step.name), render)
     return None if actions.apply(ctx, planned[step.name].actions[step.host]) else "skipped"
 
 

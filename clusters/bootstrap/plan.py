@@ -22,6 +22,8 @@ KUBEADM_INIT_FILE = "/etc/kubernetes/portal/kubeadm-init.yaml"
 KUBEADM_JOIN_FILE = "/etc/kubernetes/portal/kubeadm-join.yaml"
 APT_KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
 APT_SOURCE = "/etc/apt/sources.list.d/kubernetes.list"
+DOCKER_KEYRING = "/etc/apt/keyrings/docker.asc"
+DOCKER_SOURCE = "/etc/apt/sources.list.d/docker.list"
 # The sandbox ("pause") image kubeadm 1.37 expects (`kubeadm config images list`).
 PAUSE_VERSION = "3.10.1"
 SECRET = "<secret>"  # what the dry run shows of a secret file
@@ -48,22 +50,19 @@ class HostInfo:
 
 @dataclass(frozen=True)
 class Step:
+    """One step of the plan, as the bootstrap job runs it: on each host of
+    `actions` (host name -> its actions) or, for the portal's own work, once
+    or once per host of `on`."""
+
     name: str
     title: str
-    stage: str
-    # host name -> its actions; empty for a step the portal does alone.
     actions: dict = field(default_factory=dict)
     portal: tuple = ()
+    on: tuple = ()
 
-
-STAGES = (
-    ("prepare", _("Prepare the hosts")),
-    ("runtime", _("Container runtime")),
-    ("packages", _("Kubernetes packages")),
-    ("init", _("Initialise the control plane")),
-    ("network", _("Pod network")),
-    ("join", _("Join the workers")),
-)
+    @property
+    def hosts(self) -> tuple:
+        return tuple(self.actions) or self.on
 
 
 def _install(family: str, packages: str) -> str:
@@ -152,18 +151,44 @@ def _prepare(host: HostInfo, role_ports: tuple, all_hosts: list[HostInfo], spec:
     return actions
 
 
+def _apt_key(url: str, keyring: str, *, dearmor: bool) -> Command:
+    """A repository's signing key into its own keyring, as its instructions say."""
+    store = f"gpg --dearmor --yes -o {keyring}" if dearmor else f"cat > {keyring}"
+    return Command(
+        run=(
+            f"{_install('debian', 'apt-transport-https ca-certificates curl gpg')}"
+            f" && mkdir -p -m 755 /etc/apt/keyrings && curl -fsSL {shlex.quote(url)} | {store}"
+        ),
+        unless=f"[ -s {keyring} ]",
+    )
+
+
 def _runtime(host: HostInfo, spec: ClusterSpec) -> list:
     pause = f"{spec.image_repository}/pause:{PAUSE_VERSION}"
+    mirror = spec.runtime_mirror.rstrip("/")
     if host.family == "rhel":
-        repo = (spec.runtime_mirror or "https://download.docker.com/linux/centos").rstrip("/")
+        repo = mirror or "https://download.docker.com/linux/centos"
         install = [
             Command(
                 run=f"dnf config-manager --add-repo {shlex.quote(repo + '/docker-ce.repo')} && dnf install -y containerd.io",
                 unless="command -v containerd >/dev/null",
             )
         ]
-    elif spec.runtime_mirror:
-        install = [Command(run=_install(host.family, "containerd.io"), unless="command -v containerd >/dev/null")]
+    elif mirror:
+        # Docker's repository layout (download.docker.com/linux/debian or /ubuntu):
+        # a suite per release codename, the "stable" component, the key at gpg.
+        source = (
+            f"deb [arch=$(dpkg --print-architecture) signed-by={DOCKER_KEYRING}] {mirror}"
+            ' $(. /etc/os-release && echo "$VERSION_CODENAME") stable'
+        )
+        install = [
+            _apt_key(f"{mirror}/gpg", DOCKER_KEYRING, dearmor=False),
+            Command(
+                run=f'echo "{source}" > {DOCKER_SOURCE}',
+                unless=f'[ "$(cat {DOCKER_SOURCE} 2>/dev/null)" = "{source}" ]',
+            ),
+            Command(run=_install(host.family, "containerd.io"), unless="command -v containerd >/dev/null"),
+        ]
     else:
         install = [Command(run=_install(host.family, "containerd"), unless="command -v containerd >/dev/null")]
     # The default configuration with the systemd cgroup driver and the chosen
@@ -210,14 +235,7 @@ def _packages(host: HostInfo, spec: ClusterSpec) -> list:
         for p in ("kubelet", "kubeadm", "kubectl")
     )
     return [
-        Command(
-            run=(
-                f"{_install(host.family, 'apt-transport-https ca-certificates curl gpg')}"
-                f" && mkdir -p -m 755 /etc/apt/keyrings && curl -fsSL {shlex.quote(url + 'Release.key')}"
-                f" | gpg --dearmor --yes -o {APT_KEYRING}"
-            ),
-            unless=f"[ -s {APT_KEYRING} ]",
-        ),
+        _apt_key(url + "Release.key", APT_KEYRING, dearmor=True),
         WriteFile(APT_SOURCE, source + "\n"),
         Command(
             run=(
@@ -244,35 +262,26 @@ def plan_steps(
         return CONTROL_PLANE_PORTS if host in control_plane else WORKER_PORTS
 
     steps = [
-        Step(
-            "prepare",
-            _("Prepare the host"),
-            "prepare",
-            {h.name: _prepare(h, ports(h), everyone, spec) for h in everyone},
-        ),
-        Step(
-            "runtime", _("Install and configure containerd"), "runtime", {h.name: _runtime(h, spec) for h in everyone}
-        ),
-        Step(
-            "packages",
-            _("Install kubeadm, kubelet and kubectl"),
-            "packages",
-            {h.name: _packages(h, spec) for h in everyone},
-        ),
-    ]
-    init = [
-        WriteFile(KUBEADM_INIT_FILE, init_config, mode=0o600, secret=True),
-        Command(
-            run=f"kubeadm init --config {KUBEADM_INIT_FILE}; status=$?; rm -f {KUBEADM_INIT_FILE}; exit $status",
-            unless="test -f /etc/kubernetes/admin.conf",
-        ),
-    ]
-    steps.append(
+        Step("prepare", _("Prepare the host"), {h.name: _prepare(h, ports(h), everyone, spec) for h in everyone}),
+        Step("runtime", _("Install and configure containerd"), {h.name: _runtime(h, spec) for h in everyone}),
+        Step("packages", _("Install kubeadm, kubelet and kubectl"), {h.name: _packages(h, spec) for h in everyone}),
         Step(
             "init",
             _("kubeadm init"),
-            "init",
-            {h.name: init for h in control_plane},
+            {
+                h.name: [
+                    WriteFile(KUBEADM_INIT_FILE, init_config, mode=0o600, secret=True),
+                    Command(
+                        run=f"kubeadm init --config {KUBEADM_INIT_FILE}; status=$?; rm -f {KUBEADM_INIT_FILE}; exit $status",
+                        unless="test -f /etc/kubernetes/admin.conf",
+                    ),
+                ]
+                for h in control_plane
+            },
+        ),
+        Step(
+            "register",
+            _("Register the cluster in the portal"),
             portal=(
                 PortalAction(
                     "register",
@@ -281,13 +290,11 @@ def plan_steps(
                     ),
                 ),
             ),
-        )
-    )
-    steps.append(
+            on=tuple(h.name for h in control_plane),
+        ),
         Step(
             "network",
             _("Apply the pod network"),
-            "network",
             portal=(
                 PortalAction(
                     "network",
@@ -295,28 +302,37 @@ def plan_steps(
                     % {"addon": spec.network_addon, "cidr": spec.plan.pod_cidr},
                 ),
             ),
-        )
-    )
+        ),
+    ]
     if workers:
-
-        def join(host):
-            return [
-                WriteFile(KUBEADM_JOIN_FILE, join_configs[host.name], mode=0o600, secret=True),
-                Command(
-                    run=f"kubeadm join --config {KUBEADM_JOIN_FILE}; status=$?; rm -f {KUBEADM_JOIN_FILE}; exit $status",
-                    unless="test -f /etc/kubernetes/kubelet.conf",
-                ),
-            ]
-
         steps.append(
             Step(
                 "join",
                 _("kubeadm join"),
-                "join",
-                {h.name: join(h) for h in workers},
-                portal=(PortalAction("ready", _("Wait for every node to be Ready and label the workers' role.")),),
+                {
+                    h.name: [
+                        WriteFile(KUBEADM_JOIN_FILE, join_configs[h.name], mode=0o600, secret=True),
+                        Command(
+                            run=f"kubeadm join --config {KUBEADM_JOIN_FILE}; status=$?; rm -f {KUBEADM_JOIN_FILE}; exit $status",
+                            unless="test -f /etc/kubernetes/kubelet.conf",
+                        ),
+                    ]
+                    for h in workers
+                },
+                portal=(
+                    PortalAction(
+                        "token", _("Make the join token valid for another hour (the portal writes its Secret).")
+                    ),
+                ),
             )
         )
+    steps.append(
+        Step(
+            "ready",
+            _("Wait for every node to be Ready"),
+            portal=(PortalAction("ready", _("Wait for every node to be Ready and label the workers' role.")),),
+        )
+    )
     return steps
 
 
@@ -335,5 +351,12 @@ def dry_run(steps: list[Step]) -> list[dict]:
                     lines.append({"unless": action.unless, "run": action.run, "sudo": action.sudo})
             shown.append({"step": step.name, "title": str(step.title), "host": host, "actions": lines})
         for action in step.portal:
-            shown.append({"step": step.name, "title": str(step.title), "host": "", "portal": str(action.description)})
+            shown.append(
+                {
+                    "step": step.name,
+                    "title": str(step.title),
+                    "host": ", ".join(step.on),
+                    "portal": str(action.description),
+                }
+            )
     return shown

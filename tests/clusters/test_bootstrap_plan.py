@@ -132,12 +132,14 @@ def test_bootstrap_tokens_have_kubeadms_shape_and_differ():
 
 def test_the_plan_orders_the_stages_and_targets_roles():
     steps = _steps(_spec())
-    assert [s.name for s in steps] == ["prepare", "runtime", "packages", "init", "network", "join"]
+    assert [s.name for s in steps] == ["prepare", "runtime", "packages", "init", "register", "network", "join", "ready"]
     assert set(steps[0].actions) == {"cp-1", "node-1", "node-2"}
-    assert set(steps[3].actions) == {"cp-1"} and set(steps[5].actions) == {"node-1", "node-2"}
-    assert steps[4].actions == {} and steps[4].portal
+    assert set(steps[3].actions) == {"cp-1"} and set(steps[6].actions) == {"node-1", "node-2"}
+    # The portal's own steps: register reads the control plane's admin.conf; the rest talk to the API server.
+    assert steps[4].actions == {} and steps[4].hosts == ("cp-1",) and steps[4].portal
+    assert steps[5].hosts == () and steps[5].portal and steps[7].hosts == () and steps[7].portal
     no_workers = plan.plan_steps(ClusterSpec(plan=Plan(("cp-1",), ())), _hosts(), init_config="", join_configs={})
-    assert "join" not in [s.name for s in no_workers]
+    assert [s.name for s in no_workers][-2:] == ["network", "ready"]
 
 
 def test_debian_hosts_use_apt_and_the_mirror_and_hold_the_packages():
@@ -152,8 +154,17 @@ def test_debian_hosts_use_apt_and_the_mirror_and_hold_the_packages():
     assert "kubeadm='1.37.2-*'" in text and "apt-mark hold kubelet kubeadm kubectl" in text
     assert "dnf" not in text
     assert "apt-get install -y -q containerd" in _commands(steps["runtime"], "node-1")
+    assert "docker" not in _commands(steps["runtime"], "node-1")
     assert "ufw allow 10250/tcp" in _commands(steps["prepare"], "node-1")
     assert "ufw allow 6443/tcp" in _commands(steps["prepare"], "cp-1")
+
+
+def test_a_runtime_mirror_is_added_as_dockers_repository():
+    mirror = "http://198.18.9.1:8080/linux/debian"
+    runtime = _commands({s.name: s for s in _steps(_spec(runtime_mirror=mirror + "/"))}["runtime"], "node-1")
+    assert f"curl -fsSL {mirror}/gpg | cat > /etc/apt/keyrings/docker.asc" in runtime
+    assert f"signed-by=/etc/apt/keyrings/docker.asc] {mirror} $(. /etc/os-release" in runtime
+    assert "apt-get install -y -q containerd.io" in runtime
 
 
 def test_rhel_hosts_use_dnf_selinux_permissive_and_firewalld():

@@ -1,6 +1,8 @@
-"""The real kubeadm and kubectl, packaged as .debs in a signed apt repository
-laid out like pkgs.k8s.io's and served on the test bridge, install on a test
-host the way the upstream instructions say; apt refuses a tampered index."""
+"""The node package mirror on the test bridge: the real kubeadm and kubectl,
+packaged as .debs in a signed apt repository laid out like pkgs.k8s.io's,
+install on a test host the way the upstream instructions say; the stand-in
+containerd and chrony from repositories laid out like download.docker.com and
+a Debian mirror; apt refuses a tampered index."""
 
 from __future__ import annotations
 
@@ -14,21 +16,12 @@ from urllib.parse import unquote
 import pytest
 
 from devcluster.build import KUBE_VERSION
-from testhosts import network, packages
+from testhosts import network, node_packages, packages
 from tests.testhosts.clients import ssh
 
 KEYRING = "/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
 SOURCES = "/etc/apt/sources.list.d/kubernetes.list"
 VERSION = packages.deb_version(KUBE_VERSION)
-# The base root has neither curl nor gpg, and a test host cannot reach Debian
-# to install them: these do what `curl -fsSL <url>` and `gpg --dearmor` do in
-# the pkgs.k8s.io instructions (fetch, then the armored key's base64 body).
-CURL = "python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())'"
-GPG_DEARMOR = (
-    "python3 -c 'import base64, sys; lines = sys.stdin.read().splitlines(); "
-    'body = lines[lines.index("") + 1 :]; '
-    'sys.stdout.buffer.write(base64.b64decode("".join(l for l in body if not l.startswith(("=", "-----")))))\''
-)
 
 
 def sudo(host, command: str, *, check: bool = True) -> subprocess.CompletedProcess:
@@ -37,16 +30,13 @@ def sudo(host, command: str, *, check: bool = True) -> subprocess.CompletedProce
 
 
 def add_kube_repository(host, url: str) -> None:
-    # Debian's own source (from debootstrap) would only time out: a test host
-    # reaches nothing beyond its bridge. The mirror is apt's only source.
-    sudo(host, "rm -f /etc/apt/sources.list")
     add_repository(host, url, keyring=KEYRING, sources=SOURCES)
 
 
 def add_repository(host, url: str, *, keyring: str, sources: str) -> None:
     """The pkgs.k8s.io steps: the key dearmored into a keyring, a signed-by source line."""
     sudo(host, "mkdir -p -m 755 /etc/apt/keyrings")
-    sudo(host, f"{CURL} {url}Release.key | {GPG_DEARMOR} >{keyring}")
+    sudo(host, f"curl -fsSL {url}Release.key | gpg --dearmor -o {keyring}")
     sudo(host, f"echo 'deb [signed-by={keyring}] {url} /' >{sources}")
 
 
@@ -73,7 +63,7 @@ def test_kubeadm_and_kubectl_install_from_the_mirror_as_from_pkgs_k8s_io(testhos
     assert ssh(host, "apt-mark showhold").stdout.split() == ["kubeadm", "kubectl"]
     installed = ssh(host, "dpkg-query -W -f '${Package} ${Version} ${Status}\\n' kubeadm kubectl").stdout
     assert installed.splitlines() == [f"{name} {VERSION} hold ok installed" for name in ("kubeadm", "kubectl")]
-    assert "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env" in host.read_file(packages.KUBELET_DROPIN)
+    assert "EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env" in host.read_file(node_packages.KUBELET_DROPIN)
     # apt asked the mirror and nothing else; the mirror heard only this host.
     fetched = [line for line in update.stdout.splitlines() if line.split(":")[0] in {"Get", "Hit", "Ign", "Err"}]
     assert fetched and all(line.split()[1] == url.rstrip("/") for line in fetched), update.stdout
@@ -129,6 +119,40 @@ def test_apt_refuses_an_index_changed_after_signing(testhosts, kube_packages, tm
     add_kube_repository(host, genuine.kube_url(KUBE_VERSION))
     sudo(host, "apt-get update")
     assert f"Candidate: {VERSION}" in sudo(host, "apt-cache policy kubeadm").stdout
+
+
+@pytest.mark.testhosts
+def test_the_runtime_and_the_distribution_install_from_their_mirrors(testhosts, kube_packages):
+    """containerd.io as from download.docker.com (its `gpg` key, a suite and
+    component), chrony as from the site's Debian mirror: both the stand-ins,
+    named so in their packages."""
+    run = testhosts(1)
+    host = run[0]
+    mirror = run.package_mirror()
+    node_packages.use_distribution_mirror(host, mirror)
+    sudo(host, "mkdir -p -m 755 /etc/apt/keyrings")
+    sudo(host, f"curl -fsSL {mirror.runtime_url}/gpg -o /etc/apt/keyrings/docker.asc")
+    codename = ssh(host, ". /etc/os-release && echo $VERSION_CODENAME").stdout.strip()
+    sudo(
+        host,
+        f"echo 'deb [signed-by=/etc/apt/keyrings/docker.asc] {mirror.runtime_url} {codename} stable'"
+        " >/etc/apt/sources.list.d/docker.list",
+    )
+    update = sudo(host, "apt-get update")
+    assert "Err:" not in update.stdout, update.stdout
+    sudo(host, "DEBIAN_FRONTEND=noninteractive apt-get install -y -q containerd.io chrony")
+
+    installed = ssh(host, "dpkg-query -W -f '${Package} ${Version}\\n' containerd.io chrony").stdout.split("\n")
+    assert f"containerd.io {node_packages.CONTAINERD_VERSION}" in installed
+    assert f"chrony {node_packages.CHRONY_VERSION}" in installed
+    described = ssh(host, "dpkg-query -W -f '${Description}\\n' containerd.io chrony").stdout
+    assert described.count("STAND-IN") == 2
+    assert "not a container runtime" in ssh(host, "containerd --version").stdout
+    assert host.path(node_packages.CONTAINERD_UNIT).is_file()
+    # Each came from its own repository on the mirror.
+    served = {unquote(path) for _client, path, status in mirror.requests if status == 200}
+    assert any(path.startswith("/linux/debian/pool/stable/") and "containerd.io_" in path for path in served)
+    assert any(path.startswith("/debian/pool/main/") and "chrony_" in path for path in served)
 
 
 def test_make_deb_builds_the_same_package_from_the_same_files(tmp_path):
