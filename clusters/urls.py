@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clusters import views, views_nodes
+from clusters import views, views_bootstrap, views_nodes
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
 app_name = "clusters"
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.ClusterListView.as_view(), name="cluster-list"),
     path("new/", views.ClusterImportView.as_view(), name="cluster-create"),
     path("new/contexts/", views.kubeconfig_contexts, name="kubeconfig-contexts"),
+    path("bootstrap/", views_bootstrap.bootstrap_wizard, name="cluster-bootstrap"),
     path("nodes/", views.NodeListView.as_view(), name="node-list"),
     path("nodes/<int:pk>/", views_nodes.NodeDetailView.as_view(), name="node-detail"),
     *[

@@ -20,10 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clusters import kubeconfig as kc
+from clusters.bootstrap.services import KIND as BOOTSTRAP_KIND
 from clusters.forms import ClusterEditForm, ClusterImportForm, CredentialRotateForm
 from clusters.models import Cluster, Node
 from clusters.services import clusters as services
 from clusters.services.health import cluster_check_now
+from hosts.models import Host
+from jobs.models import Job
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
@@ -123,6 +126,7 @@ class ClusterListView(ClusterMixin, ObjectListView):
     ]
     search_fields = ("name", "slug", "description")
     create_url_name = "clusters:cluster-create"
+    template_name = "clusters/cluster_list.html"
 
     def get_queryset(self):
         return with_node_counts(super().get_queryset())
@@ -161,6 +165,12 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
             "readyz_passed": sum(1 for c in readyz if c.get("ok")),
             "phase_changes": obj.phase_changes.all()[:PHASE_HISTORY_ROWS],
             "namespaces": obj.team_namespaces.for_user(self.request.user).select_related("team"),
+            # Hosts are platform records: admins see them (Host.objects.for_user).
+            "hosts": Host.objects.for_user(self.request.user).filter(cluster=obj).order_by("role", "name"),
+            "bootstrap_job": Job.objects.for_user(self.request.user)
+            .filter(cluster=obj, kind=BOOTSTRAP_KIND)
+            .order_by("-created", "-id")
+            .first(),
         }
 
 

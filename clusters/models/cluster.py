@@ -1,5 +1,6 @@
 """Clusters the portal manages, and their nodes as last observed."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,10 @@ class ClusterQuerySet(models.QuerySet):
         return self.filter(models.Q(pk__in=listed) | models.Q(team_namespaces__team__in=unlisted)).distinct()
 
 
+# Slugs that are pages of their own under /clusters/ (clusters/urls.py).
+RESERVED_SLUGS = ("new", "nodes", "bootstrap")
+
+
 class Cluster(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[dns_label])
@@ -85,6 +90,13 @@ class Cluster(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {"slug": _("“%(slug)s” is taken by a page of the portal; choose another slug.") % {"slug": self.slug}}
+            )
 
 
 class NodeQuerySet(models.QuerySet):
