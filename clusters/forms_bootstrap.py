@@ -31,6 +31,19 @@ def _text(label, max_length: int, help_text="", **options) -> forms.CharField:
 
 
 class _HostLabel:
+    """Offers the hosts in no cluster; one taken meanwhile is refused by name."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Host.objects.none(),
+            to_field_name="name",
+            required=False,
+            error_messages={
+                "invalid_choice": _("%(value)s is not a registered host outside every cluster (any more).")
+            },
+            **kwargs,
+        )
+
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.address})"
 
@@ -50,20 +63,8 @@ class BootstrapForm(forms.Form):
     slug = forms.SlugField(
         label=_("Slug"), max_length=50, required=False, help_text=_("Lower-case letters, digits and '-'.")
     )
-    control_plane = _HostChoice(
-        queryset=Host.objects.none(),
-        to_field_name="name",
-        required=False,
-        label=_("Control-plane host"),
-        empty_label=_("Choose a host"),
-    )
-    workers = _HostsChoice(
-        queryset=Host.objects.none(),
-        to_field_name="name",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label=_("Worker hosts"),
-    )
+    control_plane = _HostChoice(label=_("Control-plane host"), empty_label=_("Choose a host"))
+    workers = _HostsChoice(label=_("Worker hosts"), widget=forms.CheckboxSelectMultiple)
     version = _text(_("Kubernetes version"), 32, initial=DEFAULT_VERSION)
     # The preflight page's fields: the same plan, the same defaults.
     pod_cidr = PreflightForm.base_fields["pod_cidr"]

@@ -29,6 +29,9 @@ class WriteFile:
     content: str = field(repr=False)
     mode: int = 0o644
     secret: bool = False  # holds a secret: never shown, removed after use
+    # Exits 0 when the work the file is for is done: then it is not written
+    # again (a kubeadm file with a token, removed once used, stays removed).
+    done_when: str = ""
 
     @property
     def digest(self) -> str:
@@ -37,7 +40,8 @@ class WriteFile:
     @property
     def unless(self) -> str:
         quoted = shlex.quote(self.path)
-        return f'[ "$(sha256sum < {quoted} 2>/dev/null | cut -d" " -f1)" = {self.digest} ]'
+        same = f'[ "$(sha256sum < {quoted} 2>/dev/null | cut -d" " -f1)" = {self.digest} ]'
+        return f"{{ {self.done_when}; }} || {same}" if self.done_when else same
 
 
 def apply(ctx, actions) -> bool:

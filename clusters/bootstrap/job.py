@@ -129,6 +129,7 @@ def _network(ctx, bootstrap: ClusterBootstrap, spec: ClusterSpec):
 
 def _ready(ctx, bootstrap: ClusterBootstrap, spec: ClusterSpec):
     """Every planned node registered and Ready; workers labelled as such."""
+    from clusters.services.health import cluster_check_now
     from clusters.services.inventory import cluster_nodes_sync
 
     wanted = set(spec.plan.hosts)
@@ -148,6 +149,8 @@ def _ready(ctx, bootstrap: ClusterBootstrap, spec: ClusterSpec):
             if WORKER_ROLE_LABEL not in (nodes[name].metadata.labels or {}):
                 client.core.patch_node(name, {"metadata": {"labels": {WORKER_ROLE_LABEL: ""}}})
         cluster_nodes_sync(cluster=bootstrap.cluster, client=client)
+    # The cluster's phase from a health check with every node in.
+    cluster_check_now(cluster=bootstrap.cluster)
     ctx.log(_("All %(count)d nodes are Ready.") % {"count": len(wanted)})
     return None
 

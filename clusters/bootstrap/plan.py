@@ -26,6 +26,9 @@ DOCKER_KEYRING = "/etc/apt/keyrings/docker.asc"
 DOCKER_SOURCE = "/etc/apt/sources.list.d/docker.list"
 # The sandbox ("pause") image kubeadm 1.37 expects (`kubeadm config images list`).
 PAUSE_VERSION = "3.10.1"
+# What shows that kubeadm init / join has run on a host.
+INIT_DONE = "test -f /etc/kubernetes/admin.conf"
+JOIN_DONE = "test -f /etc/kubernetes/kubelet.conf"
 SECRET = "<secret>"  # what the dry run shows of a secret file
 
 CONTROL_PLANE_PORTS = ("6443/tcp", "2379:2380/tcp", "10250/tcp", "10257/tcp", "10259/tcp")
@@ -270,10 +273,10 @@ def plan_steps(
             _("kubeadm init"),
             {
                 h.name: [
-                    WriteFile(KUBEADM_INIT_FILE, init_config, mode=0o600, secret=True),
+                    WriteFile(KUBEADM_INIT_FILE, init_config, mode=0o600, secret=True, done_when=INIT_DONE),
                     Command(
                         run=f"kubeadm init --config {KUBEADM_INIT_FILE}; status=$?; rm -f {KUBEADM_INIT_FILE}; exit $status",
-                        unless="test -f /etc/kubernetes/admin.conf",
+                        unless=INIT_DONE,
                     ),
                 ]
                 for h in control_plane
@@ -311,10 +314,12 @@ def plan_steps(
                 _("kubeadm join"),
                 {
                     h.name: [
-                        WriteFile(KUBEADM_JOIN_FILE, join_configs[h.name], mode=0o600, secret=True),
+                        WriteFile(
+                            KUBEADM_JOIN_FILE, join_configs[h.name], mode=0o600, secret=True, done_when=JOIN_DONE
+                        ),
                         Command(
                             run=f"kubeadm join --config {KUBEADM_JOIN_FILE}; status=$?; rm -f {KUBEADM_JOIN_FILE}; exit $status",
-                            unless="test -f /etc/kubernetes/kubelet.conf",
+                            unless=JOIN_DONE,
                         ),
                     ]
                     for h in workers
@@ -346,7 +351,8 @@ def dry_run(steps: list[Step]) -> list[dict]:
             for action in actions:
                 if isinstance(action, WriteFile):
                     content = SECRET if action.secret else action.content
-                    lines.append({"file": action.path, "mode": f"{action.mode:04o}", "content": content})
+                    shown_file = {"file": action.path, "mode": f"{action.mode:04o}", "content": content}
+                    lines.append({**shown_file, "unless": action.done_when} if action.done_when else shown_file)
                 else:
                     lines.append({"unless": action.unless, "run": action.run, "sudo": action.sudo})
             shown.append({"step": step.name, "title": str(step.title), "host": host, "actions": lines})

@@ -104,4 +104,6 @@ def cluster_credentials_replace(*, cluster: Cluster, kubeconfig: str, context: s
             setattr(cluster, field, value)
         cluster.credentials_rotated = timezone.now()
         cluster.save()
+    # As read back: encrypted fields are revealed from what was stored.
+    cluster.refresh_from_db()
     return cluster, found

@@ -122,13 +122,14 @@ def test_the_plan_shows_each_step_per_host_with_its_checks_files_and_portal_work
     steps = re.findall(r'<li class="planstep" id="plan-step-\d+" data-step="([^"]+)"', html)
     assert steps[:4] == ["prepare", "runtime", "packages", "init"]
     assert "join" in steps and steps.index("join") > steps.index("network")
-    prepare = re.search(r'data-step="prepare".*?</details>', html, re.S).group(0)
-    assert re.findall(r'<div class="planhost" data-host="([^"]+)"', prepare) == ["cp-1", "node-1", "node-2"]
+    prepare = re.search(r'data-step="prepare".*?</details></li>', html, re.S).group(0)
+    assert re.findall(r'<details class="planhost" data-host="([^"]+)"', prepare) == ["cp-1", "node-1", "node-2"]
     assert "swapoff -a" in prepare and '<pre class="unless">' in prepare
-    init = unescape(re.search(r'data-step="init".*?</details>', html, re.S).group(0))
+    init = unescape(re.search(r'data-step="init".*?</details></li>', html, re.S).group(0))
     assert plan.KUBEADM_INIT_FILE in init and "kubeadm init --config" in init
     assert "<secret>" in init  # the kubeadm configuration carries the bootstrap token
-    runtime = unescape(re.search(r'data-step="runtime".*?</details>', html, re.S).group(0))
+    assert "Secrets are shown as &lt;secret&gt;." in html
+    runtime = unescape(re.search(r'data-step="runtime".*?</details></li>', html, re.S).group(0))
     assert f"registry.example.test/k8s/pause:{plan.PAUSE_VERSION}" in runtime
     assert 'class="planportal"' in html
     # A dry run: nothing recorded, nothing started.
@@ -208,9 +209,8 @@ def test_start_records_the_cluster_reserves_the_hosts_and_lands_on_the_job(hosts
     assert (event.target_cluster, event.target_name, event.status_code) == ("lab", "lab", 302)
     # The hosts are taken now: a second cluster on them is refused.
     html = admin.post(URL, spec(step="start", slug="lab-2", name="Lab 2")).content.decode()
-    assert field_errors(html, "control_plane") == [
-        "Select a valid choice. That choice is not one of the available choices."
-    ]
+    assert field_errors(html, "control_plane") == ["cp-1 is not a registered host outside every cluster (any more)."]
+    assert field_errors(html, "workers") == ["node-1 is not a registered host outside every cluster (any more)."]
 
 
 def test_start_needs_a_name_and_a_free_slug(hosts, admin, world):

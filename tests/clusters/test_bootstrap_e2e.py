@@ -1,0 +1,285 @@
+"""A cluster brought up by the portal on three test hosts with the real
+kubeadm: preflight, plan, run; every host checked for what the plan put there;
+the new cluster used through the portal; a rerun that changes nothing.
+
+The hosts install their software from the test package mirror on the bridge
+(testhosts/node_packages.py), given as the spec's mirrors, as a site would:
+the real kubeadm and kubectl, and the STAND-IN kubelet, containerd and chrony
+(a test host has no container runtime, no init system and shares the
+machine's clock). The control plane's images, which containerd would pull,
+are put on the control-plane host (kubenode.provide_images).
+
+kubeadm preflight checks ignored, and only these (the spec's advanced field):
+* SystemVerification: the runner's kernel answers it (cgroups v1 here, which
+  kubelet >= 1.35 refuses); a test host shares that kernel.
+* FileContent--proc-sys-net-ipv4-ip_forward: /proc/sys is read-only on a test
+  host; `sysctl` there is a stand-in.
+
+The jobs run in this process (jobs.runner.job_run), their hosts in threads
+with their own database connections, hence transactional_db.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from clusters import kube
+from clusters.bootstrap import plan
+from clusters.models import Cluster, ClusterBootstrap
+from devcluster.build import KUBE_VERSION
+from hosts.models import Host
+from jobs.choices import JobStatus, StepStatus
+from jobs.models import Job
+from jobs.runner import job_run
+from testhosts import kubenode, node_packages, packages
+from tests.hosts.conftest import register
+from tests.ui.conftest import client_as  # noqa: F401 - a fixture
+
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.testhosts,
+    pytest.mark.django_db(transaction=True),
+]
+
+IGNORED_PREFLIGHT = ["SystemVerification", "FileContent--proc-sys-net-ipv4-ip_forward"]
+IMAGE_REPOSITORY = "registry.aliyuncs.com/google_containers"
+POD_CIDR, SERVICE_CIDR = "10.244.0.0/16", "10.96.0.0/12"
+# flannel's manifest as an air-gapped site uploads it (trimmed to its objects'
+# kinds; the network in net-conf.json is what the portal sets).
+FLANNEL = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kube-flannel
+  labels: {pod-security.kubernetes.io/enforce: privileged}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: flannel, namespace: kube-flannel}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: flannel}
+rules:
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [nodes/status]
+  verbs: [patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: flannel}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: flannel}
+subjects:
+- {kind: ServiceAccount, name: flannel, namespace: kube-flannel}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: kube-flannel-cfg, namespace: kube-flannel}
+data:
+  net-conf.json: |
+    {"Network": "10.0.0.0/8", "EnableNFTables": false, "Backend": {"Type": "vxlan"}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-flannel-ds, namespace: kube-flannel}
+spec:
+  selector: {matchLabels: {app: flannel}}
+  template:
+    metadata: {labels: {app: flannel}}
+    spec:
+      hostNetwork: true
+      serviceAccountName: flannel
+      tolerations: [{operator: Exists, effect: NoSchedule}]
+      containers:
+      - name: kube-flannel
+        image: ghcr.io/flannel-io/flannel:v0.26.7
+        command: [/opt/bin/flanneld, --ip-masq, --kube-subnet-mgr]
+"""
+
+
+def _preflight(client, names, workers) -> dict:
+    body = {"control_plane": names, "workers": workers, "pod_cidr": POD_CIDR, "service_cidr": SERVICE_CIDR}
+    response = client.post("/api/v1/hosts/preflight/", body, format="json")
+    assert response.status_code == 202, response.content
+    job_run(job_id=response.json()["id"])
+    return client.get(f"/api/v1/hosts/preflight/{response.json()['id']}/").json()
+
+
+def _ran(job_id) -> Job:
+    job_run(job_id=job_id)
+    job = Job.objects.get(pk=job_id)
+    if job.status != JobStatus.SUCCEEDED:
+        failed = job.steps.filter(status=StepStatus.FAILED).first()
+        log = "\n".join(job.events.order_by("pk").values_list("text", flat=True))
+        pytest.fail(f"{job.status}: {job.message}\nfailed step: {failed and (failed.name, failed.host)}\n{log[-6000:]}")
+    return job
+
+
+def _node_roles(cluster) -> dict:
+    with kube.client_for(cluster) as client:
+        nodes = client.core.list_node().items
+    return {
+        node.metadata.name: (
+            sorted(k.split("/")[1] for k in node.metadata.labels if k.startswith("node-role.kubernetes.io/")),
+            next(c.status for c in node.status.conditions if c.type == "Ready"),
+        )
+        for node in nodes
+    }
+
+
+@pytest.fixture
+def site(testhosts, kube_packages):
+    """Three fresh hosts that take their packages from the mirror, registered
+    in the portal the three ways in."""
+    run = testhosts(3)
+    mirror = run.package_mirror()
+    for host in run:
+        node_packages.use_distribution_mirror(host, mirror)
+    kubenode.provide_images(run[0])
+    return run, mirror, register(run)
+
+
+def test_the_portal_brings_up_a_cluster_that_teams_can_use(api, world, site, client_as):
+    run, mirror, records = site
+    control, workers = records[0].name, [r.name for r in records[1:]]
+    admin = api.as_(world.admin)
+
+    preflight = _preflight(admin, [control], workers)
+    assert preflight["passed"] is True, preflight
+    spec = {
+        "control_plane": [control],
+        "workers": workers,
+        "pod_cidr": POD_CIDR,
+        "service_cidr": SERVICE_CIDR,
+        "image_repository": IMAGE_REPOSITORY,
+        "packages_mirror": mirror.kube_url(KUBE_VERSION),
+        "runtime_mirror": mirror.runtime_url,
+        "network_addon": "flannel",
+        "ignore_preflight_errors": IGNORED_PREFLIGHT,
+    }
+    preview = admin.post("/api/v1/clusters/bootstrap/preview/", spec, format="json")
+    assert preview.status_code == 200, preview.content
+    assert [s["step"] for s in preview.json() if s["host"] == control][:4] == ["prepare", "runtime", "packages", "init"]
+
+    started = admin.post(
+        "/api/v1/clusters/bootstrap/",
+        {**spec, "name": "Lab", "slug": "lab", "network_manifest": FLANNEL},
+        format="json",
+    )
+    assert started.status_code == 202, started.content
+    job = _ran(started.json()["id"])
+    cluster = Cluster.objects.get(slug="lab")
+
+    # Three Ready nodes with their roles, as the API server sees them.
+    assert _node_roles(cluster) == {
+        control: (["control-plane"], "True"),
+        workers[0]: (["worker"], "True"),
+        workers[1]: (["worker"], "True"),
+    }
+    assert cluster.phase == "ready" and cluster.kubeconfig and cluster.provider == "kubeadm"
+    assert sorted(cluster.nodes.values_list("name", flat=True)) == sorted([control, *workers])
+    assert set(Host.objects.filter(cluster=cluster).values_list("name", "role")) == {
+        (control, "control-plane"),
+        *((w, "worker") for w in workers),
+    }
+    with kube.client_for(cluster) as client:
+        config = yaml.safe_load(
+            client.core.read_namespaced_config_map("kubeadm-config", "kube-system").data["ClusterConfiguration"]
+        )
+        flannel = client.core.read_namespaced_config_map("kube-flannel-cfg", "kube-flannel").data["net-conf.json"]
+    assert config["kubernetesVersion"] == KUBE_VERSION
+    assert config["imageRepository"] == IMAGE_REPOSITORY
+    assert config["networking"] == {"podSubnet": POD_CIDR, "serviceSubnet": SERVICE_CIDR, "dnsDomain": "cluster.local"}
+    assert json.loads(flannel)["Network"] == POD_CIDR
+
+    # On every host: what the plan put there.
+    block = "\n".join(plan.hosts_block([plan.HostInfo(r.name, r.address, "debian") for r in records]))
+    codename = run[0].run(". /etc/os-release && echo $VERSION_CODENAME").strip()
+    for host in run:
+        assert block in host.read_file("/etc/hosts")
+        assert host.read_file("/etc/modules-load.d/kubernetes.conf") == "overlay\nbr_netfilter\n"
+        assert "net.ipv4.ip_forward = 1" in host.read_file("/etc/sysctl.d/99-kubernetes.conf")
+        assert not [line for line in host.read_file("/etc/fstab").splitlines() if " swap " in line and line[:1] != "#"]
+        containerd = host.read_file("/etc/containerd/config.toml")
+        assert "SystemdCgroup = true" in containerd and f'"{IMAGE_REPOSITORY}/pause:3.10.1"' in containerd
+        assert host.read_file(plan.APT_SOURCE) == (
+            f"deb [signed-by={plan.APT_KEYRING}] {mirror.kube_url(KUBE_VERSION)} /\n"
+        )
+        assert f"{mirror.runtime_url} {codename} stable" in host.read_file(plan.DOCKER_SOURCE)
+        assert host.run("apt-mark showhold").split() == ["kubeadm", "kubectl", "kubelet"]
+        version = packages.deb_version(KUBE_VERSION)
+        assert host.run("dpkg-query -W -f '${Version}' kubeadm") == version
+        assert host.run("systemctl is-enabled chrony").strip() == "enabled"
+        # The kubeadm files with the token were removed once used.
+        assert not host.path(plan.KUBEADM_INIT_FILE).exists() and not host.path(plan.KUBEADM_JOIN_FILE).exists()
+    # Every package came from the mirror, asked for by the hosts alone.
+    assert {client for client, _path, _status in mirror.requests} == {r.address for r in records}
+    # The token is nowhere in the log.
+    token = ClusterBootstrap.objects.get(cluster=cluster).token.reveal()
+    assert token not in "\n".join(job.events.values_list("text", flat=True))
+
+    _team_uses(world, cluster, client_as)
+    _rerun_changes_nothing(job, run)
+
+
+def _team_uses(world, cluster, client_as):
+    """A team namespace on the new cluster and a Deployment in it, through the portal."""
+    from rbac.models import QuotaPlan, Team, TeamNamespace
+    from rbac.reconcile import reconcile_cluster
+    from tests.support.wait import wait_for
+
+    quota = QuotaPlan.objects.create(
+        name="Tiny", slug="tiny", requests_cpu="1", requests_memory="1Gi", limits_cpu="1", limits_memory="1Gi", pods=4
+    )
+    Team.objects.filter(pk=world.team_a.pk).update(auto_approve_namespaces=True)
+    world.team_a.allowed_clusters.add(cluster)
+    owner = client_as("owner")
+    response = owner.post(
+        "/teams/namespaces/new/", {"team": world.team_a.pk, "cluster": cluster.pk, "plan": quota.pk, "name": "lab-web"}
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    reconcile_cluster(cluster=cluster)
+    namespace = TeamNamespace.objects.get(name="lab-web")
+    assert namespace.phase == "ready"
+    deploy = owner.post(
+        f"/workloads/namespaces/{namespace.pk}/deployments/new/",
+        {"name": "web", "image": "nginx:1.27", "replicas": "2", "cpu": "100m", "memory": "64Mi"},
+    )
+    assert deploy.status_code == 302, deploy.content.decode()[-2000:]
+
+    def running():
+        with kube.client_for(cluster) as client:
+            pods = client.core.list_namespaced_pod("lab-web").items
+        placed = {p.spec.node_name for p in pods if p.status.phase == "Running"}
+        return placed if len(pods) == 2 and None not in placed and len(placed) >= 1 else None
+
+    placed = wait_for(running, 120, 1, what="the Deployment's two Pods Running on the new cluster")
+    # The control plane keeps its taint: the team's Pods run on workers.
+    assert placed <= {n for n, (roles, _ready) in _node_roles(cluster).items() if roles == ["worker"]}
+
+
+def _rerun_changes_nothing(job, run):
+    """The same bootstrap again: every step checks first and changes nothing."""
+    from jobs.services import job_create
+
+    before = {
+        host.name: host.run("stat -c '%n %Y' /etc/containerd/config.toml /etc/kubernetes/kubelet.conf") for host in run
+    }
+    again = job_create(kind=job.kind, title=job.title, params=job.params, cluster=job.cluster)
+    again = _ran(again.pk)
+    statuses = list(again.steps.values_list("name", "host", "status"))
+    host_steps = again.steps.filter(name__in=["prepare", "runtime", "packages", "init", "join"])
+    assert set(host_steps.values_list("status", flat=True)) == {StepStatus.SKIPPED}, statuses
+    after = {
+        host.name: host.run("stat -c '%n %Y' /etc/containerd/config.toml /etc/kubernetes/kubelet.conf") for host in run
+    }
+    assert after == before
+    # Nor did it write the kubeadm files with the token again.
+    for host in run:
+        assert not host.path(plan.KUBEADM_INIT_FILE).exists() and not host.path(plan.KUBEADM_JOIN_FILE).exists()
