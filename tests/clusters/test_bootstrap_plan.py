@@ -191,7 +191,13 @@ def test_the_dry_run_shows_every_command_but_no_secret():
     text = repr(shown)
     assert TOKEN not in text and "init: x" not in text
     join = next(s for s in shown if s["step"] == "join" and s["host"] == "node-1")
-    assert join["actions"][0] == {"file": plan.KUBEADM_JOIN_FILE, "mode": "0600", "content": plan.SECRET}
+    assert join["actions"][0] == {
+        "file": plan.KUBEADM_JOIN_FILE,
+        "mode": "0600",
+        "content": plan.SECRET,
+        # Not written again once the node has joined (the file is removed after use).
+        "unless": "test -f /etc/kubernetes/kubelet.conf",
+    }
     assert "kubeadm join --config" in join["actions"][1]["run"]
     assert any(s.get("portal") and "flannel" in s["portal"] for s in shown)
 
