@@ -69,7 +69,8 @@ def spec(**changes):
 
 
 def field_errors(html: str, name: str) -> list[str]:
-    block = re.search(rf'<div class="field[^"]*" id="field-{name}">(.*?)</div>', html, re.S)
+    # Up to the next field: a checkbox list has <div>s of its own.
+    block = re.search(rf'<div class="field[^"]*" id="field-{name}">(.*?)(?=<div class="field|</details>)', html, re.S)
     assert block, f"no field {name}"
     return [unescape(e) for e in re.findall(r'<p class="error" role="alert">(.*?)</p>', block.group(1), re.S)]
 

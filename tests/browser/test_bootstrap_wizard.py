@@ -1,0 +1,107 @@
+"""The bring-up wizard in a real browser: fill it in, see an overlapping CIDR
+refused next to its field without a page load (htmx), read the plan, start,
+and land on the bootstrap job's page; on a 390 px phone the plan wraps and
+nothing is wider than the screen.
+
+The hosts are records with facts and a pinned key; nothing runs on them here
+(jobs_in_process keeps the job from a broker). Running the bootstrap to a
+cluster on the test hosts comes later."""
+
+import pytest
+
+from clusters.models import Cluster
+from hosts import services as host_services
+from hosts.models import Host
+from jobs.models import Job
+
+pytestmark = [
+    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+
+DEBIAN = {"os": {"id": "debian", "family": "debian", "version_id": "12"}}
+
+
+@pytest.fixture
+def hosts(world):
+    credential = host_services.ssh_credential_create(name="pw", kind="password", password="pw-1")
+    for n, name in enumerate(("cp-1", "node-1", "node-2"), start=11):
+        host_services.host_create(name=name, address=f"198.18.9.{n}", credential=credential)
+    Host.objects.update(host_key="ssh-ed25519 AAAA", facts=DEBIAN)
+
+
+def fill_hosts(page):
+    page.select_option("select[name=control_plane]", "cp-1")
+    page.check("input[name=workers][value=node-1]")
+    page.check("input[name=workers][value=node-2]")
+
+
+def test_an_admin_plans_is_refused_an_overlapping_cidr_and_starts_the_bring_up(world, hosts, page, login):
+    login(page, world.admin)
+    page.goto("/clusters/")
+    page.click("#bring-up")
+    page.wait_for_url("**/clusters/bootstrap/")
+    assert page.input_value("input[name=version]") == "v1.37.2"
+    page.fill("input[name=name]", "Lab")
+    page.fill("input[name=slug]", "lab")
+    fill_hosts(page)
+    page.fill("input[name=service_cidr]", "10.244.0.0/20")
+    page.evaluate("window.wizardMarker = 'same page'")
+    page.click("#step-plan")
+    error = page.locator("#field-service_cidr .error")
+    error.wait_for()
+    assert error.inner_text() == "The service CIDR 10.244.0.0/20 overlaps the pod CIDR 10.244.0.0/16."
+    # Swapped in place by htmx, with everything typed still there.
+    assert page.evaluate("window.wizardMarker") == "same page"
+    assert page.input_value("select[name=control_plane]") == "cp-1"
+    assert page.is_checked("input[name=workers][value=node-2]")
+    assert page.input_value("input[name=name]") == "Lab"
+    assert page.locator("#bootstrap-plan").count() == 0
+
+    page.fill("input[name=service_cidr]", "10.96.0.0/12")
+    page.click("#advanced > summary")
+    page.fill("input[name=image_repository]", "registry.example.test/k8s")
+    page.select_option("select[name=network_addon]", "calico")
+    page.click("#step-plan")
+    page.locator("#bootstrap-plan").wait_for()
+    assert page.evaluate("window.wizardMarker") == "same page"
+    steps = page.locator(".planstep").evaluate_all("items => items.map(i => i.dataset.step)")
+    assert steps[:4] == ["prepare", "runtime", "packages", "init"] and "join" in steps
+    prepare_hosts = page.locator(".planstep[data-step=prepare] .planhost")
+    assert prepare_hosts.evaluate_all("items => items.map(i => i.dataset.host)") == ["cp-1", "node-1", "node-2"]
+    assert "registry.example.test/k8s/pause" in page.locator(".planstep[data-step=runtime]").inner_text()
+    assert page.input_value("input[name=image_repository]") == "registry.example.test/k8s"
+    assert not Cluster.objects.filter(slug="lab").exists()
+
+    page.click("#step-start")
+    page.wait_for_url("**/jobs/*/")
+    job = Job.objects.get(kind="clusters.bootstrap")
+    assert page.url.endswith(f"/jobs/{job.pk}/")
+    assert "Bring up cluster Lab" in page.locator("h1").inner_text()
+    assert "Bringing up Lab" in page.locator(".messages").inner_text()
+    assert job.cluster.slug == "lab" and job.cluster.bootstrap.spec["network_addon"] == "calico"
+
+
+def test_the_plan_is_readable_on_a_phone(world, hosts, page, login):
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, world.admin)
+    page.goto("/clusters/bootstrap/")
+    fill_hosts(page)
+    page.click("#step-plan")
+    page.locator("#bootstrap-plan").wait_for()
+    # Long commands and files wrap or scroll inside their own box: the page does not.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    widest = page.locator(".plan pre").evaluate_all(
+        "blocks => Math.max(...blocks.map(b => b.getBoundingClientRect().right))"
+    )
+    assert widest <= 390
+    run = page.locator(".planstep[data-step=packages] pre.run").first
+    run.scroll_into_view_if_needed()
+    assert run.is_visible() and "pkgs.k8s.io/core:/stable:/v1.37/deb/" in run.inner_text()
+    # Each step folds away.
+    page.click(".planstep[data-step=prepare] > details > summary")
+    assert not page.locator(".planstep[data-step=prepare] .planhost").first.is_visible()
+    for button in ("#step-plan", "#step-preflight", "#step-start"):
+        box = page.locator(button).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
