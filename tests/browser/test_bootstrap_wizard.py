@@ -4,31 +4,20 @@ and land on the bootstrap job's page; on a 390 px phone the plan wraps and
 nothing is wider than the screen.
 
 The hosts are records with facts and a pinned key; nothing runs on them here
-(jobs_in_process keeps the job from a broker). Running the bootstrap to a
+(their fixture keeps jobs from a broker). Running the bootstrap to a
 cluster on the test hosts comes later."""
 
 import pytest
 
 from clusters.models import Cluster
-from hosts import services as host_services
-from hosts.models import Host
 from jobs.models import Job
+from tests.clusters.test_bootstrap_pages import hosts  # noqa: F401 - a fixture: cp-1, node-1, node-2
 
 pytestmark = [
-    pytest.mark.usefixtures("jobs_in_process"),
+    pytest.mark.usefixtures("hosts"),
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-DEBIAN = {"os": {"id": "debian", "family": "debian", "version_id": "12"}}
-
-
-@pytest.fixture
-def hosts(world):
-    credential = host_services.ssh_credential_create(name="pw", kind="password", password="pw-1")
-    for n, name in enumerate(("cp-1", "node-1", "node-2"), start=11):
-        host_services.host_create(name=name, address=f"198.18.9.{n}", credential=credential)
-    Host.objects.update(host_key="ssh-ed25519 AAAA", facts=DEBIAN)
 
 
 def fill_hosts(page):
@@ -37,7 +26,7 @@ def fill_hosts(page):
     page.check("input[name=workers][value=node-2]")
 
 
-def test_an_admin_plans_is_refused_an_overlapping_cidr_and_starts_the_bring_up(world, hosts, page, login):
+def test_an_admin_plans_is_refused_an_overlapping_cidr_and_starts_the_bring_up(world, page, login):
     login(page, world.admin)
     page.goto("/clusters/")
     page.click("#bring-up")
@@ -83,7 +72,7 @@ def test_an_admin_plans_is_refused_an_overlapping_cidr_and_starts_the_bring_up(w
     assert job.cluster.slug == "lab" and job.cluster.bootstrap.spec["network_addon"] == "calico"
 
 
-def test_the_plan_is_readable_on_a_phone(world, hosts, page, login):
+def test_the_plan_is_readable_on_a_phone(world, page, login):
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, world.admin)
     page.goto("/clusters/bootstrap/")
