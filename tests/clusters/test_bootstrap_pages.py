@@ -232,6 +232,13 @@ def test_slugs_that_are_pages_are_refused(hosts, admin, slug):
     response = admin.post(URL, spec(step="start", slug=slug))
     assert response.status_code == 400
     assert field_errors(response.content.decode(), "slug") == refused.value.message_dict["slug"]
+    # The import page too, before it tries to connect.
+    response = admin.post("/clusters/new/", {"name": "X", "slug": slug, "kubeconfig": "apiVersion: v1"})
+    assert response.status_code == 400
+    assert (
+        re.search(r'name="slug".*?<p class="error" role="alert">(.*?)</p>', response.content.decode(), re.S).group(1)
+        == f"“{slug}” is taken by a page of the portal; choose another slug."
+    )
     assert not Cluster.objects.filter(slug=slug).exists()
 
 
