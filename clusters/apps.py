@@ -9,6 +9,7 @@ class ClustersConfig(AppConfig):
     def ready(self):
         # Register the job kinds in every process (web, worker, beat).
         import clusters.bootstrap.job  # noqa: F401
+        import clusters.bootstrap.lifecycle  # noqa: F401
         import clusters.job_kinds  # noqa: F401
 
         _remove_old_key_files()

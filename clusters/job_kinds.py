@@ -54,66 +54,69 @@ class DrainNode(JobKind):
                 client.core.patch_node(node_name, {"spec": {"unschedulable": True}})
                 ctx.log(f"Cordoned {node_name}.")
             elif step.name == "evict":
-                self._evict(ctx, client, node_name, job.params.get("timeout_seconds", 300))
+                evict_pods(ctx, client, node_name, job.params.get("timeout_seconds", 300))
             elif step.name == "wait":
-                self._wait(ctx, client, node_name, job.params.get("timeout_seconds", 300))
+                wait_drained(ctx, client, node_name, job.params.get("timeout_seconds", 300))
                 cluster_nodes_sync(cluster=job.cluster, client=client)
         return None
 
-    def _evict(self, ctx, client, node_name, timeout):
-        pods = _pods_on(client, node_name)
-        skipped = [p for p in pods if _is_daemonset_pod(p) or _is_mirror_pod(p)]
-        for pod in skipped:
-            ctx.log(f"Left {pod.metadata.namespace}/{pod.metadata.name} (DaemonSet or static pod).")
-        # Pods already being deleted leave by themselves; the wait step sees them go.
-        pending = {
-            (p.metadata.namespace, p.metadata.name) for p in _evictable(pods) if not p.metadata.deletion_timestamp
-        }
-        if not pending:
-            ctx.log("No pods to evict.")
-            return
-        deadline = time.monotonic() + timeout
-        blocked: dict[tuple[str, str], str] = {}
-        while pending:
-            ctx.check_canceled()
-            for namespace, name in sorted(pending):
-                eviction = kube.k8s.V1Eviction(
-                    metadata=kube.k8s.V1ObjectMeta(name=name, namespace=namespace),
-                )
-                try:
-                    client.core.create_namespaced_pod_eviction(name, namespace, eviction)
-                except kube.KubeNotFound:
-                    pass  # gone already
-                except kube.KubeForbidden as exc:
-                    if "being terminated" not in exc.message:
-                        raise
-                    # Its namespace is being deleted: the pod goes with it.
-                except kube.KubeTooManyRequests as exc:
-                    if (namespace, name) not in blocked:
-                        ctx.log(f"Waiting: {namespace}/{name} is protected by a PodDisruptionBudget ({exc.message})")
-                    blocked[(namespace, name)] = exc.message
-                    continue
-                ctx.log(f"Evicted {namespace}/{name}.")
-                blocked.pop((namespace, name), None)
-                pending.discard((namespace, name))
-            if not pending:
-                return
-            if time.monotonic() > deadline:
-                report = "; ".join(f"{ns}/{n}: {blocked.get((ns, n), 'not evicted')}" for ns, n in sorted(pending))
-                raise StepFailed(
-                    f"{len(pending)} pod(s) could not be evicted within {timeout}s (the node stays cordoned): {report}"
-                )
-            time.sleep(RETRY_SECONDS)
 
-    def _wait(self, ctx, client, node_name, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            ctx.check_canceled()
-            left = _evictable(_pods_on(client, node_name))
-            if not left:
-                ctx.log(f"{node_name} is drained.")
-                return
-            if time.monotonic() > deadline:
-                names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in left)
-                raise StepFailed(f"Pods still on {node_name} after {timeout}s: {names}")
-            time.sleep(RETRY_SECONDS)
+def evict_pods(ctx, client, node_name, timeout):
+    """Evict every pod but DaemonSets' and static ones, waiting out
+    PodDisruptionBudgets until `timeout`."""
+    pods = _pods_on(client, node_name)
+    skipped = [p for p in pods if _is_daemonset_pod(p) or _is_mirror_pod(p)]
+    for pod in skipped:
+        ctx.log(f"Left {pod.metadata.namespace}/{pod.metadata.name} (DaemonSet or static pod).")
+    # Pods already being deleted leave by themselves; the wait step sees them go.
+    pending = {(p.metadata.namespace, p.metadata.name) for p in _evictable(pods) if not p.metadata.deletion_timestamp}
+    if not pending:
+        ctx.log("No pods to evict.")
+        return
+    deadline = time.monotonic() + timeout
+    blocked: dict[tuple[str, str], str] = {}
+    while pending:
+        ctx.check_canceled()
+        for namespace, name in sorted(pending):
+            eviction = kube.k8s.V1Eviction(
+                metadata=kube.k8s.V1ObjectMeta(name=name, namespace=namespace),
+            )
+            try:
+                client.core.create_namespaced_pod_eviction(name, namespace, eviction)
+            except kube.KubeNotFound:
+                pass  # gone already
+            except kube.KubeForbidden as exc:
+                if "being terminated" not in exc.message:
+                    raise
+                # Its namespace is being deleted: the pod goes with it.
+            except kube.KubeTooManyRequests as exc:
+                if (namespace, name) not in blocked:
+                    ctx.log(f"Waiting: {namespace}/{name} is protected by a PodDisruptionBudget ({exc.message})")
+                blocked[(namespace, name)] = exc.message
+                continue
+            ctx.log(f"Evicted {namespace}/{name}.")
+            blocked.pop((namespace, name), None)
+            pending.discard((namespace, name))
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            report = "; ".join(f"{ns}/{n}: {blocked.get((ns, n), 'not evicted')}" for ns, n in sorted(pending))
+            raise StepFailed(
+                f"{len(pending)} pod(s) could not be evicted within {timeout}s (the node stays cordoned): {report}"
+            )
+        time.sleep(RETRY_SECONDS)
+
+
+def wait_drained(ctx, client, node_name, timeout):
+    """Until only DaemonSets' and static pods are left on the node."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ctx.check_canceled()
+        left = _evictable(_pods_on(client, node_name))
+        if not left:
+            ctx.log(f"{node_name} is drained.")
+            return
+        if time.monotonic() > deadline:
+            names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in left)
+            raise StepFailed(f"Pods still on {node_name} after {timeout}s: {names}")
+        time.sleep(RETRY_SECONDS)

@@ -8,11 +8,14 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from clusters.bootstrap import lifecycle
 from clusters.bootstrap import services as bootstrap_services
 from clusters.bootstrap.spec import DEFAULT_VERSION, spec_validate
 from hosts.api.serializers import PreflightPlanSerializer
+from hosts.models import Host
 from jobs.api.serializers import JobSerializer
 from portal.audit import audit_describe
+from portal.errors import PortalError
 from portal.permissions import IsPlatformAdmin
 
 SPEC_FIELDS = (
@@ -98,4 +101,44 @@ class BootstrapActions:
             network_manifest=data.validated_data.get("network_manifest", ""),
             user=request.user,
         )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WorkersAddSerializer(serializers.Serializer):
+    workers = serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=100)
+
+
+class HostRemoveSerializer(serializers.Serializer):
+    host = serializers.CharField(max_length=100)
+
+
+class LifecycleActions:
+    """Mixed into ClusterViewSet: /clusters/<slug>/workers/ and /clusters/<slug>/hosts/remove/."""
+
+    @extend_schema(request=WorkersAddSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="workers", permission_classes=[IsPlatformAdmin])
+    def workers_add(self, request, slug=None):
+        """Add registered hosts as workers to a cluster the portal brought up:
+        the bring-up's steps again, with a new join token."""
+        cluster = self.get_object()
+        audit_describe(request, action="cluster.workers_add", kind="Cluster", name=cluster.slug)
+        data = WorkersAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = lifecycle.cluster_workers_add(cluster=cluster, workers=data.validated_data["workers"], user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=HostRemoveSerializer, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="hosts/remove", permission_classes=[IsPlatformAdmin])
+    def host_remove(self, request, slug=None):
+        """Take a worker out: drain it, `kubeadm reset` on the host, delete its Node."""
+        cluster = self.get_object()
+        audit_describe(request, action="cluster.host_remove", kind="Cluster", name=cluster.slug)
+        data = HostRemoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        host = Host.objects.filter(name=data.validated_data["host"], cluster=cluster).first()
+        if host is None:
+            raise PortalError(
+                _("No such host in this cluster."), field_errors={"host": [_("Not a host of this cluster.")]}
+            )
+        job = lifecycle.cluster_node_remove(cluster=cluster, host=host, user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

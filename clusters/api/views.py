@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from clusters import kube
 from clusters.api import serializers as s
-from clusters.api.bootstrap import BootstrapActions
+from clusters.api.bootstrap import BootstrapActions, LifecycleActions
 from clusters.models import Cluster, Node
 from clusters.selectors import node_pods
 from clusters.services import clusters as cluster_services
@@ -23,7 +23,7 @@ from portal.viewsets import PortalModelViewSet, PortalReadOnlyViewSet
 PHASE_HISTORY_LIMIT = 200
 
 
-class ClusterViewSet(BootstrapActions, PortalModelViewSet):
+class ClusterViewSet(BootstrapActions, LifecycleActions, PortalModelViewSet):
     """Clusters. POST imports one (saved only when it answers with the
     kubeconfig); PUT and PATCH change the record; credentials are replaced
     through `credentials/`. DELETE forgets the record, never the real cluster."""

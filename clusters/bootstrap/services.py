@@ -26,7 +26,7 @@ def host_infos(hosts) -> dict[str, plan.HostInfo]:
     return {h.name: plan.HostInfo(h.name, h.address, (h.facts.get("os") or {}).get("family", "")) for h in hosts}
 
 
-def _check_hosts(spec: ClusterSpec, hosts: dict[str, Host], cluster_id: int | None = None) -> None:
+def check_hosts(spec: ClusterSpec, hosts: dict[str, Host], cluster_id: int | None = None) -> None:
     """Each host of the plan can be made a node: its key pinned, its facts
     read (the OS family picks apt or dnf), a node name, in no other cluster."""
     errors: dict[str, list[str]] = {}
@@ -78,7 +78,7 @@ def bootstrap_steps(spec: ClusterSpec, hosts, *, token: str, ca_hash: str = CA_H
 def bootstrap_preview(*, spec: ClusterSpec) -> list[dict]:
     """The dry run: every step and command per host, before anything runs."""
     hosts = {h.name: h for h in Host.objects.filter(name__in=spec.plan.hosts)}
-    _check_hosts(spec, hosts)
+    check_hosts(spec, hosts)
     return plan.dry_run(bootstrap_steps(spec, hosts.values(), token=plan.SECRET))
 
 
@@ -86,10 +86,9 @@ def bootstrap_preview(*, spec: ClusterSpec) -> list[dict]:
 def bootstrap_start(*, name: str, slug: str, spec: ClusterSpec, network_manifest: str = "", user=None):
     """Record the cluster (provisioning), reserve its hosts, and start the
     bootstrap job. A host already in a cluster is refused."""
-    from jobs.services import job_create
 
     hosts = {h.name: h for h in Host.objects.select_for_update().filter(name__in=spec.plan.hosts)}
-    _check_hosts(spec, hosts)
+    check_hosts(spec, hosts)
     if network_manifest:
         try:
             network.with_pod_cidr(network.documents(network_manifest), spec.network_addon, spec.plan.pod_cidr)
@@ -113,10 +112,13 @@ def bootstrap_start(*, name: str, slug: str, spec: ClusterSpec, network_manifest
         host.cluster = cluster
         host.role = HostRole.CONTROL_PLANE if host_name in spec.plan.control_plane else HostRole.WORKER
         host.save(update_fields=["cluster", "role", "updated"])
+    return job_for(bootstrap, title=_("Bring up cluster %(name)s") % {"name": name}, user=user)
+
+
+def job_for(bootstrap: ClusterBootstrap, *, title: str, user=None):
+    """A run of the bootstrap's steps as its spec now stands."""
+    from jobs.services import job_create
+
     return job_create(
-        kind=KIND,
-        title=_("Bring up cluster %(name)s") % {"name": name},
-        params={"bootstrap": bootstrap.pk},
-        cluster=cluster,
-        created_by=user,
+        kind=KIND, title=title, params={"bootstrap": bootstrap.pk}, cluster=bootstrap.cluster, created_by=user
     )

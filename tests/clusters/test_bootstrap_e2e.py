@@ -25,6 +25,7 @@ import json
 
 import pytest
 import yaml
+from django.test import Client
 
 from clusters import kube
 from clusters.bootstrap import plan
@@ -35,8 +36,8 @@ from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job
 from jobs.runner import job_run
 from testhosts import kubenode, node_packages, packages
+from tests.api.generic import assert_error_shape
 from tests.hosts.conftest import register
-from tests.ui.conftest import client_as  # noqa: F401 - a fixture
 
 pytestmark = [
     pytest.mark.usefixtures("jobs_in_process"),
@@ -135,17 +136,18 @@ def _node_roles(cluster) -> dict:
 
 @pytest.fixture
 def site(testhosts, kube_packages):
-    """Three fresh hosts that take their packages from the mirror, registered
-    in the portal the three ways in."""
-    run = testhosts(3)
+    """Four fresh hosts on one bridge that take their packages from the
+    mirror; the first three registered in the portal the three ways in, the
+    fourth kept for later."""
+    run = testhosts(4)
     mirror = run.package_mirror()
     for host in run:
         node_packages.use_distribution_mirror(host, mirror)
     kubenode.provide_images(run[0])
-    return run, mirror, register(run)
+    return run, mirror, register(run[:3])
 
 
-def test_the_portal_brings_up_a_cluster_that_teams_can_use(api, world, site, client_as):
+def test_the_portal_brings_up_a_cluster_that_teams_can_use(api, world, site):
     run, mirror, records = site
     control, workers = records[0].name, [r.name for r in records[1:]]
     admin = api.as_(world.admin)
@@ -201,7 +203,7 @@ def test_the_portal_brings_up_a_cluster_that_teams_can_use(api, world, site, cli
     # On every host: what the plan put there.
     block = "\n".join(plan.hosts_block([plan.HostInfo(r.name, r.address, "debian") for r in records]))
     codename = run[0].run(". /etc/os-release && echo $VERSION_CODENAME").strip()
-    for host in run:
+    for host in run[:3]:
         assert block in host.read_file("/etc/hosts")
         assert host.read_file("/etc/modules-load.d/kubernetes.conf") == "overlay\nbr_netfilter\n"
         assert "net.ipv4.ip_forward = 1" in host.read_file("/etc/sysctl.d/99-kubernetes.conf")
@@ -224,11 +226,12 @@ def test_the_portal_brings_up_a_cluster_that_teams_can_use(api, world, site, cli
     token = ClusterBootstrap.objects.get(cluster=cluster).token.reveal()
     assert token not in "\n".join(job.events.values_list("text", flat=True))
 
-    _team_uses(world, cluster, client_as)
-    _rerun_changes_nothing(job, run)
+    _team_uses(world, cluster)
+    _rerun_changes_nothing(job, run[:3])
+    _add_and_remove_a_worker(admin, cluster, run, records)
 
 
-def _team_uses(world, cluster, client_as):
+def _team_uses(world, cluster):
     """A team namespace on the new cluster and a Deployment in it, through the portal."""
     from rbac.models import QuotaPlan, Team, TeamNamespace
     from rbac.reconcile import reconcile_cluster
@@ -239,7 +242,8 @@ def _team_uses(world, cluster, client_as):
     )
     Team.objects.filter(pk=world.team_a.pk).update(auto_approve_namespaces=True)
     world.team_a.allowed_clusters.add(cluster)
-    owner = client_as("owner")
+    owner = Client()
+    owner.force_login(world.owner)
     response = owner.post(
         "/teams/namespaces/new/", {"team": world.team_a.pk, "cluster": cluster.pk, "plan": quota.pk, "name": "lab-web"}
     )
@@ -283,3 +287,63 @@ def _rerun_changes_nothing(job, run):
     # Nor did it write the kubeadm files with the token again.
     for host in run:
         assert not host.path(plan.KUBEADM_INIT_FILE).exists() and not host.path(plan.KUBEADM_JOIN_FILE).exists()
+
+
+def _add_and_remove_a_worker(admin, cluster, run, records):
+    """A fourth host joins as a worker with a new token; taken out again, its
+    Node is gone, kubeadm reset ran on it and the host is free."""
+    from hosts import services as host_services
+
+    fourth = run[3]
+    credential = host_services.ssh_credential_create(
+        name=fourth.name, kind="private_key", private_key=fourth.private_key_pem, password=fourth.password
+    )
+    record = host_services.host_create(
+        name=fourth.name,
+        address=fourth.address,
+        username=fourth.username,
+        sudo_mode="sudo_password",
+        credential=credential,
+    )
+    host_services.host_key_pin(host=record, known_hosts_line=fourth.known_hosts_line)
+    facts = admin.post("/api/v1/hosts/facts/", {"hosts": [fourth.name]}, format="json")
+    assert facts.status_code == 202, facts.content
+    _ran(facts.json()["id"])
+    token_before = ClusterBootstrap.objects.get(cluster=cluster).token.reveal()
+
+    # Refused: the control plane cannot be removed; a host already in the cluster is not added twice.
+    refused = admin.post(f"/api/v1/clusters/{cluster.slug}/hosts/remove/", {"host": records[0].name}, format="json")
+    assert "control plane" in assert_error_shape(refused, 400)["detail"]
+    twice = admin.post(f"/api/v1/clusters/{cluster.slug}/workers/", {"workers": [records[1].name]}, format="json")
+    assert "in the cluster already" in assert_error_shape(twice, 400)["errors"]["workers"][0]
+
+    added = admin.post(f"/api/v1/clusters/{cluster.slug}/workers/", {"workers": [fourth.name]}, format="json")
+    assert added.status_code == 202, added.content
+    job = _ran(added.json()["id"])
+    assert ClusterBootstrap.objects.get(cluster=cluster).token.reveal() != token_before
+    roles = _node_roles(cluster)
+    assert roles[fourth.name] == (["worker"], "True") and len(roles) == 4
+    # The others were only given the new hosts block; the new host did every step.
+    joined = dict(job.steps.filter(name="join").values_list("host", "status"))
+    assert joined[fourth.name] == StepStatus.SUCCEEDED
+    assert {joined[r.name] for r in records[1:]} == {StepStatus.SKIPPED}
+    for host in run:
+        assert f"{fourth.address} {fourth.name}" in host.read_file("/etc/hosts")
+    assert Host.objects.get(name=fourth.name).cluster == cluster
+
+    removed = admin.post(f"/api/v1/clusters/{cluster.slug}/hosts/remove/", {"host": fourth.name}, format="json")
+    assert removed.status_code == 202, removed.content
+    removal = _ran(removed.json()["id"])
+    assert [(st.name, st.status) for st in removal.steps.order_by("position")] == [
+        ("drain", StepStatus.SUCCEEDED),
+        ("reset", StepStatus.SUCCEEDED),
+        ("delete", StepStatus.SUCCEEDED),
+    ]
+    assert "kubeadm reset" in "\n".join(removal.events.values_list("text", flat=True))
+    assert fourth.name not in _node_roles(cluster)
+    assert not fourth.path("/etc/kubernetes/kubelet.conf").exists()
+    assert fourth.run("systemctl is-active kubelet", check=False).strip() == "inactive"
+    freed = Host.objects.get(name=fourth.name)
+    assert freed.cluster is None and freed.role == ""
+    assert fourth.name not in ClusterBootstrap.objects.get(cluster=cluster).spec["plan"]["workers"]
+    assert not cluster.nodes.filter(name=fourth.name).exists()
