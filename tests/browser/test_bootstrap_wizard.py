@@ -1,5 +1,6 @@
 """The bring-up wizard in a real browser: fill it in, see an overlapping CIDR
-refused next to its field without a page load (htmx), read the plan, start,
+refused next to its field without a page load (htmx), upload a pod network
+manifest and read the plan, start with it,
 and land on the bootstrap job's page; on a 390 px phone the plan wraps and
 nothing is wider than the screen.
 
@@ -11,7 +12,7 @@ import pytest
 
 from clusters.models import Cluster
 from jobs.models import Job
-from tests.clusters.test_bootstrap_pages import hosts  # noqa: F401 - a fixture: cp-1, node-1, node-2
+from tests.clusters.test_bootstrap_pages import FLANNEL, hosts  # noqa: F401 - a fixture: cp-1, node-1, node-2
 
 pytestmark = [
     pytest.mark.usefixtures("hosts"),
@@ -51,7 +52,10 @@ def test_an_admin_plans_is_refused_an_overlapping_cidr_and_starts_the_bring_up(w
     page.fill("input[name=service_cidr]", "10.96.0.0/12")
     page.click("#advanced > summary")
     page.fill("input[name=image_repository]", "registry.example.test/k8s")
-    page.select_option("select[name=network_addon]", "calico")
+    page.set_input_files(
+        "input[name=network_manifest_file]",
+        {"name": "kube-flannel.yml", "mimeType": "application/yaml", "buffer": FLANNEL.encode()},
+    )
     page.click("#step-plan")
     page.locator("#bootstrap-plan").wait_for()
     assert page.evaluate("window.wizardMarker") == "same page"
@@ -61,6 +65,7 @@ def test_an_admin_plans_is_refused_an_overlapping_cidr_and_starts_the_bring_up(w
     assert prepare_hosts.evaluate_all("items => items.map(i => i.dataset.host)") == ["cp-1", "node-1", "node-2"]
     assert "registry.example.test/k8s/pause" in page.locator(".planstep[data-step=runtime]").inner_text()
     assert page.input_value("input[name=image_repository]") == "registry.example.test/k8s"
+    assert "The uploaded manifest (" in page.locator("#manifest-kept").inner_text()
     assert not Cluster.objects.filter(slug="lab").exists()
 
     page.click("#step-start")
@@ -69,7 +74,9 @@ def test_an_admin_plans_is_refused_an_overlapping_cidr_and_starts_the_bring_up(w
     assert page.url.endswith(f"/jobs/{job.pk}/")
     assert "Bring up cluster Lab" in page.locator("h1").inner_text()
     assert "Bringing up Lab" in page.locator(".messages").inner_text()
-    assert job.cluster.slug == "lab" and job.cluster.bootstrap.spec["network_addon"] == "calico"
+    bootstrap = job.cluster.bootstrap
+    assert job.cluster.slug == "lab" and bootstrap.spec["image_repository"] == "registry.example.test/k8s"
+    assert bootstrap.network_manifest == FLANNEL
 
 
 def test_the_plan_is_readable_on_a_phone(world, page, login):
