@@ -103,10 +103,11 @@ def bootstrap_wizard(request):
         for field in ("name", "slug"):
             if not form.errors.get(field) and not form.cleaned_data.get(field):
                 form.add_error(field, _("A new cluster needs a name and a slug."))
-    if form.errors:
-        return _render(request, form, status=400, **context)
+    # Kept even when the page is refused: an upload is not asked for twice.
     manifest, context["manifest_digest"] = _kept_manifest(request, form)
     context["manifest_size"] = len(manifest.encode())
+    if form.errors:
+        return _render(request, form, status=400, **context)
     try:
         spec = _spec(form, manifest)
         if step == "plan":
