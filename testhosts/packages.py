@@ -240,7 +240,10 @@ class PackageMirror:
     def __init__(self, root: Path, address: str, port: int = 0):
         self.root = root
         self.requests: list[tuple[str, str, int]] = []  # (client address, path, status)
-        handler = _handler(root, self.requests)
+        # Downloads held back (a slow mirror, for tests that act mid-download).
+        self.held: list[tuple[str, str]] = []  # (client address, path) waiting now
+        self._hold: tuple[str, threading.Event] | None = None
+        handler = _handler(root, self)
         self._server = http.server.ThreadingHTTPServer((address, port), handler)
         self._server.daemon_threads = True
         self.address, self.port = self._server.server_address[:2]
@@ -265,16 +268,42 @@ class PackageMirror:
         """The distribution's own packages, as a Debian mirror (``http://deb.debian.org/debian``)."""
         return f"{self.url}/{DISTRIBUTION_PATH}"
 
+    def hold(self, fragment: str) -> None:
+        """Hold back every download whose path contains `fragment` until `release()`."""
+        self._hold = (fragment, threading.Event())
+
+    def release(self) -> None:
+        if self._hold is not None:
+            self._hold[1].set()
+            self._hold = None
+
+    def _wait_if_held(self, client: str, path: str) -> None:
+        hold = self._hold
+        if hold is None or hold[0] not in path:
+            return
+        self.held.append((client, path))
+        try:
+            hold[1].wait(timeout=600)
+        finally:
+            self.held.remove((client, path))
+
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
 
 
-def _handler(root: Path, requests: list):
+def _handler(root: Path, mirror: PackageMirror):
+    requests = mirror.requests
+
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(root), **kwargs)
+
+        def send_head(self):
+            mirror._wait_if_held(self.client_address[0], self.path)
+            return super().send_head()
 
         def list_directory(self, path):  # a repository, not a file browser
             self.send_error(404)
