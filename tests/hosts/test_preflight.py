@@ -127,6 +127,23 @@ def test_a_pod_cidr_overlapping_the_hosts_network_fails(api, world, three, hosts
     assert _checks(result)[(three[0].name, "service_cidr")]["status"] == "pass"
 
 
+def test_an_unsupported_os_fails_with_the_reason(api, world, three, hosts):
+    # /etc/os-release of a Fedora host, in the host's own overlay (Debian's link to /usr/lib/os-release, put back after).
+    assert hosts[2].run("readlink /etc/os-release").strip() == "../usr/lib/os-release"
+    hosts[2].run(
+        "rm /etc/os-release && printf '%s\\n' 'NAME=\"Fedora Linux\"' 'ID=fedora' 'VERSION_ID=40'"
+        " 'PRETTY_NAME=\"Fedora Linux 40\"' >/etc/os-release"
+    )
+    try:
+        result = _preflight(api, world.admin, three[:1], three[1:])
+    finally:
+        hosts[2].run("rm -f /etc/os-release && ln -s ../usr/lib/os-release /etc/os-release")
+    assert _failed(result) == {(three[2].name, "os")}
+    check = _checks(result)[(three[2].name, "os")]
+    assert "Fedora Linux 40 is not supported" in check["message"]
+    assert check["remedy"]
+
+
 def test_a_port_in_use_fails_on_that_host_only(api, world, three, hosts):
     hosts[0].run("nohup python3 -m http.server 6443 >/dev/null 2>&1 &")
     try:
