@@ -78,3 +78,11 @@ bench-ssh: setup
 	rm -f var/bench-ssh.sqlite3
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_SSH_DB)) $(PY) manage.py migrate -v0
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_SSH_DB)) $(PY) manage.py bench_ssh $(BENCH_ARGS)
+
+## bench-bootstrap: bring up a 1+2 and a 1+9 cluster with the real kubeadm on SSH test hosts
+## (root; throwaway database, BENCH_DATABASE_URL to use another)
+BENCH_BOOTSTRAP_DB ?= sqlite:///$(CURDIR)/var/bench-bootstrap.sqlite3
+bench-bootstrap: setup
+	rm -f var/bench-bootstrap.sqlite3
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_BOOTSTRAP_DB)) $(PY) manage.py migrate -v0
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_BOOTSTRAP_DB)) $(PY) manage.py bench_bootstrap $(BENCH_ARGS)
