@@ -256,12 +256,15 @@ def test_an_uploaded_manifest_is_kept_between_steps_and_started_with(hosts, admi
     assert ClusterBootstrap.objects.get(cluster__slug="lab").network_manifest == FLANNEL
 
 
-def test_a_manifest_that_is_not_text_or_not_a_manifest_is_refused_at_the_upload_field(hosts, admin):
+def test_a_manifest_that_is_not_text_too_large_or_not_a_manifest_is_refused_at_the_upload_field(hosts, admin):
     upload = SimpleUploadedFile("kube-flannel.yml", b"\xff\xfe\x00binary")
     html = admin.post(URL, {**spec(step="start"), "network_manifest_file": upload}).content.decode()
     assert field_errors(html, "network_manifest_file") == [
         "The file is not UTF-8 text: upload the YAML manifest itself."
     ]
+    upload = SimpleUploadedFile("kube-flannel.yml", b"#" * (5 * 1024 * 1024 + 1))
+    html = admin.post(URL, {**spec(step="start"), "network_manifest_file": upload}).content.decode()
+    assert field_errors(html, "network_manifest_file") == ["The file is larger than 5 MiB."]
     upload = SimpleUploadedFile("kube-flannel.yml", b"kind: [unclosed")
     html = admin.post(URL, {**spec(step="start"), "network_manifest_file": upload}).content.decode()
     assert len(field_errors(html, "network_manifest_file")) == 1
