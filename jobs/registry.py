@@ -53,6 +53,10 @@ class JobKind:
         recorded with the step."""
         raise NotImplementedError
 
+    def failure_hint(self, step) -> str:
+        """What to do next when `step` failed, appended to its message."""
+        return ""
+
     def on_finished(self, job) -> None:
         """Called once the job reached a final state."""
 

@@ -312,7 +312,7 @@ def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
         return JobStatus.CANCELED, f"Canceled during step {step.position} ({step.title}){where}."
     except StepFailed as exc:
         exit_status = exc.exit_status if exc.exit_status is not None else ctx.exit_status
-        return _fail(ctx, step, state.redact_secrets(str(exc), ctx.secrets), exit_status)
+        return _fail(ctx, step, state.redact_secrets(str(exc), ctx.secrets), exit_status, kind.failure_hint(step))
     except Exception as exc:
         # The traceback may quote a secret the step declared: log it redacted.
         logger.error(
@@ -323,7 +323,7 @@ def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
             state.redact_secrets(traceback.format_exc(), ctx.secrets),
         )
         message = f"{type(exc).__name__}: {state.redact_secrets(str(exc), ctx.secrets)}"
-        return _fail(ctx, step, message, ctx.exit_status)
+        return _fail(ctx, step, message, ctx.exit_status, kind.failure_hint(step))
     done = StepStatus.SKIPPED if outcome == StepStatus.SKIPPED else StepStatus.SUCCEEDED
     state.step_set_status(step=step, status=done, exit_status=ctx.exit_status)
     return JobStatus.SUCCEEDED, ""
@@ -354,7 +354,9 @@ def _wait(ctx: JobContext, seconds: float) -> None:
         time.sleep(min(left, 1.0))
 
 
-def _fail(ctx: JobContext, step, message: str, exit_status: int | None) -> tuple[str, str]:
+def _fail(ctx: JobContext, step, message: str, exit_status: int | None, hint: str = "") -> tuple[str, str]:
+    """The step failed: its message, then what to do next when the job's kind knows."""
+    message = f"{message}\n{hint}" if hint else message
     ctx.flush_header()
     state.step_set_status(step=step, status=StepStatus.FAILED, message=message, exit_status=exit_status)
     ctx.log(message, EventStream.STDERR)

@@ -111,6 +111,8 @@ def test_a_host_whose_key_changed_is_refused_before_any_change(testhosts, kube_p
     assert job_run(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert "host key" in job.message and "changed" in job.message
+    # And what to do next.
+    assert "What to do: read the command's output above and fix the host. Then resume the job" in job.message
     prepare = job.steps.get(name="prepare", host=records[0].name)
     assert prepare.status == StepStatus.FAILED and prepare.attempts == 1  # not retried: not transient
     # Nothing of the plan reached the host.
