@@ -6,6 +6,7 @@ hosts, laid out as the three places a real site installs it from:
   ``kubelet``, the STAND-IN kubelet (testhosts/kube/);
 * ``linux/debian/`` as on download.docker.com (``dists/<codename>/stable``,
   the key at ``gpg``): ``containerd.io``, the STAND-IN containerd;
+* ``kube-flannel.yml``: a pod network manifest, as flannel's releases serve it;
 * ``debian/`` as a Debian mirror (``dists/<codename>/main``, the key at
   ``archive-key.asc``): ``containerd`` (the same stand-in, for sites that take
   the distribution's runtime) and ``chrony``, a STAND-IN chronyd: a test host
@@ -78,6 +79,70 @@ def use_distribution_mirror(host, mirror: packages.PackageMirror) -> None:
         "/etc/apt/sources.list",
         f"deb [signed-by={DISTRIBUTION_KEYRING}] {mirror.distribution_url} {_codename()} main\n",
     )
+
+
+FLANNEL_MANIFEST = "kube-flannel.yml"
+
+
+def flannel_manifest() -> str:
+    """A pod network manifest as flannel publishes it (its objects' kinds,
+    trimmed), which the mirror also serves at ``/kube-flannel.yml`` for a
+    bring-up that downloads it; its Network is what the portal sets."""
+    return _FLANNEL
+
+
+_FLANNEL = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kube-flannel
+  labels: {pod-security.kubernetes.io/enforce: privileged}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: flannel, namespace: kube-flannel}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: flannel}
+rules:
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [nodes/status]
+  verbs: [patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: flannel}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: flannel}
+subjects:
+- {kind: ServiceAccount, name: flannel, namespace: kube-flannel}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: kube-flannel-cfg, namespace: kube-flannel}
+data:
+  net-conf.json: |
+    {"Network": "10.0.0.0/8", "EnableNFTables": false, "Backend": {"Type": "vxlan"}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-flannel-ds, namespace: kube-flannel}
+spec:
+  selector: {matchLabels: {app: flannel}}
+  template:
+    metadata: {labels: {app: flannel}}
+    spec:
+      hostNetwork: true
+      serviceAccountName: flannel
+      tolerations: [{operator: Exists, effect: NoSchedule}]
+      containers:
+      - name: kube-flannel
+        image: ghcr.io/flannel-io/flannel:v0.26.7
+        command: [/opt/bin/flanneld, --ip-masq, --kube-subnet-mgr]
+"""
 
 
 def ensure_mirror(log: Callable[[str], None] = lambda _m: None) -> Path:
@@ -195,6 +260,7 @@ def _build(root: Path, kube_bin: Path, standin_bin: Path, kube_version: str, deb
         component="stable",
         key_file=RUNTIME_KEY,
     )
+    (root / FLANNEL_MANIFEST).write_text(_FLANNEL)
     packages.build_repository(
         root / packages.DISTRIBUTION_PATH,
         distribution,

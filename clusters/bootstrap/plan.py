@@ -341,16 +341,18 @@ def plan_steps(
     return steps
 
 
-def dry_run(steps: list[Step]) -> list[dict]:
+def dry_run(steps: list[Step], *, placeholders: bool = False) -> list[dict]:
     """The plan as people read it: per step and host, each command (its check
-    first) and each file with its content, secrets left out."""
+    first) and each file with its content, secrets left out. With
+    `placeholders`, the steps were rendered with SECRET in place of every
+    secret (the preview), so the kubeadm files can be shown as they will be."""
     shown = []
     for step in steps:
         for host, actions in step.actions.items():
             lines = []
             for action in actions:
                 if isinstance(action, WriteFile):
-                    content = SECRET if action.secret else action.content
+                    content = SECRET if action.secret and not placeholders else action.content
                     shown_file = {"file": action.path, "mode": f"{action.mode:04o}", "content": content}
                     lines.append({**shown_file, "unless": action.done_when} if action.done_when else shown_file)
                 else:

@@ -79,7 +79,7 @@ def bootstrap_preview(*, spec: ClusterSpec) -> list[dict]:
     """The dry run: every step and command per host, before anything runs."""
     hosts = {h.name: h for h in Host.objects.filter(name__in=spec.plan.hosts)}
     check_hosts(spec, hosts)
-    return plan.dry_run(bootstrap_steps(spec, hosts.values(), token=plan.SECRET))
+    return plan.dry_run(bootstrap_steps(spec, hosts.values(), token=plan.SECRET), placeholders=True)
 
 
 @transaction.atomic

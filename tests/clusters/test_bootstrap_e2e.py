@@ -48,60 +48,7 @@ pytestmark = [
 IGNORED_PREFLIGHT = ["SystemVerification", "FileContent--proc-sys-net-ipv4-ip_forward"]
 IMAGE_REPOSITORY = "registry.aliyuncs.com/google_containers"
 POD_CIDR, SERVICE_CIDR = "10.244.0.0/16", "10.96.0.0/12"
-# flannel's manifest as an air-gapped site uploads it (trimmed to its objects'
-# kinds; the network in net-conf.json is what the portal sets).
-FLANNEL = """\
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: kube-flannel
-  labels: {pod-security.kubernetes.io/enforce: privileged}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: flannel, namespace: kube-flannel}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: flannel}
-rules:
-- apiGroups: [""]
-  resources: [nodes]
-  verbs: [get, list, watch]
-- apiGroups: [""]
-  resources: [nodes/status]
-  verbs: [patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: flannel}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: flannel}
-subjects:
-- {kind: ServiceAccount, name: flannel, namespace: kube-flannel}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: kube-flannel-cfg, namespace: kube-flannel}
-data:
-  net-conf.json: |
-    {"Network": "10.0.0.0/8", "EnableNFTables": false, "Backend": {"Type": "vxlan"}}
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: kube-flannel-ds, namespace: kube-flannel}
-spec:
-  selector: {matchLabels: {app: flannel}}
-  template:
-    metadata: {labels: {app: flannel}}
-    spec:
-      hostNetwork: true
-      serviceAccountName: flannel
-      tolerations: [{operator: Exists, effect: NoSchedule}]
-      containers:
-      - name: kube-flannel
-        image: ghcr.io/flannel-io/flannel:v0.26.7
-        command: [/opt/bin/flanneld, --ip-masq, --kube-subnet-mgr]
-"""
+FLANNEL = node_packages.flannel_manifest()
 
 
 def _preflight(client, names, workers) -> dict:

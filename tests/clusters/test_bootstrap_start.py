@@ -109,7 +109,12 @@ def test_a_manifest_without_the_pod_network_setting_is_refused_before_anything_r
 def test_the_preview_shows_each_hosts_commands_and_no_secret(hosts):
     shown = services.bootstrap_preview(spec=_spec())
     init = next(s for s in shown if s["step"] == "init")
-    assert init["host"] == "cp-1" and init["actions"][0]["content"] == "<secret>"
+    # The kubeadm files as they will be, with the token and the CA pin left out.
+    config = init["actions"][0]["content"]
+    assert init["host"] == "cp-1" and "token: <secret>" in config
+    assert "podSubnet: 10.244.0.0/16" in config and "kubernetesVersion: v1.37.2" in config
+    join = next(s for s in shown if s["step"] == "join" and s["host"] == "node-1")["actions"][0]["content"]
+    assert "token: <secret>" in join and services.CA_HASH_LATER in join and "name: node-1" in join
     assert {s["host"] for s in shown if s["step"] == "join" and "actions" in s} == {"node-1", "node-2"}
     assert any("Ready" in s.get("portal", "") for s in shown)
 

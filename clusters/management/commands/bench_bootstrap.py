@@ -36,17 +36,6 @@ from jobs.models import Job
 
 # Only what a test host cannot satisfy (see tests/clusters/test_bootstrap_e2e.py).
 IGNORED_PREFLIGHT = ["SystemVerification", "FileContent--proc-sys-net-ipv4-ip_forward"]
-FLANNEL = """\
-apiVersion: v1
-kind: Namespace
-metadata: {name: kube-flannel}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: kube-flannel-cfg, namespace: kube-flannel}
-data:
-  net-conf.json: '{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}'
-"""
 PORTAL_STEPS = ("register", "network", "ready")
 
 
@@ -109,6 +98,7 @@ class Command(BaseCommand):
     def _bring_up(self, hosts, mirror) -> dict:
         from devcluster.build import KUBE_VERSION
         from jobs.runner import job_run
+        from testhosts import node_packages
 
         slug = f"bench-{len(hosts)}"
         Cluster.objects.filter(slug=slug).delete()  # a previous run's, on a kept database
@@ -120,7 +110,9 @@ class Command(BaseCommand):
             image_repository="registry.aliyuncs.com/google_containers",
             ignore_preflight_errors=IGNORED_PREFLIGHT,
         )
-        job = bootstrap_services.bootstrap_start(name=slug, slug=slug, spec=spec, network_manifest=FLANNEL)
+        job = bootstrap_services.bootstrap_start(
+            name=slug, slug=slug, spec=spec, network_manifest=node_packages.flannel_manifest()
+        )
         with _CommandClock() as clock:
             started = time.perf_counter()
             status = job_run(job_id=job.pk)
