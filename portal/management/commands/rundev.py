@@ -62,6 +62,8 @@ class Command(BaseCommand):
                 started_demo = self._demo_cluster()
             if demo_hosts > 0:
                 host_run = self._demo_hosts(demo_hosts)
+                if host_run is not None:
+                    self._demo_bring_up(host_run)
             if not no_worker:
                 children.append(
                     self._spawn(
@@ -164,6 +166,33 @@ class Command(BaseCommand):
         except Exception as exc:  # the health check will retry on its schedule
             self.stderr.write(f"First health check of the demo cluster failed: {exc}")
         return started
+
+    def _demo_bring_up(self, run) -> None:
+        """Let the demo hosts be brought up as a cluster: the run serves the
+        node package mirror on its bridge (the real kubeadm, stand-ins for
+        what needs a container runtime or an init system), the hosts take
+        their Debian packages from it and the first gets the control plane's
+        images; the values the wizard needs are printed."""
+        try:
+            from devcluster.build import KUBE_VERSION
+            from testhosts import kubenode, node_packages
+
+            mirror = run.package_mirror(log=self.stdout.write)
+            for host in run:
+                node_packages.use_distribution_mirror(host, mirror)
+            kubenode.provide_images(run[0], log=self.stdout.write)
+        except Exception as exc:  # the demo hosts are still there for facts, preflight and jobs
+            self.stderr.write(f"The demo hosts cannot be brought up as a cluster (no package mirror): {exc}")
+            return
+        self.stdout.write(
+            "To bring the demo hosts up as a cluster (Clusters, Bring up a cluster), make the first the control plane"
+            " and give under Advanced:\n"
+            f"  Kubernetes packages mirror: {mirror.kube_url(KUBE_VERSION)}\n"
+            f"  container runtime mirror:   {mirror.runtime_url}\n"
+            f"  pod network manifest URL:   {mirror.url}/{node_packages.FLANNEL_MANIFEST}\n"
+            "  kubeadm preflight errors to ignore: SystemVerification, FileContent--proc-sys-net-ipv4-ip_forward\n"
+            "  (their kubelet, containerd and chronyd are stand-ins: testhosts/kube/README.md)"
+        )
 
     def _demo_hosts(self, count: int):
         """Start `count` test hosts and register them; the started run (stopped
