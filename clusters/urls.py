@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clusters import views, views_bootstrap, views_nodes
+from clusters import views, views_bootstrap, views_lifecycle, views_nodes
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
 app_name = "clusters"
@@ -23,4 +23,6 @@ urlpatterns = [
     path("<slug:slug>/credentials/", views.cluster_rotate, name="cluster-rotate"),
     path("<slug:slug>/check/", views.cluster_check, name="cluster-check"),
     path("<slug:slug>/delete/", views.ClusterDeleteView.as_view(), name="cluster-delete"),
+    path("<slug:slug>/workers/", views_lifecycle.cluster_workers_add, name="cluster-workers-add"),
+    path("<slug:slug>/hosts/<int:pk>/remove/", views_lifecycle.cluster_host_remove, name="cluster-host-remove"),
 ]

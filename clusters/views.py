@@ -153,6 +153,9 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
     delete_url_name = "clusters:cluster-delete"
 
     def extra_context(self, obj):
+        # Here, not at the top: the lifecycle views build on this module's views.
+        from clusters.views_lifecycle import lifecycle_context
+
         nodes = list(obj.nodes.all())
         health = obj.health or {}
         readyz = health.get("readyz") or []
@@ -171,6 +174,7 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
             .filter(cluster=obj, kind=BOOTSTRAP_KIND)
             .order_by("-created", "-id")
             .first(),
+            **lifecycle_context(self.request.user, obj),
         }
 
 
