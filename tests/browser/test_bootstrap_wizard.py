@@ -4,15 +4,26 @@ manifest and read the plan, start with it,
 and land on the bootstrap job's page; on a 390 px phone the plan wraps and
 nothing is wider than the screen.
 
-The hosts are records with facts and a pinned key; nothing runs on them here
-(their fixture keeps jobs from a broker). Running the bootstrap to a
-cluster on the test hosts comes later."""
+The hosts of those tests are records with facts and a pinned key; nothing
+runs on them (their fixture keeps jobs from a broker). Through to the running
+cluster, on three fresh test hosts with the real kubeadm (as in
+tests/clusters/test_bootstrap_e2e.py): the mirrors, ignored kubeadm checks and
+an uploaded manifest under Advanced, the plan, a preflight that passes, the
+bring-up's job run here (jobs.runner.job_run) to success, and the cluster page
+with its three hosts, their roles, Ready nodes and the phase Ready."""
 
 import pytest
 
 from clusters.models import Cluster
+from devcluster.build import KUBE_VERSION
+from hosts import services as host_services
+from hosts.models import Host
 from jobs.models import Job
+from testhosts import node_packages
+from tests.clusters.test_bootstrap_e2e import IGNORED_PREFLIGHT
 from tests.clusters.test_bootstrap_pages import FLANNEL, hosts  # noqa: F401 - a fixture: cp-1, node-1, node-2
+from tests.hosts.conftest import register
+from tests.support.bootstrap import job_succeeded, mirrored_hosts
 
 pytestmark = [
     pytest.mark.usefixtures("hosts"),
@@ -101,3 +112,71 @@ def test_the_plan_is_readable_on_a_phone(world, page, login):
     for button in ("#step-plan", "#step-preflight", "#step-start"):
         box = page.locator(button).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+@pytest.fixture
+def fresh_site(testhosts, kube_packages, world):
+    """Three fresh test hosts that take their packages from the mirror on the
+    bridge, registered with pinned keys and their facts read, as an admin
+    finds them before the wizard."""
+    run, mirror = mirrored_hosts(testhosts, 3)
+    records = register(run)
+    job_succeeded(host_services.facts_gather(hosts=records, user=world.admin).pk)
+    return mirror, [record.name for record in records]
+
+
+@pytest.mark.testhosts
+def test_an_admin_brings_up_a_cluster_through_to_the_running_cluster(world, page, login, fresh_site, tmp_path):
+    mirror, (control, *workers) = fresh_site
+    manifest = tmp_path / "kube-flannel.yml"
+    manifest.write_text(node_packages.flannel_manifest())
+    login(page, world.admin)
+    page.goto("/clusters/bootstrap/")
+    page.fill("input[name=name]", "Lab")
+    page.fill("input[name=slug]", "lab")
+    page.select_option("select[name=control_plane]", control)
+    for worker in workers:
+        page.check(f"input[name=workers][value={worker}]")
+    page.click("#advanced > summary")
+    page.fill("input[name=packages_mirror]", mirror.kube_url(KUBE_VERSION))
+    page.fill("input[name=runtime_mirror]", mirror.runtime_url)
+    page.fill("input[name=ignore_preflight_errors]", ", ".join(IGNORED_PREFLIGHT))
+    page.set_input_files("input[name=network_manifest_file]", str(manifest))
+
+    page.click("#step-plan")
+    page.locator("#bootstrap-plan").wait_for()
+    packages_step = page.locator(".planstep[data-step=packages]").inner_text()
+    assert mirror.kube_url(KUBE_VERSION) in packages_step
+    assert "The uploaded manifest (" in page.locator("#manifest-kept").inner_text()
+
+    page.click("#step-preflight")
+    page.locator("#preflight-verdict").wait_for()
+    preflight = Job.objects.get(kind="hosts.preflight")
+    assert preflight.params["control_plane"] == [control] and preflight.params["workers"] == workers
+    job_succeeded(preflight.pk)
+    # The results poll until the job is done: the verdict comes without a reload.
+    page.locator("#preflight-verdict", has_text="Passed").wait_for(timeout=15_000)
+
+    page.click("#step-start")
+    page.wait_for_url("**/jobs/*/")
+    job = Job.objects.get(kind="clusters.bootstrap")
+    assert page.url.endswith(f"/jobs/{job.pk}/")
+    assert job.cluster.bootstrap.network_manifest == manifest.read_text()
+    job_succeeded(job.pk)
+    page.reload()
+    page.locator("#job-status", has_text="Succeeded").wait_for(timeout=15_000)
+
+    page.goto("/clusters/lab/")
+    assert page.locator("#cluster-phase").inner_text() == "Ready"
+    rows = page.locator("#hosts tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[0].innerText, r.cells[1].innerText, r.querySelector('.status').innerText])"
+    )
+    addresses = dict(Host.objects.filter(name__in=[control, *workers]).values_list("name", "address"))
+    assert sorted(rows) == sorted(
+        [[control, addresses[control], "Control plane"], *[[w, addresses[w], "Worker"] for w in workers]]
+    )
+    # The nodes as the new cluster's API server reports them: Ready, with their roles.
+    nodes = page.locator("#nodes tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].slice(0, 3).map(c => c.innerText.trim()))"
+    )
+    assert sorted(nodes) == sorted([[control, "control-plane", "Ready"], *[[w, "worker", "Ready"] for w in workers]])
