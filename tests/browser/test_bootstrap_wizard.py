@@ -14,6 +14,7 @@ with its three hosts, their roles, Ready nodes and the phase Ready."""
 
 import pytest
 
+from clusters.bootstrap.lifecycle import NODE_REMOVE_KIND
 from clusters.models import Cluster
 from devcluster.build import KUBE_VERSION
 from hosts import services as host_services
@@ -23,7 +24,7 @@ from testhosts import node_packages
 from tests.clusters.test_bootstrap_e2e import IGNORED_PREFLIGHT
 from tests.clusters.test_bootstrap_pages import FLANNEL, hosts  # noqa: F401 - a fixture: cp-1, node-1, node-2
 from tests.hosts.conftest import register
-from tests.support.bootstrap import job_succeeded, mirrored_hosts
+from tests.support.bootstrap import job_succeeded, mirrored_hosts, register_by_key
 
 pytestmark = [
     pytest.mark.usefixtures("hosts"),
@@ -116,18 +117,43 @@ def test_the_plan_is_readable_on_a_phone(world, page, login):
 
 @pytest.fixture
 def fresh_site(testhosts, kube_packages, world):
-    """Three fresh test hosts that take their packages from the mirror on the
+    """Four fresh test hosts that take their packages from the mirror on the
     bridge, registered with pinned keys and their facts read, as an admin
-    finds them before the wizard."""
-    run, mirror = mirrored_hosts(testhosts, 3)
-    records = register(run)
+    finds them before the wizard: three for the cluster, one to add later."""
+    run, mirror = mirrored_hosts(testhosts, 4)
+    records = [*register(run[:3]), register_by_key(run[3])]
     job_succeeded(host_services.facts_gather(hosts=records, user=world.admin).pk)
-    return mirror, [record.name for record in records]
+    return run, mirror, [record.name for record in records]
+
+
+def host_rows(page) -> dict:
+    """The cluster page's hosts: name -> (address, role)."""
+    rows = page.locator("#hosts tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[0].innerText, r.cells[1].innerText, r.querySelector('.status').innerText])"
+    )
+    return {name: (address, role) for name, address, role in rows}
+
+
+def node_rows(page) -> dict:
+    """The cluster page's nodes, as the cluster's API server reports them: name -> (roles, status)."""
+    rows = page.locator("#nodes tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].slice(0, 3).map(c => c.innerText.trim()))"
+    )
+    return {name: (roles, status) for name, roles, status in rows}
+
+
+def finished(page, job_id) -> None:
+    """Run the job the page landed on to success; reloaded, its page says so."""
+    assert page.url.endswith(f"/jobs/{job_id}/")
+    job_succeeded(job_id)
+    page.reload()
+    page.locator("#job-status", has_text="Succeeded").wait_for(timeout=15_000)
 
 
 @pytest.mark.testhosts
 def test_an_admin_brings_up_a_cluster_through_to_the_running_cluster(world, page, login, fresh_site, tmp_path):
-    mirror, (control, *workers) = fresh_site
+    run, mirror, (control, *workers, spare) = fresh_site
+    addresses = dict(Host.objects.values_list("name", "address"))
     manifest = tmp_path / "kube-flannel.yml"
     manifest.write_text(node_packages.flannel_manifest())
     login(page, world.admin)
@@ -160,23 +186,33 @@ def test_an_admin_brings_up_a_cluster_through_to_the_running_cluster(world, page
     page.click("#step-start")
     page.wait_for_url("**/jobs/*/")
     job = Job.objects.get(kind="clusters.bootstrap")
-    assert page.url.endswith(f"/jobs/{job.pk}/")
     assert job.cluster.bootstrap.network_manifest == manifest.read_text()
-    job_succeeded(job.pk)
-    page.reload()
-    page.locator("#job-status", has_text="Succeeded").wait_for(timeout=15_000)
+    finished(page, job.pk)
 
     page.goto("/clusters/lab/")
     assert page.locator("#cluster-phase").inner_text() == "Ready"
-    rows = page.locator("#hosts tbody tr").evaluate_all(
-        "rows => rows.map(r => [r.cells[0].innerText, r.cells[1].innerText, r.querySelector('.status').innerText])"
-    )
-    addresses = dict(Host.objects.filter(name__in=[control, *workers]).values_list("name", "address"))
-    assert sorted(rows) == sorted(
-        [[control, addresses[control], "Control plane"], *[[w, addresses[w], "Worker"] for w in workers]]
-    )
-    # The nodes as the new cluster's API server reports them: Ready, with their roles.
-    nodes = page.locator("#nodes tbody tr").evaluate_all(
-        "rows => rows.map(r => [...r.cells].slice(0, 3).map(c => c.innerText.trim()))"
-    )
-    assert sorted(nodes) == sorted([[control, "control-plane", "Ready"], *[[w, "worker", "Ready"] for w in workers]])
+    three = {control: (addresses[control], "Control plane"), **{w: (addresses[w], "Worker") for w in workers}}
+    assert host_rows(page) == three
+    ready = {control: ("control-plane", "Ready"), **{w: ("worker", "Ready") for w in workers}}
+    assert node_rows(page) == ready
+
+    # On the cluster's page: the fourth host joins as a worker, then is taken out again.
+    page.check(f"#workers-add input[name=workers][value={spare}]")
+    page.click("#add-workers")
+    page.wait_for_url("**/jobs/*/")
+    finished(page, Job.objects.filter(kind="clusters.bootstrap").latest("pk").pk)
+    page.goto("/clusters/lab/")
+    assert host_rows(page) == {**three, spare: (addresses[spare], "Worker")}
+    assert node_rows(page) == {**ready, spare: ("worker", "Ready")}
+
+    page.click(f"#hosts tr[data-host={spare}] .host-remove")
+    page.wait_for_url("**/remove/")
+    page.fill("#confirm", spare)
+    page.click("#remove-host")
+    page.wait_for_url("**/jobs/*/")
+    finished(page, Job.objects.get(kind=NODE_REMOVE_KIND).pk)
+    page.goto("/clusters/lab/")
+    assert host_rows(page) == three and node_rows(page) == ready
+    # kubeadm reset ran on it, and it is free for a cluster again.
+    assert not run[3].path("/etc/kubernetes/kubelet.conf").exists()
+    assert page.locator(f"#workers-add input[name=workers][value={spare}]").count() == 1

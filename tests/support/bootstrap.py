@@ -34,3 +34,22 @@ def job_succeeded(job_id) -> Job:
         log = "\n".join(job.events.order_by("pk").values_list("text", flat=True))
         pytest.fail(f"{job.status}: {job.message}\nfailed step: {where}\n{log[-LOG_TAIL_CHARS:]}")
     return job
+
+
+def register_by_key(host):
+    """One more test host in the portal: its key, sudo with the password, the
+    key pinned (tests/hosts/conftest.register registers three, three ways)."""
+    from hosts import services
+
+    credential = services.ssh_credential_create(
+        name=host.name, kind="private_key", private_key=host.private_key_pem, password=host.password
+    )
+    record = services.host_create(
+        name=host.name,
+        address=host.address,
+        port=host.port,
+        username=host.username,
+        sudo_mode="sudo_password",
+        credential=credential,
+    )
+    return services.host_key_pin(host=record, known_hosts_line=host.known_hosts_line)
