@@ -32,12 +32,12 @@ from clusters.bootstrap import plan
 from clusters.models import Cluster, ClusterBootstrap
 from devcluster.build import KUBE_VERSION
 from hosts.models import Host
-from jobs.choices import JobStatus, StepStatus
-from jobs.models import Job
+from jobs.choices import StepStatus
 from jobs.runner import job_run
-from testhosts import kubenode, node_packages, packages
+from testhosts import node_packages, packages
 from tests.api.generic import assert_error_shape
 from tests.hosts.conftest import register
+from tests.support.bootstrap import job_succeeded, mirrored_hosts, register_by_key
 
 pytestmark = [
     pytest.mark.usefixtures("jobs_in_process"),
@@ -59,16 +59,6 @@ def _preflight(client, names, workers) -> dict:
     return client.get(f"/api/v1/hosts/preflight/{response.json()['id']}/").json()
 
 
-def _ran(job_id) -> Job:
-    job_run(job_id=job_id)
-    job = Job.objects.get(pk=job_id)
-    if job.status != JobStatus.SUCCEEDED:
-        failed = job.steps.filter(status=StepStatus.FAILED).first()
-        log = "\n".join(job.events.order_by("pk").values_list("text", flat=True))
-        pytest.fail(f"{job.status}: {job.message}\nfailed step: {failed and (failed.name, failed.host)}\n{log[-6000:]}")
-    return job
-
-
 def _node_roles(cluster) -> dict:
     with kube.client_for(cluster) as client:
         nodes = client.core.list_node().items
@@ -86,11 +76,7 @@ def site(testhosts, kube_packages):
     """Four fresh hosts on one bridge that take their packages from the
     mirror; the first three registered in the portal the three ways in, the
     fourth kept for later."""
-    run = testhosts(4)
-    mirror = run.package_mirror()
-    for host in run:
-        node_packages.use_distribution_mirror(host, mirror)
-    kubenode.provide_images(run[0])
+    run, mirror = mirrored_hosts(testhosts, 4)
     return run, mirror, register(run[:3])
 
 
@@ -122,7 +108,7 @@ def test_the_portal_brings_up_a_cluster_that_teams_can_use(api, world, site):
         format="json",
     )
     assert started.status_code == 202, started.content
-    job = _ran(started.json()["id"])
+    job = job_succeeded(started.json()["id"])
     cluster = Cluster.objects.get(slug="lab")
 
     # Three Ready nodes with their roles, as the API server sees them.
@@ -223,7 +209,7 @@ def _rerun_changes_nothing(job, run):
         host.name: host.run("stat -c '%n %Y' /etc/containerd/config.toml /etc/kubernetes/kubelet.conf") for host in run
     }
     again = job_create(kind=job.kind, title=job.title, params=job.params, cluster=job.cluster)
-    again = _ran(again.pk)
+    again = job_succeeded(again.pk)
     statuses = list(again.steps.values_list("name", "host", "status"))
     host_steps = again.steps.filter(name__in=["prepare", "runtime", "packages", "init", "join"])
     assert set(host_steps.values_list("status", flat=True)) == {StepStatus.SKIPPED}, statuses
@@ -239,23 +225,11 @@ def _rerun_changes_nothing(job, run):
 def _add_and_remove_a_worker(admin, cluster, run, records):
     """A fourth host joins as a worker with a new token; taken out again, its
     Node is gone, kubeadm reset ran on it and the host is free."""
-    from hosts import services as host_services
-
     fourth = run[3]
-    credential = host_services.ssh_credential_create(
-        name=fourth.name, kind="private_key", private_key=fourth.private_key_pem, password=fourth.password
-    )
-    record = host_services.host_create(
-        name=fourth.name,
-        address=fourth.address,
-        username=fourth.username,
-        sudo_mode="sudo_password",
-        credential=credential,
-    )
-    host_services.host_key_pin(host=record, known_hosts_line=fourth.known_hosts_line)
+    register_by_key(fourth)
     facts = admin.post("/api/v1/hosts/facts/", {"hosts": [fourth.name]}, format="json")
     assert facts.status_code == 202, facts.content
-    _ran(facts.json()["id"])
+    job_succeeded(facts.json()["id"])
     token_before = ClusterBootstrap.objects.get(cluster=cluster).token.reveal()
 
     # Refused: the control plane cannot be removed; a host already in the cluster is not added twice.
@@ -266,7 +240,7 @@ def _add_and_remove_a_worker(admin, cluster, run, records):
 
     added = admin.post(f"/api/v1/clusters/{cluster.slug}/workers/", {"workers": [fourth.name]}, format="json")
     assert added.status_code == 202, added.content
-    job = _ran(added.json()["id"])
+    job = job_succeeded(added.json()["id"])
     assert ClusterBootstrap.objects.get(cluster=cluster).token.reveal() != token_before
     roles = _node_roles(cluster)
     assert roles[fourth.name] == (["worker"], "True") and len(roles) == 4
@@ -280,7 +254,7 @@ def _add_and_remove_a_worker(admin, cluster, run, records):
 
     removed = admin.post(f"/api/v1/clusters/{cluster.slug}/hosts/remove/", {"host": fourth.name}, format="json")
     assert removed.status_code == 202, removed.content
-    removal = _ran(removed.json()["id"])
+    removal = job_succeeded(removed.json()["id"])
     assert [(st.name, st.status) for st in removal.steps.order_by("position")] == [
         ("drain", StepStatus.SUCCEEDED),
         ("reset", StepStatus.SUCCEEDED),

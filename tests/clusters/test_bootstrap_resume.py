@@ -25,9 +25,9 @@ from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job, JobEvent
 from jobs.runner import job_run
 from jobs.services import job_resume
-from testhosts import kubenode, node_packages
 from tests.clusters.test_bootstrap_e2e import FLANNEL, IGNORED_PREFLIGHT, _node_roles
 from tests.hosts.conftest import register
+from tests.support.bootstrap import mirrored_hosts
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.testhosts, pytest.mark.django_db(transaction=True)]
@@ -54,11 +54,7 @@ def _spec(mirror, control_plane, workers=()):
 @pytest.mark.redis
 @pytest.mark.slow
 def test_a_bootstrap_whose_worker_died_in_the_packages_step_resumes_to_a_cluster(workers, testhosts, kube_packages):
-    run = testhosts(2)
-    mirror = run.package_mirror()
-    for host in run:
-        node_packages.use_distribution_mirror(host, mirror)
-    kubenode.provide_images(run[0])
+    run, mirror = mirrored_hosts(testhosts, 2)
     records = register(run)
     first = workers("portal-bootstrap@%h")
     _facts(records)
