@@ -34,7 +34,8 @@ def test_an_admin_removes_a_worker_and_is_told_the_next_change_waits(world, page
     form = page.locator("#workers-add")
     form.scroll_into_view_if_needed()
     assert form.locator("input[name=workers]").evaluate_all("inputs => inputs.map(i => i.value)") == ["node-2"]
-    # The hosts and the form fit the screen (the page's header actions are another matter).
+    # The whole page fits the screen: the header's actions wrap, the hosts and the form too.
+    assert fits(page)
     assert within_screen(page.locator("#hosts")) and within_screen(form)
     assert within_screen(page.locator("#hosts tr[data-host=node-1] .host-remove"))
     assert page.locator("#hosts tr[data-host=cp-1] .host-remove").count() == 0
