@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from clusters import kube
 from clusters.bootstrap import kubeadm_config, network, plan, services
@@ -40,42 +40,44 @@ READY_POLL_SECONDS = 3.0
 
 
 def _then_resume(what_to_do):
-    return format_lazy("{} {}", what_to_do, _lazy("Then resume the job: the steps already done are skipped."))
+    return format_lazy(
+        "{} {}", what_to_do, gettext_lazy("Then resume the job: the steps already done are skipped.")
+    )
 
 
 FAILURE_HINTS = {
-    "prepare": _then_resume(_lazy("What to do: read the command's output above and fix the host.")),
+    "prepare": _then_resume(gettext_lazy("What to do: read the command's output above and fix the host.")),
     "runtime": _then_resume(
-        _lazy("What to do: check that the host reaches the runtime's package repository (the runtime mirror).")
+        gettext_lazy("What to do: check that the host reaches the runtime's package repository (the runtime mirror).")
     ),
     "packages": _then_resume(
-        _lazy(
+        gettext_lazy(
             "What to do: check that the host reaches the Kubernetes package repository (the packages mirror)"
             " and that it has the chosen version."
         )
     ),
     "init": _then_resume(
-        _lazy(
+        gettext_lazy(
             "What to do: kubeadm names the failed check or phase above; on the host, `journalctl -xeu kubelet`"
             " shows the kubelet's side. Fix it, and run `kubeadm reset -f` on the host if init got part-way."
         )
     ),
     "register": _then_resume(
-        _lazy("What to do: the portal must reach the API server at the advertise address on port 6443.")
+        gettext_lazy("What to do: the portal must reach the API server at the advertise address on port 6443.")
     ),
     "network": _then_resume(
-        _lazy(
+        gettext_lazy(
             "What to do: if the portal cannot download the add-on's manifest, bring the cluster up with the file uploaded."
         )
     ),
     "join": _then_resume(
-        _lazy(
+        gettext_lazy(
             "What to do: the worker must reach the control plane on port 6443; kubeadm's output above says"
             " what failed. Run `kubeadm reset -f` on the worker if it joined part-way."
         )
     ),
     "ready": _then_resume(
-        _lazy(
+        gettext_lazy(
             "What to do: a node that stays NotReady usually lacks its pod network: check the add-on's Pods"
             " and the kubelet's log on the node (`journalctl -xeu kubelet`)."
         )
