@@ -116,6 +116,13 @@ class QuotaExceeded(KubeError):
     error_type = "quota_exceeded"
 
 
+class KubeExpired(KubeError):
+    """410: a list's `continue` token outlived the API server's window."""
+
+    status_code = 410
+    error_type = "expired"
+
+
 def _status_body(exc: ApiException) -> dict:
     try:
         body = json.loads(exc.body or "{}")
@@ -157,6 +164,8 @@ def translate(exc: Exception, *, server: str = "") -> KubeError:
                     cause.get("message") or cause.get("reason") or ""
                 )
             return KubeInvalid(_("Invalid: %(message)s") % {"message": message}, field_errors=field_errors)
+        if status == 410:
+            return KubeExpired(_("The list changed too much since that page: start again from the first page."))
         if status == 429:
             return KubeTooManyRequests(_("The cluster asked to retry later: %(message)s") % {"message": message})
         return KubeError(_("The cluster answered %(status)s: %(message)s") % {"status": status, "message": message})
@@ -394,6 +403,14 @@ class KubeClient:
     def post_object(self, path: str, body: dict) -> dict:
         """POST to a path the typed APIs lack; returns the decoded JSON answer."""
         return json.loads(self._raw("POST", path, accept="application/json", body=body)[1])
+
+    def request_json(self, method: str, path: str, *, query=None, body=None, content_type="application/json"):
+        """Any JSON request to a resource path: (status, decoded answer). The
+        generic call path for every registered kind (workloads/objects.py)."""
+        status, text = self._raw(
+            method, path, accept="application/json", body=body, query=query, content_type=content_type
+        )
+        return status, json.loads(text) if text else {}
 
     def object_path(self, obj: dict) -> str:
         """The API path of any object, its resource found by discovery (once

@@ -9,6 +9,7 @@ from jobs.api import views as job_views
 from portal.models import AuditEvent
 from portal.viewsets import PortalReadOnlyViewSet
 from rbac.api import views as rbac_views
+from workloads.api import views as workload_views
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -73,3 +74,9 @@ router.register("namespaces", rbac_views.TeamNamespaceViewSet, basename="teamnam
 router.register("quota-changes", rbac_views.QuotaChangeViewSet, basename="quotachange")
 router.register("tokens", rbac_views.ApiTokenViewSet, basename="apitoken")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+# Live objects of every registered kind (workloads/kinds.py) in a team namespace.
+router.register(
+    r"namespaces/(?P<namespace_pk>[0-9]+)/kinds/(?P<plural>[a-z]+)",
+    workload_views.LiveObjectViewSet,
+    basename="liveobject",
+)

@@ -6,6 +6,8 @@ from clusters import kube
 from rbac import provisioning as p
 from rbac.identity import identity_for
 from rbac.models import TeamNamespace
+from workloads import objects
+from workloads.kinds import Kind
 
 QUOTA_RESOURCES = ("requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "pods", "requests.storage")
 PODS_LIMIT = 500
@@ -34,3 +36,43 @@ def pods_list(*, user, namespace: TeamNamespace, limit: int = PODS_LIMIT) -> lis
     with client_as(user, namespace) as client:
         items = client.core.list_namespaced_pod(namespace.name, limit=limit).items
     return [{"name": pod.metadata.name, "phase": pod.status.phase, "node": pod.spec.node_name or ""} for pod in items]
+
+
+# --- any registered kind (workloads.kinds) -------------------------------------------------
+
+
+def live_row(kind: Kind, obj: dict) -> dict:
+    """What a list shows of one object: its name, columns and status."""
+    meta = obj.get("metadata") or {}
+    return {
+        "name": meta.get("name", ""),
+        "namespace": meta.get("namespace", ""),
+        "created": meta.get("creationTimestamp", ""),
+        "labels": meta.get("labels") or {},
+        "columns": kind.row(obj),
+        "status": kind.status(obj),
+    }
+
+
+def live_list(
+    *, user, namespace: TeamNamespace, kind: Kind, limit: int, continue_token="", label_selector="", name=""
+) -> dict:
+    """One page of `kind` in a team namespace, read as `user`; `name` is an exact name."""
+    with client_as(user, namespace) as client:
+        page = objects.list_page(
+            client,
+            kind,
+            namespace.name,
+            limit=limit,
+            continue_token=continue_token,
+            label_selector=label_selector,
+            field_selector=f"metadata.name={name}" if name else "",
+        )
+    return {"items": [live_row(kind, obj) for obj in page["items"]], **{k: page[k] for k in ("continue", "remaining")}}
+
+
+def live_get(*, user, namespace: TeamNamespace, kind: Kind, name: str) -> dict:
+    """One object of `kind`, read as `user`: its row and the object itself."""
+    with client_as(user, namespace) as client:
+        obj = objects.get_object(client, kind, namespace.name, name)
+    return {**live_row(kind, obj), "object": obj}

@@ -2,8 +2,14 @@
 server's RBAC and quota admission decide, not only the portal; see
 `workloads.selectors.client_as`."""
 
+from django.utils.translation import gettext as _
+
 from clusters import kube
+from rbac.choices import EDITING_ROLES
 from rbac.models import TeamNamespace
+from workloads import objects
+from workloads.errors import NotAllowed
+from workloads.kinds import Kind
 from workloads.selectors import client_as
 
 
@@ -37,3 +43,59 @@ def deployment_create(
 def deployment_delete(*, user, namespace: TeamNamespace, name: str) -> None:
     with client_as(user, namespace) as client:
         client.apps.delete_namespaced_deployment(name, namespace.name)
+
+
+# --- any registered kind (workloads.kinds) -------------------------------------------------
+
+
+def _require_editor(user, namespace: TeamNamespace) -> None:
+    """The portal's own answer for roles that only read; the API server would
+    refuse them too (impersonation), but with a message about RBAC verbs."""
+    role = namespace.team.role_of(user)
+    if role in EDITING_ROLES or (user.is_staff and role is None):
+        return
+    raise NotAllowed(
+        _("Your role in team %(team)s (%(role)s) reads objects; it does not change them.")
+        % {"team": namespace.team.slug, "role": role or _("none")}
+    )
+
+
+def live_apply(*, user, namespace: TeamNamespace, documents: list, dry_run: bool = False) -> list[dict]:
+    """Server-side apply of manifests in a team namespace, as `user`.
+
+    Every document is first applied with the API server's dry run, so one that
+    would be refused (invalid, forbidden, over quota) stops them all before
+    any is applied; with `dry_run` that is all that happens.
+    """
+    _require_editor(user, namespace)
+    checked = objects.checked_manifests(documents, namespace=namespace.name)
+    several = len(checked) > 1
+    with client_as(user, namespace) as client:
+        for run in (True,) if dry_run else (True, False):
+            results = []
+            for index, (kind, obj) in enumerate(checked):
+                created, answer = objects.apply_object(
+                    client, kind, obj, dry_run=run, document=index if several else None
+                )
+                results.append(
+                    {
+                        "kind": kind.kind,
+                        "name": obj["metadata"]["name"],
+                        "namespace": namespace.name,
+                        "result": "created" if created else "configured",
+                        "dry_run": run,
+                        "object": answer,
+                    }
+                )
+    return results
+
+
+def live_delete(*, user, namespace: TeamNamespace, kind: Kind, name: str, propagation: str = "background") -> None:
+    """Delete one object as `user`; its dependents go as `propagation` says."""
+    _require_editor(user, namespace)
+    if kind.read_only:
+        raise NotAllowed(
+            _("%(kind)s objects are made by their controller; they are read-only here.") % {"kind": kind.kind}
+        )
+    with client_as(user, namespace) as client:
+        objects.delete_object(client, kind, namespace.name, name, propagation=propagation)

@@ -65,6 +65,10 @@ def test_the_schema_describes_every_resource(schema):
         ("/api/v1/quota-changes/{id}/reject/", "post"),
     ]:
         assert method in paths[path], (path, method)
+    # Live objects of every registered kind (workloads/kinds.py).
+    kinds = "/api/v1/namespaces/{namespace_pk}/kinds/{plural}/"
+    assert set(paths[kinds]) == {"get"} and set(paths[kinds + "{name}/"]) == {"get", "delete"}
+    assert "application/yaml" in paths[kinds + "apply/"]["post"]["requestBody"]["content"]
     assert "application/yaml" in paths["/api/v1/teams/{slug}/kubeconfig/"]["post"]["responses"]["200"]["content"]
     # Read-only resources offer no writes.
     for resource in ("nodes", "audit-events"):

@@ -1,0 +1,308 @@
+"""The registry of Kubernetes kinds the portal lists, shows, applies and deletes.
+
+One entry per kind says where the API server serves it, what a list row shows,
+how its status reads in one line, which special actions it has, and a YAML
+template to start from. Everything else (the call path in workloads/objects.py,
+the API viewset, the generic tests) works from the entry, so adding a kind is an
+entry here plus its special actions (Headlamp's per-kind classes over one
+generic KubeObject are the model).
+
+Secrets are not registered yet: their values must stay hidden until asked for,
+and the asking audited.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import yaml
+from django.utils.translation import gettext_lazy as _
+
+from portal.errors import PortalError
+from workloads import columns as c
+
+SCALE = "scale"
+
+
+class UnknownKind(PortalError):
+    status_code = 404
+    error_type = "not_found"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the key in the API's `columns`
+    label: str  # the heading people read (translated)
+    value: Callable[[dict], object]
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    api_version: str  # "apps/v1"; "v1" for the core group
+    plural: str
+    label: str  # the plural people read (translated)
+    columns: tuple[Column, ...]
+    status: Callable[[dict], dict]
+    # name -> the fields of a minimal, valid object besides apiVersion, kind and metadata
+    template_body: Callable[[str], dict]
+    actions: tuple[str, ...] = ()  # special actions beyond list, get, apply, delete
+    read_only: bool = False  # listed and shown; its controller owns it
+    namespaced: bool = True
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    def collection_path(self, namespace: str) -> str:
+        base = f"/apis/{self.api_version}" if self.group else f"/api/{self.api_version}"
+        return f"{base}/namespaces/{namespace}/{self.plural}" if self.namespaced else f"{base}/{self.plural}"
+
+    def row(self, obj: dict) -> dict:
+        """The list columns of one object, by column name."""
+        return {column.name: column.value(obj) for column in self.columns}
+
+    def template(self, name: str) -> dict:
+        """A minimal object of this kind called `name`, to start from."""
+        meta = {"name": name, "labels": _labels(name)}
+        return {"apiVersion": self.api_version, "kind": self.kind, "metadata": meta, **self.template_body(name)}
+
+    def template_yaml(self, name: str) -> str:
+        return yaml.safe_dump(self.template(name), sort_keys=False)
+
+
+def _labels(name: str) -> dict:
+    return {"app.kubernetes.io/name": name}
+
+
+def _container(name: str) -> dict:
+    # Small requests and limits, so the template fits a team's LimitRange and quota.
+    resources = {"cpu": "50m", "memory": "32Mi"}
+    return {"name": name, "image": "nginx:1.27", "resources": {"requests": resources, "limits": resources}}
+
+
+def _pod_template(name: str, **spec) -> dict:
+    return {"metadata": {"labels": _labels(name)}, "spec": {"containers": [_container(name)], **spec}}
+
+
+def _replicated(name: str, **spec) -> dict:
+    return {
+        "spec": {"replicas": 1, "selector": {"matchLabels": _labels(name)}, "template": _pod_template(name), **spec}
+    }
+
+
+def _field(*path, default=0) -> Callable[[dict], object]:
+    """A column's value read at `path` of the object."""
+    return lambda obj: c.dig(obj, *path, default=default)
+
+
+def _job_spec(name: str) -> dict:
+    # No retries: a template's Job that fails says so at once.
+    return {"backoffLimit": 0, "template": _pod_template(name, restartPolicy="Never")}
+
+
+def _hpa_target(obj: dict) -> str:
+    ref = c.dig(obj, "spec", "scaleTargetRef", default={})
+    return "/".join(filter(None, (ref.get("kind"), ref.get("name"))))
+
+
+AGE = Column("age", _("Age"), c.age)
+IMAGES = Column("images", _("Images"), c.images)
+DESIRED = Column("desired", _("Desired"), _field("spec", "replicas", default=1))
+READY = Column("ready", _("Ready"), _field("status", "readyReplicas"))
+UPDATED = Column("updated", _("Up to date"), _field("status", "updatedReplicas"))
+AVAILABLE = Column("available", _("Available"), _field("status", "availableReplicas"))
+
+KINDS: dict[str, Kind] = {
+    kind.plural: kind
+    for kind in (
+        Kind(
+            "Deployment",
+            "apps/v1",
+            "deployments",
+            _("Deployments"),
+            columns=(DESIRED, READY, UPDATED, AVAILABLE, IMAGES, AGE),
+            status=c.replicas_status,
+            actions=(SCALE,),
+            template_body=_replicated,
+        ),
+        Kind(
+            "StatefulSet",
+            "apps/v1",
+            "statefulsets",
+            _("StatefulSets"),
+            columns=(DESIRED, READY, UPDATED, IMAGES, AGE),
+            status=c.replicas_status,
+            actions=(SCALE,),
+            template_body=lambda name: _replicated(name, serviceName=name),
+        ),
+        Kind(
+            "DaemonSet",
+            "apps/v1",
+            "daemonsets",
+            _("DaemonSets"),
+            columns=(
+                Column("desired", _("Desired"), _field("status", "desiredNumberScheduled")),
+                Column("ready", _("Ready"), _field("status", "numberReady")),
+                Column("updated", _("Up to date"), _field("status", "updatedNumberScheduled")),
+                Column("available", _("Available"), _field("status", "numberAvailable")),
+                IMAGES,
+                AGE,
+            ),
+            status=c.daemonset_status,
+            template_body=lambda name: {
+                "spec": {"selector": {"matchLabels": _labels(name)}, "template": _pod_template(name)}
+            },
+        ),
+        Kind(
+            "ReplicaSet",
+            "apps/v1",
+            "replicasets",
+            _("ReplicaSets"),
+            columns=(DESIRED, READY, IMAGES, AGE),
+            status=c.replicas_status,
+            read_only=True,
+            # For reading only; the tests make one with the cluster's own credential.
+            template_body=_replicated,
+        ),
+        Kind(
+            "Pod",
+            "v1",
+            "pods",
+            _("Pods"),
+            columns=(
+                Column("phase", _("Phase"), _field("status", "phase", default="")),
+                Column("ready", _("Ready"), c.pod_ready),
+                Column("restarts", _("Restarts"), c.pod_restarts),
+                Column("node", _("Node"), _field("spec", "nodeName", default="")),
+                AGE,
+            ),
+            status=c.pod_status,
+            template_body=lambda name: {"spec": {"containers": [_container(name)]}},
+        ),
+        Kind(
+            "Service",
+            "v1",
+            "services",
+            _("Services"),
+            columns=(
+                Column("type", _("Type"), _field("spec", "type", default="ClusterIP")),
+                Column("cluster_ip", _("Cluster IP"), _field("spec", "clusterIP", default="")),
+                Column("ports", _("Ports"), c.service_ports),
+                AGE,
+            ),
+            status=c.service_status,
+            template_body=lambda name: {
+                "spec": {"selector": _labels(name), "ports": [{"port": 80, "targetPort": 80, "protocol": "TCP"}]}
+            },
+        ),
+        Kind(
+            "ConfigMap",
+            "v1",
+            "configmaps",
+            _("ConfigMaps"),
+            columns=(
+                Column("keys", _("Keys"), lambda o: len(o.get("data") or {}) + len(o.get("binaryData") or {})),
+                AGE,
+            ),
+            status=c.always_ready,
+            template_body=lambda name: {"data": {"greeting": "hello"}},
+        ),
+        Kind(
+            "Job",
+            "batch/v1",
+            "jobs",
+            _("Jobs"),
+            columns=(Column("completions", _("Completions"), c.job_completions), IMAGES, AGE),
+            status=c.job_status,
+            template_body=lambda name: {"spec": _job_spec(name)},
+        ),
+        Kind(
+            "CronJob",
+            "batch/v1",
+            "cronjobs",
+            _("CronJobs"),
+            columns=(
+                Column("schedule", _("Schedule"), _field("spec", "schedule", default="")),
+                Column("suspended", _("Suspended"), lambda o: bool(c.dig(o, "spec", "suspend", default=False))),
+                Column("active", _("Active"), lambda o: len(c.dig(o, "status", "active", default=[]))),
+                Column("last_schedule", _("Last schedule"), _field("status", "lastScheduleTime", default="")),
+                IMAGES,
+                AGE,
+            ),
+            status=c.cronjob_status,
+            template_body=lambda name: {
+                "spec": {
+                    "schedule": "0 3 * * *",
+                    "jobTemplate": {"spec": _job_spec(name)},
+                }
+            },
+        ),
+        Kind(
+            "PersistentVolumeClaim",
+            "v1",
+            "persistentvolumeclaims",
+            _("PersistentVolumeClaims"),
+            columns=(
+                Column("phase", _("Status"), _field("status", "phase", default="")),
+                Column("volume", _("Volume"), _field("spec", "volumeName", default="")),
+                Column("capacity", _("Capacity"), _field("status", "capacity", "storage", default="")),
+                Column(
+                    "access_modes", _("Access modes"), lambda o: ", ".join(c.dig(o, "spec", "accessModes", default=[]))
+                ),
+                Column("storage_class", _("Storage class"), _field("spec", "storageClassName", default="")),
+                AGE,
+            ),
+            status=c.pvc_status,
+            template_body=lambda name: {
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+            },
+        ),
+        Kind(
+            "HorizontalPodAutoscaler",
+            "autoscaling/v2",
+            "horizontalpodautoscalers",
+            _("HorizontalPodAutoscalers"),
+            columns=(
+                Column("target", _("Target"), _hpa_target),
+                Column("min", _("Min"), _field("spec", "minReplicas", default=1)),
+                Column("max", _("Max"), _field("spec", "maxReplicas")),
+                Column("cpu_target", _("CPU target"), c.hpa_cpu_target),
+                Column("replicas", _("Replicas"), _field("status", "currentReplicas")),
+                AGE,
+            ),
+            status=c.hpa_status,
+            template_body=lambda name: {
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                    "minReplicas": 1,
+                    "maxReplicas": 3,
+                    "metrics": [
+                        {
+                            "type": "Resource",
+                            "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
+                        }
+                    ],
+                }
+            },
+        ),
+    )
+}
+
+
+def kind_for(plural: str) -> Kind:
+    """The registered kind served under `plural`, or a 404 naming the ones there are."""
+    try:
+        return KINDS[plural]
+    except KeyError:
+        raise UnknownKind(
+            _("The portal manages no kind called %(plural)s here; it knows: %(known)s.")
+            % {"plural": plural, "known": ", ".join(sorted(KINDS))}
+        ) from None
+
+
+def kind_of(obj: dict) -> Kind | None:
+    """The registered kind of a manifest, by its apiVersion and kind."""
+    for kind in KINDS.values():
+        if kind.kind == obj.get("kind") and kind.api_version == obj.get("apiVersion"):
+            return kind
+    return None

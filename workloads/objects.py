@@ -1,0 +1,174 @@
+"""The one call path for every registered kind: a page of a list, one object,
+server-side apply (with the API server's dry run), delete with propagation.
+
+Requests go through `clusters.kube.KubeClient.request_json` on the kind's own
+REST path, so no kind needs client code of its own; the client decides who is
+asking (impersonated or the portal's credential). Manifests are checked here
+before any request: only registered kinds, in the namespace asked for, with
+names that cannot step out of their path.
+"""
+
+import re
+from urllib.parse import quote
+
+import yaml
+from django.utils.translation import gettext as _
+
+from clusters import kube
+from workloads.errors import NON_FIELD, document_field, mapped
+from workloads.kinds import Kind, kind_of
+
+LIST_LIMIT = 100
+LIST_LIMIT_MAX = 500
+MAX_DOCUMENTS = 20
+# Users' applies are their own field manager, apart from the reconciler's
+# (`kube.FIELD_MANAGER`): neither clears the other's fields.
+FIELD_MANAGER = "kube-portal-workloads"
+PROPAGATION = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
+# A DNS subdomain: every kind's names are (at most) that, and none holds a "/".
+NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+
+
+def object_path(kind: Kind, namespace: str, name: str) -> str:
+    return f"{kind.collection_path(namespace)}/{quote(name, safe='')}"
+
+
+def list_page(
+    client: kube.KubeClient,
+    kind: Kind,
+    namespace: str,
+    *,
+    limit: int = LIST_LIMIT,
+    continue_token: str = "",
+    label_selector: str = "",
+    field_selector: str = "",
+) -> dict:
+    """One page of a list: the API server's items, and the token for the next
+    page (empty on the last). Never more than `limit` objects in memory."""
+    query = [("limit", str(min(max(1, limit), LIST_LIMIT_MAX)))]
+    for key, value in (
+        ("continue", continue_token),
+        ("labelSelector", label_selector),
+        ("fieldSelector", field_selector),
+    ):
+        if value:
+            query.append((key, value))
+    with mapped():
+        _status, answer = client.request_json("GET", kind.collection_path(namespace), query=query)
+    metadata = answer.get("metadata") or {}
+    items = answer.get("items") or []
+    for item in items:  # a list's items carry no kind of their own; the columns read it
+        item.setdefault("apiVersion", kind.api_version)
+        item.setdefault("kind", kind.kind)
+    return {
+        "items": items,
+        "continue": metadata.get("continue") or "",
+        "remaining": metadata.get("remainingItemCount"),
+    }
+
+
+def get_object(client: kube.KubeClient, kind: Kind, namespace: str, name: str) -> dict:
+    with mapped(name=name):
+        return client.request_json("GET", object_path(kind, namespace, name))[1]
+
+
+def apply_object(client: kube.KubeClient, kind: Kind, obj: dict, *, dry_run=False, document=None) -> tuple[bool, dict]:
+    """Server-side apply of a checked manifest: (created, the object as the
+    API server has it, or would have it with `dry_run`)."""
+    query = [("fieldManager", FIELD_MANAGER)] + ([("dryRun", "All")] if dry_run else [])
+    meta = obj["metadata"]
+    with mapped(document=document, name=f"{kind.kind} {meta['name']}"):
+        status, answer = client.request_json(
+            "PATCH",
+            object_path(kind, meta.get("namespace", ""), meta["name"]),
+            query=query,
+            body=obj,
+            content_type="application/apply-patch+yaml",
+        )
+    return status == 201, answer
+
+
+def delete_object(client: kube.KubeClient, kind: Kind, namespace: str, name: str, *, propagation="background") -> dict:
+    """Delete; its dependents (a Deployment's ReplicaSets and Pods) go as
+    `propagation` says: background (after it), foreground (before it), orphan (stay)."""
+    with mapped(name=name):
+        return client.request_json(
+            "DELETE", object_path(kind, namespace, name), query=[("propagationPolicy", PROPAGATION[propagation])]
+        )[1]
+
+
+# --- manifests ---------------------------------------------------------------------------
+
+
+class ManifestError(kube.KubeInvalid):
+    """A manifest refused before any request: a 400 with the field that is wrong."""
+
+
+def parse_yaml(text: str) -> list:
+    """The documents of a YAML (or JSON) text; empty documents are skipped."""
+    try:
+        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = _(" (line %(line)s)") % {"line": mark.line + 1} if mark else ""
+        raise ManifestError(
+            _("The YAML cannot be read%(where)s: %(problem)s")
+            % {"where": where, "problem": getattr(exc, "problem", None) or exc},
+            field_errors={NON_FIELD: [_("Not valid YAML%(where)s.") % {"where": where}]},
+        ) from None
+    return documents
+
+
+def checked_manifests(documents: list, *, namespace: str) -> list[tuple[Kind, dict]]:
+    """Every document's registered kind and the document placed in `namespace`;
+    all the refusals at once, by document and field."""
+    if not documents:
+        raise ManifestError(_("No manifest was sent."), field_errors={NON_FIELD: [_("Send at least one manifest.")]})
+    if len(documents) > MAX_DOCUMENTS:
+        raise ManifestError(
+            _("At most %(count)s manifests at once.") % {"count": MAX_DOCUMENTS},
+            field_errors={NON_FIELD: [_("At most %(count)s manifests at once.") % {"count": MAX_DOCUMENTS}]},
+        )
+    several = len(documents) > 1
+    checked, errors = [], {}
+    for index, document in enumerate(documents):
+        where = index if several else None
+        problem = _refusal(document, namespace)
+        if problem:
+            field, message = problem
+            errors.setdefault(document_field(field, where), []).append(message)
+            continue
+        obj = dict(document, metadata=dict(document["metadata"], namespace=namespace))
+        checked.append((kind_of(obj), obj))
+    if errors:
+        raise ManifestError(_("Some manifests cannot be applied; nothing was applied."), field_errors=errors)
+    return checked
+
+
+def _refusal(document, namespace: str) -> tuple[str, str] | None:
+    """(field, message) of the first thing wrong with one manifest, or None."""
+    if not isinstance(document, dict):
+        return NON_FIELD, _("A manifest is a mapping with apiVersion, kind and metadata.")
+    kind = kind_of(document)
+    if kind is None:
+        return "kind", _("%(kind)s (%(version)s) is not a kind the portal applies.") % {
+            "kind": document.get("kind") or "?",
+            "version": document.get("apiVersion") or "?",
+        }
+    if kind.read_only:
+        return "kind", _("%(kind)s objects are made by their controller; they are read-only here.") % {
+            "kind": kind.kind
+        }
+    meta = document.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        return "metadata.name", _("Every manifest needs metadata.name.")
+    if not NAME.match(meta["name"]):
+        return "metadata.name", _(
+            "A name is lower-case letters, digits, '-' and '.', starting and ending with a letter or digit."
+        )
+    if meta.get("namespace") not in (None, "", namespace):
+        return "metadata.namespace", _("This manifest names namespace %(other)s; it can only go to %(here)s.") % {
+            "other": meta["namespace"],
+            "here": namespace,
+        }
+    return None
