@@ -40,9 +40,7 @@ READY_POLL_SECONDS = 3.0
 
 
 def _then_resume(what_to_do):
-    return format_lazy(
-        "{} {}", what_to_do, gettext_lazy("Then resume the job: the steps already done are skipped.")
-    )
+    return format_lazy("{} {}", what_to_do, gettext_lazy("Then resume the job: the steps already done are skipped."))
 
 
 FAILURE_HINTS = {
