@@ -150,16 +150,16 @@ BAD_KUBECONFIGS = {
 @pytest.mark.parametrize("case", sorted(BAD_KUBECONFIGS))
 def test_it_refuses_malformed_kubeconfigs_with_a_clear_message(admin_api, case):
     text, words = BAD_KUBECONFIGS[case]
-    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text}, format="json")
+    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "fresh", "kubeconfig": text}, format="json")
     body = assert_field_error(response, "kubeconfig", contains=words)
     assert body["detail"] and body["detail"] != "Invalid input."
-    assert not Cluster.objects.filter(slug="new").exists()
+    assert not Cluster.objects.filter(slug="fresh").exists()
 
 
 def test_it_names_the_contexts_when_the_chosen_one_is_missing(admin_api):
     text = credentials.kubeconfig(extra_contexts=["staging"])
     response = admin_api.post(
-        "/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text, "context": "nope"}, format="json"
+        "/api/v1/clusters/", {"name": "New", "slug": "fresh", "kubeconfig": text, "context": "nope"}, format="json"
     )
     assert_field_error(response, "context", contains="staging")
 
@@ -168,7 +168,7 @@ def test_it_asks_for_a_context_when_there_are_several_and_no_current_one(admin_a
     doc = credentials.kubeconfig_doc(extra_contexts=["staging"])
     del doc["current-context"]
     response = admin_api.post(
-        "/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": yaml.safe_dump(doc)}, format="json"
+        "/api/v1/clusters/", {"name": "New", "slug": "fresh", "kubeconfig": yaml.safe_dump(doc)}, format="json"
     )
     assert_field_error(response, "context")
 
@@ -198,21 +198,23 @@ def test_it_refuses_bad_new_credentials_and_keeps_the_old_ones(world, admin_api,
 def test_an_import_that_cannot_connect_is_refused_and_nothing_is_saved(admin_api):
     from tests.support import live
 
-    payload = {"name": "New", "slug": "new", "kubeconfig": live.unreachable_kubeconfig()}
+    payload = {"name": "New", "slug": "fresh", "kubeconfig": live.unreachable_kubeconfig()}
     body = assert_field_error(admin_api.post("/api/v1/clusters/", payload, format="json"), "kubeconfig")
     assert "Cannot connect" in body["detail"]
-    assert not Cluster.objects.filter(slug="new").exists()
+    assert not Cluster.objects.filter(slug="fresh").exists()
 
 
 def test_an_import_needs_a_kubeconfig(admin_api):
-    assert_field_error(admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "new"}, format="json"), "kubeconfig")
-    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": ""}, format="json")
+    assert_field_error(
+        admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "fresh"}, format="json"), "kubeconfig"
+    )
+    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "fresh", "kubeconfig": ""}, format="json")
     assert_field_error(response, "kubeconfig")
 
 
 def test_it_refuses_a_kubeconfig_over_256_kib(admin_api):
     text = credentials.kubeconfig() + "#" * (257 * 1024)
-    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "new", "kubeconfig": text}, format="json")
+    response = admin_api.post("/api/v1/clusters/", {"name": "New", "slug": "fresh", "kubeconfig": text}, format="json")
     assert_field_error(response, "kubeconfig")
 
 
