@@ -25,6 +25,13 @@ class NotAllowed(PortalError):
     error_type = "forbidden"
 
 
+class NoSuchAction(PortalError):
+    """The kind has no such action (a ConfigMap does not scale)."""
+
+    status_code = 405
+    error_type = "method_not_allowed"
+
+
 def document_field(field: str, document: int | None) -> str:
     """A field path inside document `document` of several ("documents[1].spec.replicas")."""
     if document is None:

@@ -97,6 +97,18 @@ def delete_object(client: kube.KubeClient, kind: Kind, namespace: str, name: str
         )[1]
 
 
+def scale_object(client: kube.KubeClient, kind: Kind, namespace: str, name: str, replicas: int) -> dict:
+    """Set the desired replicas through the `scale` subresource (what `kubectl
+    scale` does): only that field changes, whoever manages the rest."""
+    with mapped(name=name):
+        return client.request_json(
+            "PATCH",
+            object_path(kind, namespace, name) + "/scale",
+            body={"spec": {"replicas": replicas}},
+            content_type="application/merge-patch+json",
+        )[1]
+
+
 # --- manifests ---------------------------------------------------------------------------
 
 

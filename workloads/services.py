@@ -8,8 +8,8 @@ from clusters import kube
 from rbac.choices import EDITING_ROLES
 from rbac.models import TeamNamespace
 from workloads import objects
-from workloads.errors import NotAllowed
-from workloads.kinds import Kind
+from workloads.errors import NoSuchAction, NotAllowed
+from workloads.kinds import SCALE, Kind
 from workloads.selectors import client_as
 
 
@@ -99,3 +99,12 @@ def live_delete(*, user, namespace: TeamNamespace, kind: Kind, name: str, propag
         )
     with client_as(user, namespace) as client:
         objects.delete_object(client, kind, namespace.name, name, propagation=propagation)
+
+
+def live_scale(*, user, namespace: TeamNamespace, kind: Kind, name: str, replicas: int) -> dict:
+    """Set the desired replicas of a Deployment or StatefulSet, as `user`."""
+    if SCALE not in kind.actions:
+        raise NoSuchAction(_("%(kind)s objects do not scale.") % {"kind": kind.kind})
+    _require_editor(user, namespace)
+    with client_as(user, namespace) as client:
+        return objects.scale_object(client, kind, namespace.name, name, replicas)

@@ -3,6 +3,8 @@ against the devcluster: the same case for each kind, then paging and several
 manifests at once. Each test works in a namespace of its own that the
 `tenancy` fixture deletes afterwards; the objects are deleted in the test too."""
 
+from functools import partial
+
 import pytest
 
 from clusters import kube
@@ -11,7 +13,7 @@ from rbac.identity import identity_for
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
 from workloads import objects
-from workloads.kinds import KINDS
+from workloads.kinds import KINDS, SCALE
 
 pytestmark = pytest.mark.devcluster
 
@@ -52,16 +54,17 @@ def _create_as_platform(tenancy, namespace, kind, name):
 def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenancy, ready_ns, unique, plural):
     kind = KINDS[plural]
     name = unique(kind.kind.lower()[:20])
-    developer = api.as_(tenancy.developer)
+    # One client signs in as each role in turn: call these for each request.
+    developer = partial(api.as_, tenancy.developer)
     manifest = kind.template_yaml(name)
 
     if kind.read_only:
-        body = assert_error_shape(developer.post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML), 400)
+        body = assert_error_shape(developer().post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML), 400)
         assert "read-only" in body["errors"]["kind"][0]
         _create_as_platform(tenancy, ready_ns, kind, name)
     else:
         # A dry run answers what the API server would make, and makes nothing.
-        response = developer.post(url(ready_ns, plural, "apply/?dry_run=1"), manifest, content_type=YAML)
+        response = developer().post(url(ready_ns, plural, "apply/?dry_run=1"), manifest, content_type=YAML)
         assert response.status_code == 200, response.content
         (result,) = response.json()["results"]
         assert (result["kind"], result["name"], result["result"], result["dry_run"]) == (
@@ -71,17 +74,17 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
             True,
         )
         assert result["object"]["metadata"]["namespace"] == ready_ns.name
-        assert_error_shape(developer.get(url(ready_ns, plural, f"{name}/")), 404)
+        assert_error_shape(developer().get(url(ready_ns, plural, f"{name}/")), 404)
 
         # Bad input: the API server's own message, on its field, and nothing applied.
-        bad = developer.post(url(ready_ns, plural, "apply/"), {"documents": [_bad_labels(kind, name)]}, format="json")
+        bad = developer().post(url(ready_ns, plural, "apply/"), {"documents": [_bad_labels(kind, name)]}, format="json")
         body = assert_error_shape(bad, 400)
         fields = [field for field in body["errors"] if field.startswith("metadata.labels")]
         assert fields, body
         assert "name part must consist of alphanumeric characters" in body["errors"][fields[0]][0]
-        assert_error_shape(developer.get(url(ready_ns, plural, f"{name}/")), 404)
+        assert_error_shape(developer().get(url(ready_ns, plural, f"{name}/")), 404)
 
-        response = developer.post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML)
+        response = developer().post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML)
         assert response.status_code == 201, response.content
         assert response.json()["results"][0]["result"] == "created"
         event = assert_audited(f"{kind.kind.lower()}.apply", kind.kind, name)
@@ -91,19 +94,21 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
             ready_ns.name,
         )
         # Applying the same manifest again changes nothing and creates nothing.
-        again = developer.post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML)
+        again = developer().post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML)
         assert again.status_code == 200 and again.json()["results"][0]["result"] == "configured", again.content
 
     # A viewer reads the list and the object, as the API server lets them.
-    viewer = api.as_(tenancy.viewer)
-    listed = viewer.get(url(ready_ns, plural), {"name": name})
+    viewer = partial(api.as_, tenancy.viewer)
+    listed = viewer().get(url(ready_ns, plural), {"name": name})
     assert listed.status_code == 200, listed.content
     page = listed.json()
     assert [c["name"] for c in page["columns"]] == [c.name for c in kind.columns]
+    assert (page["kind"], page["read_only"], page["actions"]) == (kind.kind, kind.read_only, list(kind.actions))
+    assert bool(page["template"]) is not kind.read_only
     (row,) = page["items"]
     assert row["name"] == name and set(row["columns"]) == {c.name for c in kind.columns}
     assert row["status"]["state"] in ("ready", "progressing", "failed", "pending")
-    detail = viewer.get(url(ready_ns, plural, f"{name}/"))
+    detail = viewer().get(url(ready_ns, plural, f"{name}/"))
     assert detail.status_code == 200, detail.content
     assert detail.json()["object"]["kind"] == kind.kind
     assert detail.json()["object"]["metadata"]["name"] == name
@@ -115,22 +120,37 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
         assert row["columns"]["images"] == detail.json()["columns"]["images"] == "nginx:1.27"
 
     # ...but changes nothing: the portal says so, and the API server would refuse too.
-    body = assert_error_shape(viewer.post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML), 403)
+    body = assert_error_shape(viewer().post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML), 403)
     assert "reads objects" in body["detail"]
     assert (last_event().action, last_event().result) == (f"{kind.kind.lower()}.apply", "denied")
-    assert_error_shape(viewer.delete(url(ready_ns, plural, f"{name}/")), 403)
+    assert_error_shape(viewer().delete(url(ready_ns, plural, f"{name}/")), 403)
     live_manifest = kind.template(name) | {"metadata": {"name": name, "namespace": ready_ns.name}}
     with kube.client_for(tenancy.cluster, identity=identity_for(tenancy.viewer)) as client:
         with pytest.raises(kube.KubeForbidden):
             objects.apply_object(client, kind, live_manifest, dry_run=True)
 
+    if SCALE in kind.actions:
+        assert_error_shape(viewer().post(url(ready_ns, plural, f"{name}/scale/"), {"replicas": 2}, format="json"), 403)
+        scaled = developer().post(url(ready_ns, plural, f"{name}/scale/"), {"replicas": 2}, format="json")
+        assert scaled.status_code == 200 and scaled.json()["replicas"] == 2, scaled.content
+        assert_audited(f"{kind.kind.lower()}.scale", kind.kind, name)
+        assert developer().get(url(ready_ns, plural, f"{name}/")).json()["columns"]["desired"] == 2
+        body = assert_error_shape(
+            developer().post(url(ready_ns, plural, f"{name}/scale/"), {"replicas": -1}, format="json"), 400
+        )
+        assert "replicas" in body["errors"]
+    else:
+        assert_error_shape(
+            developer().post(url(ready_ns, plural, f"{name}/scale/"), {"replicas": 2}, format="json"), 405
+        )
+
     # A member of another team finds nothing, and the API server refuses them there.
-    other = api.as_(tenancy.users["b-owner"])
+    other = partial(api.as_, tenancy.users["b-owner"])
     for response in (
-        other.get(url(ready_ns, plural)),
-        other.get(url(ready_ns, plural, f"{name}/")),
-        other.post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML),
-        other.delete(url(ready_ns, plural, f"{name}/")),
+        other().get(url(ready_ns, plural)),
+        other().get(url(ready_ns, plural, f"{name}/")),
+        other().post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML),
+        other().delete(url(ready_ns, plural, f"{name}/")),
     ):
         assert_error_shape(response, 404)
     with kube.client_for(tenancy.cluster, identity=identity_for(tenancy.users["b-owner"])) as client:
@@ -145,16 +165,16 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
     assert api.as_(tenancy.admin).get(url(ready_ns, plural, f"{name}/")).status_code == 200
 
     if kind.read_only:
-        assert_error_shape(developer.delete(url(ready_ns, plural, f"{name}/")), 403)
+        assert_error_shape(developer().delete(url(ready_ns, plural, f"{name}/")), 403)
         with kube.client_for(tenancy.cluster) as client:
             objects.delete_object(client, kind, ready_ns.name, name)
         return
-    deleted = developer.delete(url(ready_ns, plural, f"{name}/"), QUERY_STRING="propagation=foreground")
+    deleted = developer().delete(url(ready_ns, plural, f"{name}/"), QUERY_STRING="propagation=foreground")
     assert deleted.status_code == 204, deleted.content
-    assert_audited(f"{kind.kind.lower()}.destroy", kind.kind, name)
+    assert assert_audited(f"{kind.kind.lower()}.destroy", kind.kind, name).actor == tenancy.developer
 
     def gone():
-        response = developer.get(url(ready_ns, plural, f"{name}/"))
+        response = developer().get(url(ready_ns, plural, f"{name}/"))
         return response.status_code == 404 or None
 
     wait_for(gone, 60, 0.5, what=f"{kind.kind} {name} to be deleted")
@@ -201,6 +221,9 @@ def test_a_list_comes_in_pages_and_several_manifests_apply_at_once(api, tenancy,
     for name in (f"{label}-new", f"{label}-also-new"):
         assert_error_shape(developer.get(url(ready_ns, "configmaps", f"{name}/")), 404)
 
+    unreadable = developer.post(url(ready_ns, "configmaps", "apply/"), "kind: [unclosed\n", content_type=YAML)
+    assert "The YAML cannot be read (line" in assert_error_shape(unreadable, 400)["detail"]
+
     for index in range(5):
         assert developer.delete(url(ready_ns, "configmaps", f"{label}-{index}/")).status_code == 204
 
@@ -231,3 +254,22 @@ def test_quota_and_conflicts_are_clear_answers(api, tenancy, ready_ns, unique):
     for name in names[:3]:
         assert developer.delete(url(ready_ns, "pods", f"{name}/")).status_code == 204
     assert developer.delete(url(ready_ns, "configmaps", f"{configmap['metadata']['name']}/")).status_code == 204
+
+
+def test_a_deployment_whose_pods_the_quota_refuses_says_why_in_its_row(api, tenancy, ready_ns, unique):
+    """Today's trap: a Deployment reported as created, and nothing saying why no
+    pod appears. Its row carries the controller's FailedCreate reason."""
+    developer = api.as_(tenancy.developer)
+    name = unique("toomany")
+    manifest = KINDS["deployments"].template(name)
+    manifest["spec"]["replicas"] = 5  # the plan allows 3 pods
+    assert developer.post(url(ready_ns, "deployments", "apply/"), manifest, format="json").status_code == 201
+
+    def failed_row():
+        (row,) = developer.get(url(ready_ns, "deployments"), {"name": name}).json()["items"]
+        return row if row["status"]["state"] == "failed" else None
+
+    row = wait_for(failed_row, 60, 0.5, what="the Deployment's ReplicaFailure")
+    assert "exceeded quota" in row["status"]["message"], row
+    assert row["columns"]["desired"] == 5
+    assert developer.delete(url(ready_ns, "deployments", f"{name}/")).status_code == 204

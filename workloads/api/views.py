@@ -3,6 +3,7 @@
     GET    /api/v1/namespaces/<id>/kinds/<plural>/          a page (?limit=&continue=&labelSelector=&name=)
     GET    /api/v1/namespaces/<id>/kinds/<plural>/<name>/   one object, its columns and status
     POST   /api/v1/namespaces/<id>/kinds/<plural>/apply/    server-side apply of manifests (?dry_run=1)
+    POST   /api/v1/namespaces/<id>/kinds/<plural>/<name>/scale/  {"replicas": n} (kinds that scale)
     DELETE /api/v1/namespaces/<id>/kinds/<plural>/<name>/   (?propagation=background|foreground|orphan)
 
 `<id>` is a team namespace the user sees (`TeamNamespace.objects.for_user`);
@@ -17,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
@@ -29,6 +30,13 @@ from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from workloads import objects, selectors, services
 from workloads.kinds import KINDS, kind_for
+
+# More is a typo more often than a plan; quota decides below it.
+MAX_REPLICAS = 1000
+
+
+class ScaleSerializer(serializers.Serializer):
+    replicas = serializers.IntegerField(min_value=0, max_value=MAX_REPLICAS)
 
 
 class ManifestYAMLParser(BaseParser):
@@ -86,6 +94,9 @@ PROPAGATION = OpenApiParameter("propagation", str, enum=sorted(objects.PROPAGATI
         responses=OpenApiTypes.OBJECT,
     ),
     destroy=extend_schema(parameters=[NAMESPACE_ID, PLURAL, NAME, PROPAGATION], responses={204: None}),
+    scale=extend_schema(
+        parameters=[NAMESPACE_ID, PLURAL, NAME], request=ScaleSerializer, responses=OpenApiTypes.OBJECT
+    ),
     apply=extend_schema(
         parameters=[NAMESPACE_ID, PLURAL, DRY_RUN],
         request={"application/json": OpenApiTypes.OBJECT, "application/yaml": OpenApiTypes.STR},
@@ -159,7 +170,15 @@ class LiveObjectViewSet(viewsets.ViewSet):
             name=request.query_params.get("name", ""),
         )
         columns = [{"name": column.name, "label": str(column.label)} for column in kind.columns]
-        return Response({"kind": kind.kind, "namespace": namespace.name, "columns": columns, **page})
+        about = {
+            "kind": kind.kind,
+            "label": str(kind.label),
+            "actions": list(kind.actions),
+            "read_only": kind.read_only,
+        }
+        # The template to start a new object from (read-only kinds have none to offer).
+        about["template"] = "" if kind.read_only else kind.template_yaml("example")
+        return Response({**about, "namespace": namespace.name, "columns": columns, **page})
 
     def retrieve(self, request, namespace_pk=None, plural=None, name=None):
         kind, namespace = self._kind(), self._namespace()
@@ -195,3 +214,13 @@ class LiveObjectViewSet(viewsets.ViewSet):
         return Response(
             {"dry_run": dry_run, "results": results}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+    @action(detail=True, methods=["post"])
+    def scale(self, request, namespace_pk=None, plural=None, name=None):
+        """Set the desired replicas (kinds whose actions include scale)."""
+        kind, namespace = self._kind(), self._namespace()
+        serializer = ScaleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        replicas = serializer.validated_data["replicas"]
+        answer = services.live_scale(user=request.user, namespace=namespace, kind=kind, name=name, replicas=replicas)
+        return Response({"kind": kind.kind, "name": name, "replicas": (answer.get("spec") or {}).get("replicas")})
