@@ -55,19 +55,38 @@ def live_row(kind: Kind, obj: dict) -> dict:
 
 
 def live_list(
-    *, user, namespace: TeamNamespace, kind: Kind, limit: int, continue_token="", label_selector="", name=""
+    *,
+    user,
+    namespace: TeamNamespace,
+    kind: Kind,
+    limit: int,
+    continue_token="",
+    label_selector="",
+    field_selector="",
+    name="",
 ) -> dict:
-    """One page of `kind` in a team namespace, read as `user`; `name` is an exact name."""
-    with client_as(user, namespace) as client:
-        page = objects.list_page(
-            client,
-            kind,
-            namespace.name,
-            limit=limit,
-            continue_token=continue_token,
-            label_selector=label_selector,
-            field_selector=f"metadata.name={name}" if name else "",
-        )
+    """One page of `kind` in a team namespace, read as `user`; `name` is an exact name.
+
+    A refused parameter is named: when only one of the continue token and the
+    selectors was given, the API server's 400 can only be about that one."""
+    given = {"continue": continue_token, "labelSelector": label_selector, "fieldSelector": field_selector}
+    field_selector = ",".join(filter(None, (f"metadata.name={name}" if name else "", field_selector)))
+    try:
+        with client_as(user, namespace) as client:
+            page = objects.list_page(
+                client,
+                kind,
+                namespace.name,
+                limit=limit,
+                continue_token=continue_token,
+                label_selector=label_selector,
+                field_selector=field_selector,
+            )
+    except kube.KubeInvalid as exc:
+        named = [parameter for parameter, value in given.items() if value]
+        if len(named) != 1:
+            raise
+        raise kube.KubeInvalid(exc.message, field_errors={named[0]: [exc.message]}) from exc
     return {"items": [live_row(kind, obj) for obj in page["items"]], **{k: page[k] for k in ("continue", "remaining")}}
 
 

@@ -208,7 +208,16 @@ def test_a_list_comes_in_pages_and_several_manifests_apply_at_once(api, tenancy,
     body = assert_error_shape(developer.get(url(ready_ns, "configmaps"), {"limit": 0}), 400)
     assert "limit" in body["errors"]
     stale = assert_error_shape(developer.get(url(ready_ns, "configmaps"), {"continue": "not-a-token"}), 400)
-    assert stale["type"] == "invalid"
+    assert stale["type"] == "invalid" and "continue" in stale["errors"]
+    selector = assert_error_shape(developer.get(url(ready_ns, "configmaps"), {"labelSelector": "a b c"}), 400)
+    assert "labelSelector" in selector["errors"]
+    # A field selector narrows the page as the API server reads it, with the name filter too.
+    one = developer.get(url(ready_ns, "configmaps"), {"fieldSelector": f"metadata.name={label}-3"})
+    assert [item["name"] for item in one.json()["items"]] == [f"{label}-3"]
+    both = developer.get(
+        url(ready_ns, "configmaps"), {"fieldSelector": f"metadata.name!={label}-3", "name": f"{label}-3"}
+    )
+    assert both.json()["items"] == []
 
     # One bad document of several: its index and field, and none of them applied.
     bad = KINDS["configmaps"].template(f"{label}-new")

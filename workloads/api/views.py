@@ -1,6 +1,7 @@
 """The API of live objects: any registered kind in a team namespace.
 
-    GET    /api/v1/namespaces/<id>/kinds/<plural>/          a page (?limit=&continue=&labelSelector=&name=)
+    GET    /api/v1/namespaces/<id>/kinds/<plural>/          a page (?limit=&continue=&labelSelector=
+                                                              &fieldSelector=&name=)
     GET    /api/v1/namespaces/<id>/kinds/<plural>/<name>/   one object, its columns and status
     POST   /api/v1/namespaces/<id>/kinds/<plural>/apply/    server-side apply of manifests (?dry_run=1)
     POST   /api/v1/namespaces/<id>/kinds/<plural>/<name>/scale/  {"replicas": n} (kinds that scale)
@@ -76,6 +77,7 @@ LIST_PARAMETERS = [
     OpenApiParameter("limit", int, description=f"Objects per page (1-{objects.LIST_LIMIT_MAX})."),
     OpenApiParameter("continue", str, description="The `continue` token of the previous page."),
     OpenApiParameter("labelSelector", str, description="A Kubernetes label selector."),
+    OpenApiParameter("fieldSelector", str, description="A Kubernetes field selector (e.g. status.phase=Running)."),
     OpenApiParameter("name", str, description="Only the object of this exact name."),
 ]
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Ask the API server what it would do; apply nothing.")
@@ -167,6 +169,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
             limit=limit,
             continue_token=request.query_params.get("continue", ""),
             label_selector=request.query_params.get("labelSelector", ""),
+            field_selector=request.query_params.get("fieldSelector", ""),
             name=request.query_params.get("name", ""),
         )
         columns = [{"name": column.name, "label": str(column.label)} for column in kind.columns]
