@@ -116,10 +116,23 @@ class ManifestError(kube.KubeInvalid):
     """A manifest refused before any request: a 400 with the field that is wrong."""
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a few lines of aliases can stand for
+    billions of nodes once anything (the audit summary, the answer) walks them,
+    and manifests do not need them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, _("aliases (*name) are not accepted"), self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def parse_yaml(text: str) -> list:
     """The documents of a YAML (or JSON) text; empty documents are skipped."""
     try:
-        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+        documents = [doc for doc in yaml.load_all(text, Loader=_NoAliasLoader) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = _(" (line %(line)s)") % {"line": mark.line + 1} if mark else ""

@@ -144,6 +144,13 @@ def test_yaml_that_cannot_be_read_names_its_line():
     assert objects.parse_yaml("---\nkind: A\n---\n---\nkind: B\n") == [{"kind": "A"}, {"kind": "B"}]
 
 
+def test_yaml_aliases_are_refused_before_anything_walks_them():
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b]\n"
+    with pytest.raises(objects.ManifestError) as raised:
+        objects.parse_yaml(laughs)
+    assert "aliases" in raised.value.message and "line 2" in raised.value.message
+
+
 def test_an_unknown_plural_is_a_404_naming_the_known_ones():
     with pytest.raises(UnknownKind) as raised:
         kind_for("secrets")
