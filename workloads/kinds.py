@@ -67,7 +67,15 @@ class Kind:
         return {"apiVersion": self.api_version, "kind": self.kind, "metadata": meta, **self.template_body(name)}
 
     def template_yaml(self, name: str) -> str:
-        return yaml.safe_dump(self.template(name), sort_keys=False)
+        return yaml.dump(self.template(name), Dumper=_PlainDumper, sort_keys=False)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes shared values out in full: manifests with aliases are refused
+    (workloads/objects.py), and people read templates."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def _labels(name: str) -> dict:

@@ -151,6 +151,16 @@ def test_yaml_aliases_are_refused_before_anything_walks_them():
     assert "aliases" in raised.value.message and "line 2" in raised.value.message
 
 
+@pytest.mark.parametrize("plural", sorted(KINDS))
+def test_every_template_reads_back_as_the_manifest_it_is(plural):
+    kind = KINDS[plural]
+    (document,) = objects.parse_yaml(kind.template_yaml("web"))
+    assert document == kind.template("web")
+    if not kind.read_only:
+        ((checked, _obj),) = objects.checked_manifests([document], namespace="team-a-dev")
+        assert checked is kind
+
+
 def test_an_unknown_plural_is_a_404_naming_the_known_ones():
     with pytest.raises(UnknownKind) as raised:
         kind_for("secrets")
