@@ -127,6 +127,16 @@ class LifecycleActions:
         job = lifecycle.cluster_workers_add(cluster=cluster, workers=data.validated_data["workers"], user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="bootstrap/rerun", permission_classes=[IsPlatformAdmin])
+    def bootstrap_rerun(self, request, slug=None):
+        """Run the bring-up's steps again: what is as planned is left alone,
+        what drifted is put back."""
+        cluster = self.get_object()
+        audit_describe(request, action="cluster.bootstrap_rerun", kind="Cluster", name=cluster.slug)
+        job = lifecycle.cluster_bootstrap_rerun(cluster=cluster, user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(request=HostRemoveSerializer, responses={202: JobSerializer})
     @action(detail=True, methods=["post"], url_path="hosts/remove", permission_classes=[IsPlatformAdmin])
     def host_remove(self, request, slug=None):

@@ -72,6 +72,15 @@ def cluster_workers_add(*, cluster: Cluster, workers: list[str], user=None) -> J
 
 
 @transaction.atomic
+def cluster_bootstrap_rerun(*, cluster: Cluster, user=None) -> Job:
+    """The bring-up's steps again, as the spec stands: every step checks
+    first, so on a cluster that is as planned nothing changes; what drifted
+    (a file edited, a package unheld) is put back."""
+    bootstrap = _bootstrap_of(cluster)
+    return services.job_for(bootstrap, title=_("Check and repair %(cluster)s") % {"cluster": cluster}, user=user)
+
+
+@transaction.atomic
 def cluster_node_remove(*, cluster: Cluster, host: Host, user=None) -> Job:
     """Start taking a worker out: drain it, `kubeadm reset` it, delete its Node."""
     from jobs.services import job_create
