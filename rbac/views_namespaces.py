@@ -21,6 +21,7 @@ from rbac.quantities import quota_bars
 from rbac.selectors import IN_CLUSTER
 from workloads import selectors as workload_selectors
 from workloads.forms import DeploymentForm
+from workloads.kinds import KINDS
 
 
 # Phases in which the namespace exists in its cluster (live reads make sense).
@@ -109,6 +110,8 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
             "reject_form": NamespaceRejectForm(),
             "deploy_form": DeploymentForm(),
             "in_cluster": obj.phase in IN_CLUSTER,
+            # The live objects' pages (workloads/views_kinds.py), one per registered kind.
+            "kinds": sorted(KINDS.values(), key=lambda kind: str(kind.label)),
         }
 
 

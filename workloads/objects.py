@@ -144,6 +144,17 @@ def parse_yaml(text: str) -> list:
     return documents
 
 
+def manifest_targets(documents: list) -> dict:
+    """The kinds and names the documents say they are, for the audit trail
+    (before any checking: a refused apply is recorded as precisely)."""
+    described = [d for d in documents if isinstance(d, dict)]
+    metadata = [d["metadata"] for d in described if isinstance(d.get("metadata"), dict)]
+    return {
+        "kind": ",".join(dict.fromkeys(str(d.get("kind", "")) for d in described)),
+        "name": ",".join(str(meta.get("name", "")) for meta in metadata),
+    }
+
+
 def checked_manifests(documents: list, *, namespace: str) -> list[tuple[Kind, dict]]:
     """Every document's registered kind and the document placed in `namespace`;
     all the refusals at once, by document and field."""

@@ -203,14 +203,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
         self._kind()  # an unknown plural is a 404 whatever the body says
         namespace = self._namespace()
         documents = _documents(request.data)
-        described = [d for d in documents if isinstance(d, dict)]
-        audit_describe(
-            request,
-            kind=",".join(dict.fromkeys(str(d.get("kind", "")) for d in described)),
-            name=",".join(
-                str((d.get("metadata") or {}).get("name", "")) for d in described if isinstance(d.get("metadata"), dict)
-            ),
-        )
+        audit_describe(request, **objects.manifest_targets(documents))
         dry_run = _flag(request.query_params.get("dry_run"))
         results = services.live_apply(user=request.user, namespace=namespace, documents=documents, dry_run=dry_run)
         created = not dry_run and any(r["result"] == "created" for r in results)
