@@ -100,6 +100,11 @@ class Bootstrap(JobKind):
         planned = services.bootstrap_steps(spec, hosts, token=plan.SECRET)
         return [StepSpec(step.name, step.title, hosts=list(step.hosts), **STEP_LIMITS[step.name]) for step in planned]
 
+    def spec_for(self, step) -> StepSpec:
+        # The runner asks this for every step it runs: the limits are known
+        # by the step's name, without rendering the whole plan again.
+        return StepSpec(step.name, step.title, hosts=[step.host] if step.host else [], **STEP_LIMITS[step.name])
+
     def failure_hint(self, step) -> str:
         return str(FAILURE_HINTS.get(step.name, ""))
 

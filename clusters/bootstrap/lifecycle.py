@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clusters import kube
-from clusters.bootstrap import services
+from clusters.bootstrap import kubeadm_config, services
 from clusters.bootstrap.spec import CRI_SOCKET, ClusterSpec, spec_validate
 from clusters.job_kinds import evict_pods, wait_drained
 from clusters.models import Cluster, ClusterBootstrap, Node
@@ -63,7 +63,7 @@ def cluster_workers_add(*, cluster: Cluster, workers: list[str], user=None) -> J
     hosts = {h.name: h for h in Host.objects.select_for_update().filter(name__in=grown.plan.hosts)}
     services.check_hosts(grown, hosts, cluster_id=cluster.pk)
     bootstrap.spec = grown.as_params()
-    bootstrap.token = services.kubeadm_config.bootstrap_token()  # a new token for the new nodes
+    bootstrap.token = kubeadm_config.bootstrap_token()  # a new token for the new nodes
     bootstrap.save(update_fields=["spec", "token"])
     Host.objects.filter(name__in=names).update(cluster=cluster, role=HostRole.WORKER)
     return services.job_for(
