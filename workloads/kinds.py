@@ -1,11 +1,11 @@
 """The registry of Kubernetes kinds the portal lists, shows, applies and deletes.
 
 One entry per kind says where the API server serves it, what a list row shows,
-how its status reads in one line, which special actions it has, and a YAML
-template to start from. Everything else (the call path in workloads/objects.py,
-the API viewset, the generic tests) works from the entry, so adding a kind is an
-entry here plus its special actions (Headlamp's per-kind classes over one
-generic KubeObject are the model).
+how its status reads in one line, and a YAML template to start from. Everything
+else (the call path in workloads/objects.py, the API viewset, the generic tests)
+works from the entry, so adding a kind is an entry here plus its special
+actions, each registered by kind in workloads/actions/ (Headlamp's per-kind
+classes over one generic KubeObject are the model).
 
 Secrets are not registered yet: their values must stay hidden until asked for,
 and the asking audited.
@@ -19,8 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError
 from workloads import columns as c
-
-SCALE = "scale"
 
 
 class UnknownKind(PortalError):
@@ -45,7 +43,6 @@ class Kind:
     status: Callable[[dict], dict]
     # name -> the fields of a minimal, valid object besides apiVersion, kind and metadata
     template_body: Callable[[str], dict]
-    actions: tuple[str, ...] = ()  # special actions beyond list, get, apply, delete
     read_only: bool = False  # listed and shown; its controller owns it
     namespaced: bool = True
 
@@ -130,7 +127,6 @@ KINDS: dict[str, Kind] = {
             _("Deployments"),
             columns=(DESIRED, READY, UPDATED, AVAILABLE, IMAGES, AGE),
             status=c.replicas_status,
-            actions=(SCALE,),
             template_body=_replicated,
         ),
         Kind(
@@ -140,7 +136,6 @@ KINDS: dict[str, Kind] = {
             _("StatefulSets"),
             columns=(DESIRED, READY, UPDATED, IMAGES, AGE),
             status=c.replicas_status,
-            actions=(SCALE,),
             template_body=lambda name: _replicated(name, serviceName=name),
         ),
         Kind(

@@ -8,8 +8,9 @@ from clusters import kube
 from rbac.choices import EDITING_ROLES
 from rbac.models import TeamNamespace
 from workloads import objects
-from workloads.errors import NoSuchAction, NotAllowed
-from workloads.kinds import SCALE, Kind
+from workloads.actions import Action, Call
+from workloads.errors import NotAllowed, mapped
+from workloads.kinds import Kind
 from workloads.selectors import client_as
 
 
@@ -101,10 +102,35 @@ def live_delete(*, user, namespace: TeamNamespace, kind: Kind, name: str, propag
         objects.delete_object(client, kind, namespace.name, name, propagation=propagation)
 
 
-def live_scale(*, user, namespace: TeamNamespace, kind: Kind, name: str, replicas: int) -> dict:
-    """Set the desired replicas of a Deployment or StatefulSet, as `user`."""
-    if SCALE not in kind.actions:
-        raise NoSuchAction(_("%(kind)s objects do not scale.") % {"kind": kind.kind})
-    _require_editor(user, namespace)
-    with client_as(user, namespace) as client:
-        return objects.scale_object(client, kind, namespace.name, name, replicas)
+def live_action(*, user, namespace: TeamNamespace, kind: Kind, name: str, action: Action, data=None) -> dict:
+    """Run one of the kind's special actions on an object, as `user`; `data`
+    is the request's input, checked by the action's form (400 per field)."""
+    if action.for_editors:
+        _require_editor(user, namespace)
+    cleaned = {}
+    if action.form is not None:
+        form = action.form(data or {})
+        if not form.is_valid():
+            raise ActionInvalid(form)
+        cleaned = form.cleaned_data
+    with client_as(user, namespace) as client, mapped(name=name):
+        return action.run(
+            Call(
+                client=client,
+                kind=kind,
+                namespace=namespace.name,
+                name=name,
+                data=cleaned,
+                user=user,
+                team_namespace=namespace,
+            )
+        )
+
+
+class ActionInvalid(kube.KubeInvalid):
+    """An action's input its form refused: a 400 naming each field."""
+
+    def __init__(self, form):
+        self.form = form
+        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+        super().__init__(_("Check the values given."), field_errors=errors)

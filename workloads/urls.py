@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workloads import views, views_kinds
+from workloads import views, views_actions, views_kinds
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
 app_name = "workloads"
@@ -15,5 +15,5 @@ urlpatterns = [
     path(KIND, views_kinds.kind_list, name="kind-list"),
     path(KIND + "<str:name>/", views_kinds.kind_detail, name="kind-detail"),
     path(KIND + "<str:name>/delete/", views_kinds.kind_delete, name="kind-delete"),
-    path(KIND + "<str:name>/scale/", views_kinds.kind_scale, name="kind-scale"),
+    path(KIND + "<str:name>/<slug:action_name>/", views_actions.kind_action, name="kind-action"),
 ]

@@ -69,7 +69,7 @@ def test_the_schema_describes_every_resource(schema):
     kinds = "/api/v1/namespaces/{namespace_pk}/kinds/{plural}/"
     assert set(paths[kinds]) == {"get"} and set(paths[kinds + "{name}/"]) == {"get", "delete"}
     assert "application/yaml" in paths[kinds + "apply/"]["post"]["requestBody"]["content"]
-    assert "post" in paths[kinds + "{name}/scale/"]
+    assert set(paths[kinds + "{name}/{action_name}/"]) == {"get", "post"}
     assert "application/yaml" in paths["/api/v1/teams/{slug}/kubeconfig/"]["post"]["responses"]["200"]["content"]
     # Read-only resources offer no writes.
     for resource in ("nodes", "audit-events"):

@@ -4,7 +4,8 @@
                                                               &fieldSelector=&name=)
     GET    /api/v1/namespaces/<id>/kinds/<plural>/<name>/   one object, its columns and status
     POST   /api/v1/namespaces/<id>/kinds/<plural>/apply/    server-side apply of manifests (?dry_run=1)
-    POST   /api/v1/namespaces/<id>/kinds/<plural>/<name>/scale/  {"replicas": n} (kinds that scale)
+    GET    /api/v1/namespaces/<id>/kinds/<plural>/<name>/<action>/  a read action (history, events, ...)
+    POST   /api/v1/namespaces/<id>/kinds/<plural>/<name>/<action>/  a change ({"replicas": n} to scale, ...)
     DELETE /api/v1/namespaces/<id>/kinds/<plural>/<name>/   (?propagation=background|foreground|orphan)
 
 `<id>` is a team namespace the user sees (`TeamNamespace.objects.for_user`);
@@ -15,11 +16,12 @@ their own routes when the admin views come. (An object named "apply" cannot be
 read here: that name is the apply action's.)
 """
 
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
@@ -30,14 +32,8 @@ from portal.errors import ConflictError
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from workloads import objects, selectors, services
+from workloads.actions import ACTIONS, action_for, actions_for
 from workloads.kinds import KINDS, kind_for
-
-# More is a typo more often than a plan; quota decides below it.
-MAX_REPLICAS = 1000
-
-
-class ScaleSerializer(serializers.Serializer):
-    replicas = serializers.IntegerField(min_value=0, max_value=MAX_REPLICAS)
 
 
 class ManifestYAMLParser(BaseParser):
@@ -81,6 +77,13 @@ LIST_PARAMETERS = [
     OpenApiParameter("name", str, description="Only the object of this exact name."),
 ]
 DRY_RUN = OpenApiParameter("dry_run", bool, description="Ask the API server what it would do; apply nothing.")
+ACTION = OpenApiParameter(
+    "action_name",
+    str,
+    OpenApiParameter.PATH,
+    enum=sorted({n for a in ACTIONS.values() for n in a}),
+    description="The action.",
+)
 PROPAGATION = OpenApiParameter("propagation", str, enum=sorted(objects.PROPAGATION), description="Dependents.")
 
 
@@ -96,9 +99,6 @@ PROPAGATION = OpenApiParameter("propagation", str, enum=sorted(objects.PROPAGATI
         responses=OpenApiTypes.OBJECT,
     ),
     destroy=extend_schema(parameters=[NAMESPACE_ID, PLURAL, NAME, PROPAGATION], responses={204: None}),
-    scale=extend_schema(
-        parameters=[NAMESPACE_ID, PLURAL, NAME], request=ScaleSerializer, responses=OpenApiTypes.OBJECT
-    ),
     apply=extend_schema(
         parameters=[NAMESPACE_ID, PLURAL, DRY_RUN],
         request={"application/json": OpenApiTypes.OBJECT, "application/yaml": OpenApiTypes.STR},
@@ -117,7 +117,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
         # Named before authentication, so that a refused attempt is recorded as precisely.
         if request.method not in SAFE_METHODS:
             kind = KINDS.get(kwargs.get("plural", ""))
-            verb = self.action or request.method.lower()
+            verb = kwargs.get("action_name") or self.action or request.method.lower()
             audit_describe(
                 request,
                 action=f"{kind.kind.lower() if kind else 'object'}.{verb}",
@@ -176,7 +176,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
         about = {
             "kind": kind.kind,
             "label": str(kind.label),
-            "actions": list(kind.actions),
+            "actions": [a.name for a in actions_for(kind)],
             "read_only": kind.read_only,
         }
         # The template to start a new object from (read-only kinds have none to offer).
@@ -211,12 +211,32 @@ class LiveObjectViewSet(viewsets.ViewSet):
             {"dry_run": dry_run, "results": results}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-    @action(detail=True, methods=["post"])
-    def scale(self, request, namespace_pk=None, plural=None, name=None):
-        """Set the desired replicas (kinds whose actions include scale)."""
+    @extend_schema(
+        methods=["GET"],
+        operation_id="v1_namespaces_kinds_action_read",
+        parameters=[NAMESPACE_ID, PLURAL, NAME, ACTION],
+        responses=OpenApiTypes.OBJECT,
+        description="A read action of the kind (history, events, ...); its options are query parameters.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="v1_namespaces_kinds_action_change",
+        parameters=[NAMESPACE_ID, PLURAL, NAME, ACTION],
+        request=OpenApiTypes.OBJECT,
+        responses=OpenApiTypes.OBJECT,
+        description="A change action of the kind (scale, set-image, ...); 400 names each refused field.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path=r"(?P<action_name>[a-z][-a-z]*)")
+    def act(self, request, namespace_pk=None, plural=None, name=None, action_name=None):
+        """One of the kind's special actions (workloads/actions/): GET reads, POST changes."""
         kind, namespace = self._kind(), self._namespace()
-        serializer = ScaleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        replicas = serializer.validated_data["replicas"]
-        answer = services.live_scale(user=request.user, namespace=namespace, kind=kind, name=name, replicas=replicas)
-        return Response({"kind": kind.kind, "name": name, "replicas": (answer.get("spec") or {}).get("replicas")})
+        found = action_for(kind, action_name)
+        if request.method != found.method:
+            raise exceptions.MethodNotAllowed(request.method)
+        data = request.data if found.changes else request.query_params
+        answer = services.live_action(
+            user=request.user, namespace=namespace, kind=kind, name=name, action=found, data=data
+        )
+        if isinstance(answer, HttpResponseBase):  # a download or a stream
+            return answer
+        return Response({"kind": kind.kind, "name": name, "action": found.name, **answer})

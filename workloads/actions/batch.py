@@ -1,0 +1,1 @@
+"""Jobs and CronJobs: suspend, resume, run now, next run times, history."""

@@ -1,0 +1,1 @@
+"""Container logs of Pods and Jobs."""

@@ -1,0 +1,1 @@
+"""What every object's page shows besides itself: conditions, owned objects, events."""

@@ -1,0 +1,1 @@
+"""StatefulSets' and DaemonSets' revisions (ControllerRevisions), update strategy, their pods and claims."""

@@ -1,0 +1,1 @@
+"""Deployments' rollouts: set image, pause, resume, restart, status, history from ReplicaSets, rollback."""
