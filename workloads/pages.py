@@ -104,14 +104,24 @@ def page_context(request, namespace: TeamNamespace, kind: Kind, **extra) -> dict
         "namespace": namespace,
         "kind": kind,
         "kinds": sorted(KINDS.values(), key=lambda k: str(k.label)),
-        "namespaces": TeamNamespace.objects.for_user(request.user)
-        .filter(phase=NamespacePhase.READY)
-        .select_related("cluster")
-        .order_by("name"),
+        **switchable(request.user, namespace),
         "columns": kind.columns,
         "may_write": may_write(request.user, namespace, kind),
         **extra,
     }
+
+
+def switchable(user, namespace: TeamNamespace) -> dict:
+    """The namespaces the switcher offers (the user's ready ones in this
+    namespace's cluster) and, when they have namespaces in several clusters (a
+    platform admin, a team on two clusters), one way into each other cluster:
+    its first namespace by name."""
+    ready = TeamNamespace.objects.for_user(user).filter(phase=NamespacePhase.READY).select_related("cluster")
+    here = list(ready.filter(cluster=namespace.cluster_id).order_by("name"))
+    first = {}
+    for other in ready.exclude(cluster=namespace.cluster_id).order_by("cluster__name", "name"):
+        first.setdefault(other.cluster_id, other)
+    return {"namespaces": here, "cluster_entries": list(first.values())}
 
 
 def cells(kind: Kind, row: dict) -> list:

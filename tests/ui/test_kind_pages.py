@@ -61,3 +61,27 @@ def test_a_namespace_that_is_not_ready_sends_back_to_its_page(world, client_as):
     assert response.status_code == 302 and response["Location"] == f"/teams/namespaces/{world.ns_a.pk}/"
     forged = client_as("developer").post(url(world.ns_a, "configmaps", "web/delete/"), {"confirm": "web"})
     assert forged.status_code == 302
+
+
+def test_the_cluster_switcher_leads_into_each_cluster_the_user_has_namespaces_on(world, client_as):
+    from clusters.models import Cluster
+    from rbac.choices import NamespacePhase
+    from rbac.models import TeamNamespace
+
+    edge = Cluster.objects.create(name="Edge", slug="edge")
+    ns_edge_b = TeamNamespace.objects.create(
+        team=world.team_b, cluster=edge, name="team-b-edge", plan=world.plan, phase=NamespacePhase.READY
+    )
+    # Team A's developer has namespaces on one cluster only: no cluster switcher.
+    page = client_as("developer").get(url(world.ns_a, "configmaps")).content.decode()
+    assert 'id="cluster-switcher"' not in page and url(ns_edge_b, "configmaps") not in page
+
+    # A platform admin sees every team's namespaces: the switcher offers the
+    # other cluster, and the namespace switcher lists only this cluster's.
+    page = client_as("admin").get(url(world.ns_a, "configmaps")).content.decode()
+    assert 'id="cluster-switcher"' in page
+    assert url(ns_edge_b, "configmaps") in page and url(world.ns_b, "configmaps") in page
+    edge_page = client_as("admin").get(url(ns_edge_b, "configmaps")).content.decode()
+    switcher = edge_page.split('id="namespace-switcher"')[1].split("</details>")[0]
+    assert url(ns_edge_b, "configmaps") in switcher and url(world.ns_a, "configmaps") not in switcher
+    assert url(world.ns_a, "configmaps") in edge_page.split('id="cluster-switcher"')[1].split("</details>")[0]
