@@ -1,1 +1,297 @@
-"""StatefulSets' and DaemonSets' revisions (ControllerRevisions), update strategy, their pods and claims."""
+"""StatefulSets' and DaemonSets' revisions (ControllerRevisions), update strategy, their pods and claims.
+
+Their controllers keep each pod template they have run as a ControllerRevision
+whose `data` is a strategic merge patch of spec.template; a rollback applies
+that patch to the object, as `kubectl rollout undo --to-revision` does, and the
+controller then renumbers that revision as the newest.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clusters import kube
+from workloads import columns as c
+from workloads import objects
+from workloads.actions import controllerrevisions as owned
+from workloads.actions.base import Action, Call, register
+from workloads.errors import mapped
+
+STATEFUL, DAEMON = "StatefulSet", "DaemonSet"
+ROLLING, ON_DELETE = "RollingUpdate", "OnDelete"
+STRATEGIES = [(ROLLING, gettext_lazy("Rolling update")), (ON_DELETE, gettext_lazy("On delete"))]
+
+
+def _object(call: Call) -> dict:
+    return objects.get_object(call.client, call.kind, call.namespace, call.name)
+
+
+def _pods_by_hash(pods: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for pod in pods:
+        counts[owned.pod_hash(pod)] = counts.get(owned.pod_hash(pod), 0) + 1
+    return counts
+
+
+# --- revisions -----------------------------------------------------------------------------
+
+
+def _revisions(call: Call) -> dict:
+    obj = _object(call)
+    revisions = owned.owned_revisions(call.client, call.namespace, obj)
+    on_pods = _pods_by_hash(owned.owned_pods(call.client, call.namespace, obj))
+    rows = []
+    for revision in revisions:
+        name = c.dig(revision, "metadata", "name", default="")
+        # A StatefulSet's pods carry the revision's name, a DaemonSet's its hash.
+        pods = on_pods.get(name, 0) + on_pods.get(owned.revision_hash(revision), 0)
+        rows.append(
+            {
+                "revision": revision.get("revision"),
+                "name": name,
+                "images": owned.revision_images(revision),
+                "created": c.dig(revision, "metadata", "creationTimestamp", default=""),
+                "pods": pods,
+            }
+        )
+    for row in rows:
+        row["current"], row["target"] = _markers(call.kind.kind, obj, row, rows)
+    return {"kind": call.kind.kind, "name": call.name, "revisions": rows}
+
+
+def _markers(kind: str, obj: dict, row: dict, rows: list[dict]) -> tuple[bool, bool]:
+    """(current, target) of one revision: what the pods run, and what the spec asks for."""
+    newest = row is rows[0]
+    if kind == STATEFUL:
+        current = row["name"] == c.dig(obj, "status", "currentRevision", default="")
+        target = row["name"] == c.dig(obj, "status", "updateRevision", default="")
+        return current, target
+    # A DaemonSet's status names no revision: its pods' hashes say which runs,
+    # and the newest revision is always its spec's template.
+    current = row["pods"] > 0 or (newest and not any(r["pods"] for r in rows))
+    return current, newest
+
+
+register(
+    Action(
+        "revisions",
+        gettext_lazy("Revisions"),
+        kinds=(STATEFUL, DAEMON),
+        run=_revisions,
+        method="GET",
+        template="workloads/actions/_revisions.html",
+    )
+)
+
+
+# --- rollback ------------------------------------------------------------------------------
+
+
+class RollbackForm(forms.Form):
+    revision = forms.IntegerField(
+        label=gettext_lazy("Revision"),
+        min_value=1,
+        required=False,
+        help_text=gettext_lazy("Empty: the one before the newest, as kubectl rollout undo does."),
+    )
+
+
+def _refused(message: str) -> kube.KubeInvalid:
+    return kube.KubeInvalid(message, field_errors={"revision": [message]})
+
+
+def _chosen(revisions: list[dict], wanted: int | None) -> dict:
+    if not wanted:
+        if len(revisions) < 2:
+            raise _refused(_("There is no earlier revision to roll back to."))
+        return revisions[1]
+    for revision in revisions:
+        if revision.get("revision") == wanted:
+            return revision
+    known = ", ".join(str(r.get("revision")) for r in revisions) or _("none")
+    raise _refused(_("There is no revision %(revision)s; there are: %(known)s.") % {"revision": wanted, "known": known})
+
+
+def _rollback(call: Call) -> dict:
+    obj = _object(call)
+    revisions = owned.owned_revisions(call.client, call.namespace, obj)
+    revision = _chosen(revisions, call.data.get("revision"))
+    number, images = revision.get("revision"), owned.revision_images(revision)
+    answer = {"kind": call.kind.kind, "name": call.name, "revision": number, "images": images}
+    if revision is revisions[0]:
+        message = _("%(kind)s %(name)s already runs revision %(revision)s's template: nothing to roll back.")
+        return {**answer, "rolled_back": False, "message": message % {**answer, "revision": number}}
+    with mapped(name=call.name):
+        call.client.request_json(
+            "PATCH",
+            objects.object_path(call.kind, call.namespace, call.name),
+            body=revision.get("data") or {},
+            content_type="application/strategic-merge-patch+json",
+        )
+    message = _("Rolled %(kind)s %(name)s back to revision %(revision)s (%(images)s).")
+    return {**answer, "rolled_back": True, "message": message % {**answer, "images": ", ".join(images)}}
+
+
+register(
+    Action(
+        "rollback",
+        gettext_lazy("Roll back"),
+        kinds=(STATEFUL, DAEMON),
+        run=_rollback,
+        form=RollbackForm,
+    )
+)
+
+
+# --- update strategy -----------------------------------------------------------------------
+
+
+def int_or_percent(value: str, *, zero: bool = True) -> int | str | None:
+    """An IntOrString as the API server validates a rolling update's bounds: a
+    whole number >= 0 or a percentage of at most 100% ("25%"); None if empty."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    number = value[:-1] if value.endswith("%") else value
+    if not number.isdigit():
+        raise ValidationError(_("A whole number (2) or a percentage (25%)."), code="invalid")
+    if value.endswith("%") and int(number) > 100:
+        raise ValidationError(_("At most 100%."), code="max_value")
+    if not zero and int(number) == 0:
+        raise ValidationError(_("Cannot be 0."), code="min_value")
+    return value if value.endswith("%") else int(number)
+
+
+def _bound(value) -> str:
+    return "" if value is None else str(value)
+
+
+class _StrategyForm(forms.Form):
+    type = forms.ChoiceField(label=gettext_lazy("Type"), choices=STRATEGIES)
+    max_unavailable = forms.CharField(
+        label=gettext_lazy("Max unavailable"),
+        required=False,
+        max_length=12,
+        help_text=gettext_lazy("A number or a percentage (25%); empty: the default."),
+    )
+
+    def _rolling_only(self, cleaned: dict, names: tuple[str, ...]) -> None:
+        if cleaned.get("type") != ON_DELETE:
+            return
+        for name in names:
+            if cleaned.get(name) not in (None, ""):
+                self.add_error(name, _("Only with a rolling update."))
+
+
+class StatefulSetStrategyForm(_StrategyForm):
+    partition = forms.IntegerField(
+        label=gettext_lazy("Partition"),
+        min_value=0,
+        required=False,
+        help_text=gettext_lazy(
+            "Pods with an ordinal at or above it are updated; at most the replicas is advisable "
+            "(above it, no pod is updated)."
+        ),
+    )
+    field_order = ["type", "partition", "max_unavailable"]
+
+    def clean_max_unavailable(self):
+        # A StatefulSet's maxUnavailable cannot be 0 (the API server's rule).
+        return int_or_percent(self.cleaned_data.get("max_unavailable"), zero=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        self._rolling_only(cleaned, ("partition", "max_unavailable"))
+        return cleaned
+
+
+class DaemonSetStrategyForm(_StrategyForm):
+    max_surge = forms.CharField(
+        label=gettext_lazy("Max surge"),
+        required=False,
+        max_length=12,
+        help_text=gettext_lazy("A number or a percentage; with a surge, max unavailable may be 0."),
+    )
+
+    def clean_max_unavailable(self):
+        return int_or_percent(self.cleaned_data.get("max_unavailable"))
+
+    def clean_max_surge(self):
+        return int_or_percent(self.cleaned_data.get("max_surge"))
+
+    def clean(self):
+        cleaned = super().clean()
+        self._rolling_only(cleaned, ("max_unavailable", "max_surge"))
+        unavailable, surge = cleaned.get("max_unavailable"), cleaned.get("max_surge")
+        # The API server's rule: both may not be 0 (empty unavailable defaults to 1).
+        if unavailable is not None and surge is not None and _zero(unavailable) and _zero(surge):
+            self.add_error("max_unavailable", _("May not be 0 when max surge is 0."))
+        elif surge is None and unavailable is not None and _zero(unavailable):
+            self.add_error("max_unavailable", _("May not be 0 when max surge is 0."))
+        return cleaned
+
+
+def _zero(value) -> bool:
+    return str(value).rstrip("%") == "0"
+
+
+def _strategy_initial(obj: dict) -> dict:
+    strategy = c.dig(obj, "spec", "updateStrategy", default={}) or {}
+    rolling = strategy.get("rollingUpdate") or {}
+    return {
+        "type": strategy.get("type") or ROLLING,
+        "partition": rolling.get("partition"),
+        "max_unavailable": _bound(rolling.get("maxUnavailable")),
+        "max_surge": _bound(rolling.get("maxSurge")),
+    }
+
+
+def _update_strategy(call: Call) -> dict:
+    data = call.data
+    if data["type"] == ON_DELETE:
+        strategy = {"type": ON_DELETE, "rollingUpdate": None}  # null: a merge patch removes it
+    elif call.kind.kind == STATEFUL:
+        rolling = {"partition": data.get("partition") or 0, "maxUnavailable": data.get("max_unavailable")}
+        strategy = {"type": ROLLING, "rollingUpdate": rolling}
+    else:
+        rolling = {"maxUnavailable": data.get("max_unavailable"), "maxSurge": data.get("max_surge")}
+        strategy = {"type": ROLLING, "rollingUpdate": rolling}
+    with mapped(name=call.name):
+        _status, answer = call.client.request_json(
+            "PATCH",
+            objects.object_path(call.kind, call.namespace, call.name),
+            body={"spec": {"updateStrategy": strategy}},
+            content_type="application/merge-patch+json",
+        )
+    live = c.dig(answer, "spec", "updateStrategy", default={}) or {}
+    result = {"kind": call.kind.kind, "name": call.name, "update_strategy": live}
+    message = _("%(kind)s %(name)s now updates its pods: %(type)s.") % {
+        "kind": call.kind.kind,
+        "name": call.name,
+        "type": live.get("type", data["type"]),
+    }
+    partition = c.dig(live, "rollingUpdate", "partition")
+    replicas = c.dig(answer, "spec", "replicas", default=1)
+    if partition is not None:
+        message += " " + _("Partition %(partition)s: pods %(partition)s and above are updated.") % {
+            "partition": partition
+        }
+        if partition > replicas:
+            warning = _("The partition is above the %(replicas)s replicas: no pod will be updated.")
+            result["warning"] = warning % {"replicas": replicas}
+            message += " " + result["warning"]
+    return {**result, "message": message}
+
+
+for _kind, _form in ((STATEFUL, StatefulSetStrategyForm), (DAEMON, DaemonSetStrategyForm)):
+    register(
+        Action(
+            "update-strategy",
+            gettext_lazy("Update strategy"),
+            kinds=(_kind,),
+            run=_update_strategy,
+            form=_form,
+            initial=_strategy_initial,
+        )
+    )
