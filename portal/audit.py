@@ -7,11 +7,14 @@ Request bodies are summarised with secrets redacted: the trail must never
 become a place where credentials leak. A request that was let in is summarised
 whole (every key and list item), so a change cannot hide behind padding; only
 a request refused at the door is cut short, with a count of what was left out.
+A Kubernetes Secret's values never enter it: in a manifest sent as data or as
+YAML text, its keys are recorded and its values replaced.
 """
 
 import re
 import time
 
+import yaml
 from django.utils.deprecation import MiddlewareMixin
 
 from portal.models import AuditChannel, AuditEvent, AuditResult
@@ -29,6 +32,10 @@ REFUSED_MAX_ITEMS = 50
 # No endpoint takes bodies nested this deep; deeper values are not recorded.
 MAX_DEPTH = 8
 LEFT_OUT = "…"
+# A Secret manifest's fields whose values are the secret (its keys are recorded).
+SECRET_FIELDS = ("data", "stringData")
+# kubectl keeps a whole manifest, values included, in this annotation.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def _text(value) -> str:
@@ -48,11 +55,18 @@ def redact(data, *, limit: int | None = None) -> dict:
 
 def _mapping(data, limit, depth) -> dict:
     keys = list(data.keys())
+    secret = isinstance(data, dict) and data.get("kind") == "Secret"
     summary = {}
     for key in keys if limit is None else keys[:limit]:
         name = _text(key)[:MAX_VALUE_CHARS]
-        if SENSITIVE_KEY.search(str(key)):
+        if SENSITIVE_KEY.search(str(key)) or key == LAST_APPLIED:
             summary[name] = REDACTED
+            continue
+        if secret and key in SECRET_FIELDS:
+            value = data[key]
+            summary[name] = (
+                _mapping(dict.fromkeys(value, REDACTED), limit, depth + 1) if isinstance(value, dict) else REDACTED
+            )
             continue
         if hasattr(data, "getlist"):  # a form: its one value, or the list of repeated ones
             values = data.getlist(key)
@@ -78,7 +92,24 @@ def _shorten(value, limit, depth):
             items.append(f"{LEFT_OUT} {len(value) - limit} more items not recorded")
         return items
     text = _text(value)
+    if "kind" in text and "Secret" in text:  # perhaps a manifest with a Secret, as YAML or JSON text
+        return _manifest_text(text, limit, depth)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
+
+
+def _manifest_text(text: str, limit, depth):
+    """YAML text holding a Secret: its documents, summarised with the Secret's
+    values replaced; text that cannot be read that way is not recorded."""
+    try:
+        # Aliases could make a few lines stand for billions of nodes to walk.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+            return REDACTED
+        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    except (yaml.YAMLError, ValueError, TypeError):
+        return REDACTED
+    if not any(isinstance(doc, dict) and doc.get("kind") == "Secret" for doc in documents):
+        return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
+    return _shorten(documents, limit, depth)
 
 
 def result_for_status(status_code: int) -> str:

@@ -44,6 +44,8 @@ def pod_spec(obj: dict) -> dict:
         return obj.get("spec") or {}
     if obj.get("kind") == "CronJob":
         return dig(obj, "spec", "jobTemplate", "spec", "template", "spec", default={})
+    if obj.get("kind") == "PodTemplate":
+        return dig(obj, "template", "spec", default={})
     return dig(obj, "spec", "template", "spec", default={})
 
 
@@ -69,6 +71,20 @@ def _failure(obj: dict) -> dict | None:
     if failure.get("status") == "True":
         return summary(FAILED, failure.get("message") or failure.get("reason", ""))
     return None
+
+
+# Why a controller cannot make pods: its Warning events (StatefulSets, DaemonSets
+# and Jobs carry no condition saying so; Deployments and ReplicaSets do).
+FAILED_CREATE = "FailedCreate"
+
+
+def with_failed_create(status: dict, message: str) -> dict:
+    """`status`, unless the workload is not yet ready and its controller said
+    it failed to create a pod (quota, LimitRange, admission): then failed, with
+    the API server's own message. Once it is ready, an old event no longer counts."""
+    if message and status.get("state") not in (READY, FAILED):
+        return summary(FAILED, message)
+    return status
 
 
 # --- workloads that keep replicas ----------------------------------------------------
@@ -189,6 +205,46 @@ def hpa_status(obj: dict) -> dict:
         if cond.get("status") == "False":
             return summary(PENDING, cond.get("message", ""))
     return summary(READY)
+
+
+def hpa_current_metrics(obj: dict) -> str:
+    """What the autoscaler last measured ("cpu: 12%"), when it has."""
+    shown = []
+    for metric in dig(obj, "status", "currentMetrics", default=[]) or []:
+        kind = metric.get("type") or ""
+        # "Resource" -> metric["resource"], "ContainerResource" -> metric["containerResource"], ...
+        source = metric.get(kind[:1].lower() + kind[1:]) or {} if kind else {}
+        name = source.get("name") or dig(source, "metric", "name", default=kind)
+        current = source.get("current") or {}
+        if "averageUtilization" in current:
+            value = f"{current['averageUtilization']}%"
+        else:
+            value = current.get("averageValue") or current.get("value") or ""
+        shown.append(f"{name}: {value}")
+    return ", ".join(shown)
+
+
+# --- secrets -----------------------------------------------------------------------------
+
+HIDDEN = "(hidden)"
+# kubectl apply keeps the whole manifest, values included, in this annotation.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def secret_key_count(obj: dict) -> int:
+    return len(obj.get("data") or {}) + len(obj.get("stringData") or {})
+
+
+def secret_hidden(obj: dict) -> dict:
+    """A Secret with its keys kept and every value replaced by a placeholder."""
+    shown = dict(obj)
+    for field in ("data", "stringData"):
+        if isinstance(obj.get(field), dict):
+            shown[field] = dict.fromkeys(obj[field], HIDDEN)
+    annotations = dig(obj, "metadata", "annotations", default={})
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        shown["metadata"] = {**obj["metadata"], "annotations": {**annotations, LAST_APPLIED: HIDDEN}}
+    return shown
 
 
 def always_ready(obj: dict) -> dict:

@@ -7,8 +7,9 @@ works from the entry, so adding a kind is an entry here plus its special
 actions, each registered by kind in workloads/actions/ (Headlamp's per-kind
 classes over one generic KubeObject are the model).
 
-Secrets are not registered yet: their values must stay hidden until asked for,
-and the asking audited.
+A Secret's values stay hidden wherever the portal shows or answers one
+(`Kind.shown`); its `reveal` action (workloads/actions/secrets.py) decodes
+them when asked, and the asking is audited.
 """
 
 from collections.abc import Callable
@@ -45,6 +46,8 @@ class Kind:
     template_body: Callable[[str], dict]
     read_only: bool = False  # listed and shown; its controller owns it
     namespaced: bool = True
+    # obj -> the object as the portal may show and answer it (a Secret's values hidden)
+    redact: Callable[[dict], dict] | None = None
 
     @property
     def group(self) -> str:
@@ -57,6 +60,10 @@ class Kind:
     def row(self, obj: dict) -> dict:
         """The list columns of one object, by column name."""
         return {column.name: column.value(obj) for column in self.columns}
+
+    def shown(self, obj: dict) -> dict:
+        """The object as pages and answers may carry it."""
+        return self.redact(obj) if self.redact and isinstance(obj, dict) else obj
 
     def template(self, name: str) -> dict:
         """A minimal object of this kind called `name`, to start from."""
@@ -108,6 +115,11 @@ def _job_spec(name: str) -> dict:
 def _hpa_target(obj: dict) -> str:
     ref = c.dig(obj, "spec", "scaleTargetRef", default={})
     return "/".join(filter(None, (ref.get("kind"), ref.get("name"))))
+
+
+def _rc_template(name: str) -> dict:
+    # A ReplicationController's selector is a plain map, not a LabelSelector.
+    return {"spec": {"replicas": 1, "selector": _labels(name), "template": _pod_template(name)}}
 
 
 AGE = Column("age", _("Age"), c.age)
@@ -168,6 +180,17 @@ KINDS: dict[str, Kind] = {
             template_body=_replicated,
         ),
         Kind(
+            "ReplicationController",
+            "v1",
+            "replicationcontrollers",
+            _("ReplicationControllers (deprecated)"),
+            columns=(DESIRED, READY, IMAGES, AGE),
+            status=c.replicas_status,
+            # Deprecated for Deployments: shown, never applied from here.
+            read_only=True,
+            template_body=_rc_template,
+        ),
+        Kind(
             "Pod",
             "v1",
             "pods",
@@ -209,6 +232,29 @@ KINDS: dict[str, Kind] = {
             ),
             status=c.always_ready,
             template_body=lambda name: {"data": {"greeting": "hello"}},
+        ),
+        Kind(
+            "Secret",
+            "v1",
+            "secrets",
+            _("Secrets"),
+            columns=(
+                Column("type", _("Type"), _field("type", default="Opaque")),
+                Column("keys", _("Keys"), c.secret_key_count),
+                AGE,
+            ),
+            status=c.always_ready,
+            template_body=lambda name: {"type": "Opaque", "stringData": {"greeting": "hello"}},
+            redact=c.secret_hidden,
+        ),
+        Kind(
+            "PodTemplate",
+            "v1",
+            "podtemplates",
+            _("PodTemplates"),
+            columns=(IMAGES, AGE),
+            status=c.always_ready,
+            template_body=lambda name: {"template": _pod_template(name)},
         ),
         Kind(
             "Job",
@@ -271,6 +317,7 @@ KINDS: dict[str, Kind] = {
                 Column("max", _("Max"), _field("spec", "maxReplicas")),
                 Column("cpu_target", _("CPU target"), c.hpa_cpu_target),
                 Column("replicas", _("Replicas"), _field("status", "currentReplicas")),
+                Column("current", _("Current metrics"), c.hpa_current_metrics),
                 AGE,
             ),
             status=c.hpa_status,

@@ -2,11 +2,15 @@
 server decides what they may see; a platform admin outside the team reads
 with the portal's own credential (admin pages are platform work)."""
 
+from urllib.parse import quote
+
 from clusters import kube
+from portal.errors import PortalError
 from rbac import provisioning as p
 from rbac.identity import identity_for
 from rbac.models import TeamNamespace
-from workloads import objects
+from workloads import columns, objects
+from workloads.errors import mapped
 from workloads.kinds import Kind
 
 QUOTA_RESOURCES = ("requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "pods", "requests.storage")
@@ -41,16 +45,68 @@ def pods_list(*, user, namespace: TeamNamespace, limit: int = PODS_LIMIT) -> lis
 # --- any registered kind (workloads.kinds) -------------------------------------------------
 
 
-def live_row(kind: Kind, obj: dict) -> dict:
-    """What a list shows of one object: its name, columns and status."""
+# Kinds whose controllers say they cannot make pods only in Warning events
+# (FailedCreate); Deployments and ReplicaSets say it in a condition of their own.
+FAILED_CREATE_KINDS = frozenset({"StatefulSet", "DaemonSet", "Job"})
+EVENTS_LIMIT = 500
+
+
+def events(client: kube.KubeClient, namespace: str, *, field_selector: str, limit: int = EVENTS_LIMIT) -> dict:
+    """One page of the namespace's events that `field_selector` picks (the API
+    server filters: never the whole namespace's events)."""
+    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/events"
+    query = [("fieldSelector", field_selector), ("limit", str(limit))]
+    with mapped():
+        return client.request_json("GET", path, query=query)[1]
+
+
+def failed_creates(client: kube.KubeClient, kind: Kind, namespace: str, name: str = "") -> dict[str, str]:
+    """uid -> the last FailedCreate message of the kind's objects (one of them
+    with `name`): one request for a whole page, none for kinds that carry a
+    condition. Someone who may not read events just sees no such reason."""
+    if kind.kind not in FAILED_CREATE_KINDS:
+        return {}
+    picked = [f"involvedObject.kind={kind.kind}", f"reason={columns.FAILED_CREATE}", "type=Warning"]
+    if name:
+        picked.append(f"involvedObject.name={name}")
+    try:
+        answer = events(client, namespace, field_selector=",".join(picked))
+    except PortalError:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    for event in answer.get("items") or []:
+        uid = columns.dig(event, "involvedObject", "uid", default="")
+        seen = event_time(event)
+        if uid and seen >= found.get(uid, ("", ""))[0]:
+            found[uid] = (seen, event.get("message") or "")
+    return {uid: message for uid, (_seen, message) in found.items()}
+
+
+def event_time(event: dict) -> str:
+    """When an event was last seen (RFC 3339 strings sort as times)."""
+    return (
+        event.get("lastTimestamp")
+        or columns.dig(event, "series", "lastObservedTime", default="")
+        or event.get("eventTime")
+        or event.get("firstTimestamp")
+        or columns.dig(event, "metadata", "creationTimestamp", default="")
+    )
+
+
+def live_row(kind: Kind, obj: dict, failures: dict | None = None) -> dict:
+    """What a list shows of one object: its name, columns and status (failed,
+    with the controller's message, when `failures` names it)."""
     meta = obj.get("metadata") or {}
+    status = kind.status(obj)
+    if failures:
+        status = columns.with_failed_create(status, failures.get(meta.get("uid", ""), ""))
     return {
         "name": meta.get("name", ""),
         "namespace": meta.get("namespace", ""),
         "created": meta.get("creationTimestamp", ""),
         "labels": meta.get("labels") or {},
         "columns": kind.row(obj),
-        "status": kind.status(obj),
+        "status": status,
     }
 
 
@@ -82,16 +138,22 @@ def live_list(
                 label_selector=label_selector,
                 field_selector=field_selector,
             )
+            failures = failed_creates(client, kind, namespace.name, name) if page["items"] else {}
     except kube.KubeInvalid as exc:
         named = [parameter for parameter, value in given.items() if value]
         if len(named) != 1:
             raise
         raise kube.KubeInvalid(exc.message, field_errors={named[0]: [exc.message]}) from exc
-    return {"items": [live_row(kind, obj) for obj in page["items"]], **{k: page[k] for k in ("continue", "remaining")}}
+    return {
+        "items": [live_row(kind, obj, failures) for obj in page["items"]],
+        **{k: page[k] for k in ("continue", "remaining")},
+    }
 
 
 def live_get(*, user, namespace: TeamNamespace, kind: Kind, name: str) -> dict:
-    """One object of `kind`, read as `user`: its row and the object itself."""
+    """One object of `kind`, read as `user`: its row and the object itself
+    (as it may be shown: a Secret's values hidden)."""
     with client_as(user, namespace) as client:
         obj = objects.get_object(client, kind, namespace.name, name)
-    return {**live_row(kind, obj), "object": obj}
+        failures = failed_creates(client, kind, namespace.name, name)
+    return {**live_row(kind, obj, failures), "object": kind.shown(obj)}

@@ -85,7 +85,7 @@ def live_apply(*, user, namespace: TeamNamespace, documents: list, dry_run: bool
                         "namespace": namespace.name,
                         "result": "created" if created else "configured",
                         "dry_run": run,
-                        "object": answer,
+                        "object": kind.shown(answer),  # a Secret's values stay hidden
                     }
                 )
     return results

@@ -12,6 +12,7 @@ from portal.models import AuditEvent
 from rbac.identity import identity_for
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
+from tests.workloads.podtemplate_rbac import grant_podtemplates
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -20,6 +21,14 @@ from workloads.kinds import KINDS
 pytestmark = pytest.mark.devcluster
 
 YAML = "application/yaml"
+# Kubernetes' view role (a team viewer's) reads no Secrets: the API server refuses them.
+VIEWERS_CANNOT_READ = {"Secret"}
+
+
+@pytest.fixture
+def kind_rbac(tenancy):
+    """Team roles that cover every registered kind (tests/workloads/podtemplate_rbac.py)."""
+    grant_podtemplates(tenancy.cluster)
 
 
 def url(namespace, plural, tail=""):
@@ -53,7 +62,9 @@ def _create_as_platform(tenancy, namespace, kind, name):
 
 
 @pytest.mark.parametrize("plural", sorted(KINDS))
-def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenancy, ready_ns, unique, plural):
+def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(
+    api, tenancy, kind_rbac, ready_ns, unique, plural
+):
     kind = KINDS[plural]
     name = unique(kind.kind.lower()[:20])
     # One client signs in as each role in turn: call these for each request.
@@ -101,7 +112,13 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
 
     # A viewer reads the list and the object, as the API server lets them.
     viewer = partial(api.as_, tenancy.viewer)
-    listed = viewer().get(url(ready_ns, plural), {"name": name})
+    reader = viewer
+    if kind.kind in VIEWERS_CANNOT_READ:
+        body = assert_error_shape(viewer().get(url(ready_ns, plural), {"name": name}), 403)
+        assert "Forbidden by the cluster" in body["detail"]
+        assert_error_shape(viewer().get(url(ready_ns, plural, f"{name}/")), 403)
+        reader = developer
+    listed = reader().get(url(ready_ns, plural), {"name": name})
     assert listed.status_code == 200, listed.content
     page = listed.json()
     assert [c["name"] for c in page["columns"]] == [c.name for c in kind.columns]
@@ -114,7 +131,7 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
     (row,) = page["items"]
     assert row["name"] == name and set(row["columns"]) == {c.name for c in kind.columns}
     assert row["status"]["state"] in ("ready", "progressing", "failed", "pending")
-    detail = viewer().get(url(ready_ns, plural, f"{name}/"))
+    detail = reader().get(url(ready_ns, plural, f"{name}/"))
     assert detail.status_code == 200, detail.content
     assert detail.json()["object"]["kind"] == kind.kind
     assert detail.json()["object"]["metadata"]["name"] == name

@@ -16,6 +16,7 @@ from portal.models import AuditEvent
 from tests.api.conftest import ready_ns  # noqa: F401
 from tests.rbac.conftest import tenancy, unique  # noqa: F401
 from tests.support.wait import wait_for
+from tests.workloads.podtemplate_rbac import grant_podtemplates
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -32,6 +33,12 @@ def as_():
         return client
 
     return make
+
+
+@pytest.fixture
+def kind_rbac(tenancy):  # noqa: F811
+    """Team roles that cover every registered kind (tests/workloads/podtemplate_rbac.py)."""
+    grant_podtemplates(tenancy.cluster)
 
 
 def url(namespace, plural, tail=""):
@@ -65,7 +72,14 @@ def _exists(tenancy, namespace, kind, name) -> bool:  # noqa: F811
 
 
 @pytest.mark.parametrize("plural", sorted(KINDS))
-def test_every_kind_is_listed_applied_and_shown_through_the_same_pages(tenancy, ready_ns, unique, as_, plural):  # noqa: F811
+def test_every_kind_is_listed_applied_and_shown_through_the_same_pages(
+    tenancy,  # noqa: F811
+    kind_rbac,
+    ready_ns,  # noqa: F811
+    unique,  # noqa: F811
+    as_,
+    plural,
+):
     kind = KINDS[plural]
     name = unique(kind.kind.lower()[:20])
     developer = as_(tenancy.developer)

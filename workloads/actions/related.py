@@ -1,1 +1,156 @@
-"""What every object's page shows besides itself: conditions, owned objects, events."""
+"""What every object's page shows besides itself: conditions, owned objects, events.
+
+Three reads (GET), run when the object's page renders and offered in the API
+(`.../<name>/conditions/`, `owned/`, `events/`). Each asks the API server as
+the user, and each is bounded: owned objects are listed with the owner's own
+selector and a limit, events with a field selector, so that none reads a whole
+namespace of 5,000 pods.
+"""
+
+from django.utils.translation import gettext_lazy
+
+from workloads import columns, objects, selectors
+from workloads.actions.base import Action, Call, register
+from workloads.kinds import KINDS
+
+CONDITIONS, OWNED, EVENTS = "conditions", "owned", "events"
+EVERY_KIND = tuple(kind.kind for kind in KINDS.values())
+# Owner kind -> the plural of the kind of what its controller makes.
+OWNED_PLURAL = {
+    "Deployment": "replicasets",
+    "ReplicaSet": "pods",
+    "ReplicationController": "pods",
+    "StatefulSet": "pods",
+    "DaemonSet": "pods",
+    "Job": "pods",
+    "CronJob": "jobs",
+}
+OWNED_SHOWN = 100
+EVENTS_SHOWN = 50
+# One page read per owner: what its selector picks, then kept if it names the owner.
+SCAN_LIMIT = objects.LIST_LIMIT_MAX
+
+
+def _conditions(call: Call) -> dict:
+    obj = objects.get_object(call.client, call.kind, call.namespace, call.name)
+    return {
+        "conditions": [
+            {
+                "type": cond.get("type", ""),
+                "status": cond.get("status", ""),
+                "reason": cond.get("reason", ""),
+                "message": cond.get("message", ""),
+                "last_transition": cond.get("lastTransitionTime") or cond.get("lastUpdateTime") or "",
+            }
+            for cond in columns.dig(obj, "status", "conditions", default=[]) or []
+            if isinstance(cond, dict)
+        ]
+    }
+
+
+def selector_text(selector) -> str:
+    """A LabelSelector (or a ReplicationController's plain map) as the
+    `labelSelector` query parameter says it."""
+    if not isinstance(selector, dict):
+        return ""
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        return ",".join(f"{key}={value}" for key, value in selector.items())
+    parts = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
+    for expression in selector.get("matchExpressions") or []:
+        key, values = expression.get("key", ""), ",".join(expression.get("values") or [])
+        parts.append(
+            {
+                "In": f"{key} in ({values})",
+                "NotIn": f"{key} notin ({values})",
+                "Exists": key,
+                "DoesNotExist": f"!{key}",
+            }.get(expression.get("operator"), "")
+        )
+    return ",".join(filter(None, parts))
+
+
+def _owned(call: Call) -> dict:
+    """The objects whose ownerReferences name this one (by uid)."""
+    owner = objects.get_object(call.client, call.kind, call.namespace, call.name)
+    uid = columns.dig(owner, "metadata", "uid", default="")
+    kind = KINDS[OWNED_PLURAL[call.kind.kind]]
+    page = objects.list_page(
+        call.client,
+        kind,
+        call.namespace,
+        limit=SCAN_LIMIT,
+        label_selector=selector_text(columns.dig(owner, "spec", "selector")),
+    )
+    owned = [
+        obj
+        for obj in page["items"]
+        if any(ref.get("uid") == uid for ref in columns.dig(obj, "metadata", "ownerReferences", default=[]) or [])
+    ]
+    owned.sort(key=lambda obj: columns.dig(obj, "metadata", "creationTimestamp", default=""), reverse=True)
+    rows = [{**selectors.live_row(kind, obj), "age": columns.age(obj)} for obj in owned[:OWNED_SHOWN]]
+    return {
+        "kind": kind.kind,
+        "plural": kind.plural,
+        "label": str(kind.label),
+        "items": rows,
+        # More owned than shown, or more objects under the selector than one page read.
+        "more": len(owned) > OWNED_SHOWN or bool(page["continue"]),
+    }
+
+
+def _age_of(timestamp: str) -> str:
+    return columns.age({"metadata": {"creationTimestamp": timestamp}}) if timestamp else ""
+
+
+def _events(call: Call) -> dict:
+    """The object's recent events, newest first."""
+    picked = f"involvedObject.kind={call.kind.kind},involvedObject.name={call.name}"
+    answer = selectors.events(call.client, call.namespace, field_selector=picked)
+    found = sorted(answer.get("items") or [], key=selectors.event_time, reverse=True)
+    return {
+        "events": [
+            {
+                "type": event.get("type", ""),
+                "reason": event.get("reason", ""),
+                "message": event.get("message", ""),
+                "count": event.get("count") or columns.dig(event, "series", "count", default=1),
+                "last_seen": selectors.event_time(event),
+                "age": _age_of(selectors.event_time(event)),
+                "warning": event.get("type") == "Warning",
+            }
+            for event in found[:EVENTS_SHOWN]
+        ],
+        "more": len(found) > EVENTS_SHOWN or bool(columns.dig(answer, "metadata", "continue")),
+    }
+
+
+register(
+    Action(
+        CONDITIONS,
+        gettext_lazy("Conditions"),
+        kinds=EVERY_KIND,
+        run=_conditions,
+        method="GET",
+        template="workloads/actions/_conditions.html",
+    )
+)
+register(
+    Action(
+        OWNED,
+        gettext_lazy("Owned objects"),
+        kinds=tuple(OWNED_PLURAL),
+        run=_owned,
+        method="GET",
+        template="workloads/actions/_owned.html",
+    )
+)
+register(
+    Action(
+        EVENTS,
+        gettext_lazy("Events"),
+        kinds=EVERY_KIND,
+        run=_events,
+        method="GET",
+        template="workloads/actions/_events.html",
+    )
+)
