@@ -89,6 +89,10 @@ register(
 
 
 class RollbackForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the object's page shows several actions' forms at once.
+        super().__init__(*args, **{"auto_id": "rollback-%s", **kwargs})
+
     revision = forms.IntegerField(
         label=gettext_lazy("Revision"),
         min_value=1,
@@ -168,6 +172,9 @@ def _bound(value) -> str:
 
 
 class _StrategyForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{"auto_id": "update-strategy-%s", **kwargs})
+
     type = forms.ChoiceField(label=gettext_lazy("Type"), choices=STRATEGIES)
     max_unavailable = forms.CharField(
         label=gettext_lazy("Max unavailable"),
