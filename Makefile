@@ -86,3 +86,11 @@ bench-bootstrap: setup
 	rm -f var/bench-bootstrap.sqlite3
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_BOOTSTRAP_DB)) $(PY) manage.py migrate -v0
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_BOOTSTRAP_DB)) $(PY) manage.py bench_bootstrap $(BENCH_ARGS)
+
+## bench-workloads: first page of a 5,000-pod namespace (API and HTML) vs the raw API server GET, and the
+## portal's peak memory, on its own devcluster (throwaway database, BENCH_DATABASE_URL to use another)
+BENCH_WORKLOADS_DB ?= sqlite:///$(CURDIR)/var/bench-workloads.sqlite3
+bench-workloads: setup
+	rm -f var/bench-workloads.sqlite3
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_WORKLOADS_DB)) $(PY) manage.py migrate -v0
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_WORKLOADS_DB)) $(PY) manage.py bench_workloads $(BENCH_ARGS)
