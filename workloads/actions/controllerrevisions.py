@@ -1,6 +1,6 @@
 """Reading what a StatefulSet or DaemonSet owns: its ControllerRevisions, its
-pods, its PersistentVolumeClaims, and the nodes a DaemonSet runs on; with the
-`pods` and `claims` reads (revisions and rollback: workloads/actions/revisions.py).
+pods, its PersistentVolumeClaims, and the nodes a DaemonSet runs on; the
+`pods` and `claims` reads (registered with the others in workloads/actions/revisions.py).
 
 Owned objects are listed in the namespace with the owner's own selector as the
 labelSelector (so the API server filters, and the answer stays small), then
@@ -11,12 +11,11 @@ spelled here.
 """
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from clusters import kube
 from workloads import columns as c
 from workloads import objects
-from workloads.actions.base import Action, Call, register
+from workloads.actions.base import Call
 from workloads.errors import mapped
 
 REVISIONS_PATH = "/apis/apps/v1/namespaces/{namespace}/controllerrevisions"
@@ -49,17 +48,21 @@ def label_selector(selector: dict) -> str:
     return ",".join(terms)
 
 
-def _owned(client: kube.KubeClient, path: str, owner: dict, *, what: str) -> list[dict]:
-    uid = c.dig(owner, "metadata", "uid", default="")
+def _selected(client: kube.KubeClient, path: str, owner: dict, *, what: str) -> list[dict]:
+    """The objects at `path` carrying the owner's selector's labels."""
     query = [("limit", str(OWNED_LIMIT))]
     selector = label_selector(c.dig(owner, "spec", "selector", default={}))
     if selector:
         query.append(("labelSelector", selector))
     with mapped(name=what):
-        items = client.request_json("GET", path, query=query)[1].get("items") or []
+        return client.request_json("GET", path, query=query)[1].get("items") or []
+
+
+def _owned(client: kube.KubeClient, path: str, owner: dict, *, what: str) -> list[dict]:
+    uid = c.dig(owner, "metadata", "uid", default="")
     return [
         item
-        for item in items
+        for item in _selected(client, path, owner, what=what)
         if any(ref.get("uid") == uid for ref in c.dig(item, "metadata", "ownerReferences", default=[]))
     ]
 
@@ -85,12 +88,7 @@ def selected_claims(client: kube.KubeClient, namespace: str, owner: dict) -> lis
     """The PersistentVolumeClaims carrying the owner's selector's labels (a
     StatefulSet's controller labels its claims so; they are not owned by it
     unless its retention policy says so, hence no owner check)."""
-    query = [("limit", str(OWNED_LIMIT))]
-    selector = label_selector(c.dig(owner, "spec", "selector", default={}))
-    if selector:
-        query.append(("labelSelector", selector))
-    with mapped(name=_("its claims")):
-        return client.request_json("GET", CLAIMS_PATH.format(namespace=namespace), query=query)[1].get("items") or []
+    return _selected(client, CLAIMS_PATH.format(namespace=namespace), owner, what=_("its claims"))
 
 
 def visible_nodes(client: kube.KubeClient) -> list[dict] | None:
@@ -156,7 +154,8 @@ def per_node(pods: list[dict], nodes: list[dict] | None) -> list[dict]:
     return rows
 
 
-def _pods(call: Call) -> dict:
+def pods_read(call: Call) -> dict:
+    """The `pods` read: the object's pods; a DaemonSet's also one row per node."""
     obj = objects.get_object(call.client, call.kind, call.namespace, call.name)
     pods = [_pod_row(pod) for pod in owned_pods(call.client, call.namespace, obj)]
     answer = {"kind": call.kind.kind, "name": call.name, "pods": pods}
@@ -167,18 +166,6 @@ def _pods(call: Call) -> dict:
         answer["nodes"] = per_node(pods, nodes)
         answer["with_pod"] = sum(1 for row in answer["nodes"] if row["pods"])
     return answer
-
-
-register(
-    Action(
-        "pods",
-        gettext_lazy("Pods"),
-        kinds=("StatefulSet", "DaemonSet"),
-        run=_pods,
-        method="GET",
-        template="workloads/actions/_pods.html",
-    )
-)
 
 
 # --- claims (a StatefulSet's volumeClaimTemplates) -------------------------------------------
@@ -200,8 +187,8 @@ def _claim_row(name: str, template: str, ordinal: int, claim: dict | None, in_us
     }
 
 
-def _claims(call: Call) -> dict:
-    """Claims are named <template>-<statefulset>-<ordinal>; those of ordinals
+def claims_read(call: Call) -> dict:
+    """The `claims` read of a StatefulSet. Claims are named <template>-<statefulset>-<ordinal>; those of ordinals
     at or above the replicas stay after a scale down (unless the retention
     policy deletes them), so they are listed too."""
     obj = objects.get_object(call.client, call.kind, call.namespace, call.name)
@@ -219,15 +206,3 @@ def _claims(call: Call) -> dict:
             name = f"{prefix}{ordinal}"
             rows.append(_claim_row(name, template, ordinal, found.get(name), ordinal in wanted))
     return {"kind": call.kind.kind, "name": call.name, "templates": templates, "claims": rows}
-
-
-register(
-    Action(
-        "claims",
-        gettext_lazy("Claims"),
-        kinds=("StatefulSet",),
-        run=_claims,
-        method="GET",
-        template="workloads/actions/_claims.html",
-    )
-)

@@ -73,6 +73,7 @@ def _markers(kind: str, obj: dict, row: dict, rows: list[dict]) -> tuple[bool, b
     return current, newest
 
 
+# Reads, in the order the object's page shows them.
 register(
     Action(
         "revisions",
@@ -81,6 +82,26 @@ register(
         run=_revisions,
         method="GET",
         template="workloads/actions/_revisions.html",
+    )
+)
+register(
+    Action(
+        "pods",
+        gettext_lazy("Pods"),
+        kinds=(STATEFUL, DAEMON),
+        run=owned.pods_read,
+        method="GET",
+        template="workloads/actions/_pods.html",
+    )
+)
+register(
+    Action(
+        "claims",
+        gettext_lazy("Claims"),
+        kinds=(STATEFUL,),
+        run=owned.claims_read,
+        method="GET",
+        template="workloads/actions/_claims.html",
     )
 )
 
