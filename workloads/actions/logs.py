@@ -273,27 +273,17 @@ def _logs(call: Call):
     }
 
 
-register(
-    Action(
-        "logs",
-        gettext_lazy("Logs"),
-        kinds=("Pod",),
-        run=_logs,
-        form=LogsForm,
-        method="GET",
-        template="workloads/actions/_logs.html",
-        on_detail=False,
+# One action for both kinds; a Job's form also chooses the pod.
+for _kind, _form in (("Pod", LogsForm), ("Job", JobLogsForm)):
+    register(
+        Action(
+            "logs",
+            gettext_lazy("Logs"),
+            kinds=(_kind,),
+            run=_logs,
+            form=_form,
+            method="GET",
+            template="workloads/actions/_logs.html",
+            on_detail=False,
+        )
     )
-)
-register(
-    Action(
-        "logs",
-        gettext_lazy("Logs"),
-        kinds=("Job",),
-        run=_logs,
-        form=JobLogsForm,
-        method="GET",
-        template="workloads/actions/_logs.html",
-        on_detail=False,
-    )
-)
