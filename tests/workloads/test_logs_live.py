@@ -21,6 +21,7 @@ from rbac.identity import identity_for
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
 from workloads import objects
+from workloads.actions import logs
 from workloads.actions.logs import LIMIT_BYTES
 from workloads.kinds import KINDS
 
@@ -148,3 +149,24 @@ def test_the_logs_page_shows_the_options_and_the_api_servers_answer(tenancy, rea
     outsider = Client()
     outsider.force_login(tenancy.users["b-owner"])
     assert outsider.get(page(ready_ns, "pods", f"{pod}/logs/")).status_code == 404
+
+
+def test_a_followed_stream_is_read_as_it_comes_and_ends_at_its_deadline(tenancy, ready_ns, monkeypatch):
+    """The follow machinery on a stream the devcluster does serve: a watch of
+    the namespace's ConfigMaps, opened as the member (a log would be opened the
+    same way, on its own path). It yields what the API server sends and ends
+    when its time is up, though the watch itself would go on."""
+    monkeypatch.setattr(logs, "FOLLOW_SECONDS", 2)
+    client = kube.client_for(tenancy.cluster, identity=identity_for(tenancy.viewer))
+    path = KINDS["configmaps"].collection_path(ready_ns.name)
+    response = logs.open_log(client, path, [("watch", "true")], read_seconds=60)
+    followed = logs.FollowedLog(client, response)
+    received = b"".join(followed)  # ends: the deadline cuts the quiet watch
+    assert b'"type":"ADDED"' in received and b"kube-root-ca.crt" in received
+    followed.close()  # again, as the server does when the response ends: nothing left to close
+    assert followed.client is None
+
+    # A refusal comes before any stream: another team's member is forbidden by the API server.
+    with kube.client_for(tenancy.cluster, identity=identity_for(tenancy.users["b-owner"])) as other:
+        with pytest.raises(kube.KubeForbidden):
+            logs.open_log(other, path, [("watch", "true")], read_seconds=60)

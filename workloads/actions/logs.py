@@ -211,9 +211,12 @@ class FollowedLog:
             raise StopIteration from None
 
     def close(self):
+        if self.client is None:  # closed already (at the end, then by the server)
+            return
         self.timer.cancel()
         self.response.release_conn()
         self.client.close()
+        self.client = None
 
 
 def _log_path(namespace: str, pod: str) -> str:
