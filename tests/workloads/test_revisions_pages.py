@@ -54,6 +54,9 @@ def roll_back_on_page(client, tenancy, namespace, plural, name, revision: str):
     revision 1: the message says so, it is audited, the earlier image is back."""
     set_image_as_admin(tenancy, namespace, plural, name, NEW)
     wait_for(lambda: revision_count(tenancy, namespace, name) == 2, 60, 0.5, what="a second revision")
+    # Each older revision's row has its own button (it posts revision=N).
+    revisions = section(text(client.get(url(namespace, plural, f"{name}/"))), "revisions")
+    assert 'id="rollback-to-1"' in revisions and 'id="rollback-to-2"' not in revisions
     rolled = client.post(url(namespace, plural, f"{name}/rollback/"), {"revision": revision}, follow=True)
     kind = KINDS[plural].kind
     assert f"Rolled {kind} {name} back to revision 1 ({OLD})." in text(rolled)
@@ -112,6 +115,7 @@ def test_a_statefulsets_page_shows_its_revisions_pods_and_claims_and_rolls_back(
     seen = text(viewer.get(url(ready_ns, "statefulsets", f"{name}/")))
     assert section(seen, "revisions") and section(seen, "claims")
     assert 'id="rollback-form"' not in seen and 'id="update-strategy-form"' not in seen
+    assert 'id="rollback-to-' not in seen
     denied = viewer.post(url(ready_ns, "statefulsets", f"{name}/rollback/"), {"revision": "1"})
     assert denied.status_code == 403 and "reads objects" in text(denied)
     assert audited("statefulset.rollback", name, "denied")
