@@ -53,6 +53,27 @@ def images(obj: dict) -> str:
     return ", ".join(c.get("image", "") for c in pod_spec(obj).get("containers") or [])
 
 
+def selector_text(selector) -> str:
+    """A LabelSelector (or a ReplicationController's plain map) as the
+    `labelSelector` query parameter says it; "" for none."""
+    if not isinstance(selector, dict):
+        return ""
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        return ",".join(f"{key}={value}" for key, value in selector.items())
+    parts = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
+    for expression in selector.get("matchExpressions") or []:
+        key, values = expression.get("key", ""), ",".join(expression.get("values") or [])
+        parts.append(
+            {
+                "In": f"{key} in ({values})",
+                "NotIn": f"{key} notin ({values})",
+                "Exists": key,
+                "DoesNotExist": f"!{key}",
+            }.get(expression.get("operator"), "")
+        )
+    return ",".join(filter(None, parts))
+
+
 def condition(obj: dict, kind: str) -> dict:
     for cond in dig(obj, "status", "conditions", default=[]) or []:
         if cond.get("type") == kind:

@@ -12,7 +12,6 @@ from clusters import kube
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
 from workloads import columns, objects
-from workloads.actions.related import selector_text
 from workloads.kinds import KINDS
 
 pytestmark = pytest.mark.devcluster
@@ -94,25 +93,34 @@ def test_a_deployment_s_page_shows_its_conditions_replicasets_pods_and_events(ap
     assert developer().delete(url(ready_ns, "deployments", f"{name}/")).status_code == 204
 
 
-def test_a_cronjob_owns_the_jobs_that_name_it_and_a_configmap_has_no_conditions(api, tenancy, ready_ns, unique):
+def test_jobs_and_replication_controllers_own_their_pods_and_a_configmap_has_no_conditions(
+    api, tenancy, ready_ns, unique
+):
     developer = partial(api.as_, tenancy.developer)
-    name = unique("cron")
-    cronjob = KINDS["cronjobs"].template(name)
-    assert developer().post(url(ready_ns, "cronjobs", "apply/"), cronjob, format="json").status_code == 201
-    uid = developer().get(url(ready_ns, "cronjobs", f"{name}/")).json()["object"]["metadata"]["uid"]
-
-    # One Job made from it (as its controller would, with its ownerReference), one not.
-    jobs = KINDS["jobs"]
+    job = unique("job")
+    assert (
+        developer().post(url(ready_ns, "jobs", "apply/"), KINDS["jobs"].template(job), format="json").status_code == 201
+    )
+    # A ReplicationController is read-only here: made with the portal's credential.
+    controller = unique("rc")
+    manifest = KINDS["replicationcontrollers"].template(controller)
+    manifest["metadata"]["namespace"] = ready_ns.name
     with kube.client_for(tenancy.cluster) as client:
-        for job_name, owners in (
-            (f"{name}-owned", [{"apiVersion": "batch/v1", "kind": "CronJob", "name": name, "uid": uid}]),
-            (f"{name}-other", []),
-        ):
-            job = jobs.template(job_name)
-            job["metadata"].update(namespace=ready_ns.name, ownerReferences=owners)
-            objects.apply_object(client, jobs, job)
-    owned = developer().get(url(ready_ns, "cronjobs", f"{name}/owned/")).json()
-    assert [item["name"] for item in owned["items"]] == [f"{name}-owned"] and owned["kind"] == "Job"
+        objects.apply_object(client, KINDS["replicationcontrollers"], manifest)
+
+    def one_pod(plural, name):
+        def check():
+            owned = developer().get(url(ready_ns, plural, f"{name}/owned/")).json()
+            return owned if len(owned["items"]) == 1 else None
+
+        return wait_for(check, 90, 0.5, what=f"{plural} {name} to own its pod")
+
+    for plural, name in (("jobs", job), ("replicationcontrollers", controller)):
+        owned = one_pod(plural, name)
+        assert owned["kind"] == "Pod" and owned["items"][0]["name"].startswith(f"{name}-")
+        page = page_client(tenancy.developer).get(page_url(ready_ns, plural, f"{name}/")).content.decode()
+        assert f'href="{page_url(ready_ns, "pods", owned["items"][0]["name"] + "/")}"' in page
+    assert_error_shape(developer().get(url(ready_ns, "cronjobs", "any/owned/")), 405)  # its Jobs are its history
 
     configmap = unique("cm")
     applied = developer().post(
@@ -125,8 +133,10 @@ def test_a_cronjob_owns_the_jobs_that_name_it_and_a_configmap_has_no_conditions(
     assert 'id="conditions"' not in page and 'id="owned"' not in page and 'id="events"' in page
     assert "greeting: hello" in html.unescape(page)  # a ConfigMap's data stands for its spec
 
-    for plural, object_name in (("cronjobs", name), ("jobs", f"{name}-other"), ("configmaps", configmap)):
+    for plural, object_name in (("jobs", job), ("configmaps", configmap)):
         assert developer().delete(url(ready_ns, plural, f"{object_name}/")).status_code == 204
+    with kube.client_for(tenancy.cluster) as client:
+        objects.delete_object(client, KINDS["replicationcontrollers"], ready_ns.name, controller)
 
 
 def test_selectors_and_current_metrics_read_as_kubernetes_writes_them():
@@ -137,9 +147,9 @@ def test_selectors_and_current_metrics_read_as_kubernetes_writes_them():
             {"key": "canary", "operator": "DoesNotExist"},
         ],
     }
-    assert selector_text(selector) == "app=web,tier in (a,b),!canary"
-    assert selector_text({"app": "legacy"}) == "app=legacy"  # a ReplicationController's plain map
-    assert selector_text(None) == ""
+    assert columns.selector_text(selector) == "app=web,tier in (a,b),!canary"
+    assert columns.selector_text({"app": "legacy"}) == "app=legacy"  # a ReplicationController's plain map
+    assert columns.selector_text(None) == ""
     hpa = {
         "status": {
             "currentMetrics": [

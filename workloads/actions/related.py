@@ -15,15 +15,14 @@ from workloads.kinds import KINDS
 
 CONDITIONS, OWNED, EVENTS = "conditions", "owned", "events"
 EVERY_KIND = tuple(kind.kind for kind in KINDS.values())
-# Owner kind -> the plural of the kind of what its controller makes.
+# Owner kind -> the plural of the kind of what its controller makes. StatefulSets'
+# and DaemonSets' pods (with their revisions and nodes) and CronJobs' Jobs (their
+# history) are reads of their own: workloads/actions/revisions.py and batch.py.
 OWNED_PLURAL = {
     "Deployment": "replicasets",
     "ReplicaSet": "pods",
     "ReplicationController": "pods",
-    "StatefulSet": "pods",
-    "DaemonSet": "pods",
     "Job": "pods",
-    "CronJob": "jobs",
 }
 OWNED_SHOWN = 100
 EVENTS_SHOWN = 50
@@ -48,27 +47,6 @@ def _conditions(call: Call) -> dict:
     }
 
 
-def selector_text(selector) -> str:
-    """A LabelSelector (or a ReplicationController's plain map) as the
-    `labelSelector` query parameter says it."""
-    if not isinstance(selector, dict):
-        return ""
-    if "matchLabels" not in selector and "matchExpressions" not in selector:
-        return ",".join(f"{key}={value}" for key, value in selector.items())
-    parts = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
-    for expression in selector.get("matchExpressions") or []:
-        key, values = expression.get("key", ""), ",".join(expression.get("values") or [])
-        parts.append(
-            {
-                "In": f"{key} in ({values})",
-                "NotIn": f"{key} notin ({values})",
-                "Exists": key,
-                "DoesNotExist": f"!{key}",
-            }.get(expression.get("operator"), "")
-        )
-    return ",".join(filter(None, parts))
-
-
 def _owned(call: Call) -> dict:
     """The objects whose ownerReferences name this one (by uid)."""
     owner = objects.get_object(call.client, call.kind, call.namespace, call.name)
@@ -79,7 +57,7 @@ def _owned(call: Call) -> dict:
         kind,
         call.namespace,
         limit=SCAN_LIMIT,
-        label_selector=selector_text(columns.dig(owner, "spec", "selector")),
+        label_selector=columns.selector_text(columns.dig(owner, "spec", "selector")),
     )
     owned = [
         obj
