@@ -54,9 +54,13 @@ def owned(tenancy, namespace, name) -> list[dict]:
 
 
 def pods_ready(tenancy, namespace, name) -> list[dict]:
+    """The pods of the Deployment's ReplicaSets (a selector may match others' pods too)."""
     with kube.client_for(tenancy.cluster) as client:
-        pods = objects.list_page(client, KINDS["pods"], namespace.name, label_selector=f"app.kubernetes.io/name={name}")
-    return pods["items"]
+        deployment = objects.get_object(client, DEPLOYMENTS, namespace.name, name)
+        sets = {r["metadata"]["uid"] for r in replicasets.owned_replicasets(client, namespace.name, deployment)}
+        selector = replicasets.selector_text(deployment["spec"]["selector"])
+        pods = objects.list_page(client, KINDS["pods"], namespace.name, label_selector=selector)["items"]
+    return [pod for pod in pods if any(ref["uid"] in sets for ref in pod["metadata"].get("ownerReferences", []))]
 
 
 def rolled_out(api, tenancy, namespace, name, image=None) -> dict:
@@ -299,3 +303,54 @@ def test_roles_other_teams_and_bad_input(api, tenancy, ready_ns, unique):
     assert_error_shape(developer("rollout"), 405)
     assert_error_shape(api.as_(tenancy.developer).get(url(ready_ns, "deployments", f"{name}/restart/")), 405)
     assert_error_shape(api.as_(tenancy.developer).get(url(ready_ns, "configmaps", f"{name}/rollout/")), 405)
+
+
+def test_history_keeps_to_the_deployments_own_replicasets(api, tenancy, ready_ns, unique):
+    """Two Deployments with overlapping selectors (one by matchExpressions):
+    each history lists only the ReplicaSets it controls."""
+    wide, narrow = unique("wide"), unique("narrow")
+    make(api, tenancy, ready_ns, DEPLOYMENTS, wide)
+    label = {"app.kubernetes.io/name": wide, "tier": "narrow"}
+    selector = {
+        "matchExpressions": [
+            {"key": "app.kubernetes.io/name", "operator": "In", "values": [wide]},
+            {"key": "tier", "operator": "Exists"},
+        ]
+    }
+    template = DEPLOYMENTS.template(narrow)["spec"]["template"]
+    template["metadata"]["labels"] = label
+    template["spec"]["containers"][0]["image"] = NEW
+    make(
+        api, tenancy, ready_ns, DEPLOYMENTS, narrow, selector=selector, template=template, strategy={"type": "Recreate"}
+    )
+    rolled_out(api, tenancy, ready_ns, narrow, NEW)
+
+    def both_have_one():
+        return len(owned(tenancy, ready_ns, wide)) == 1 and len(owned(tenancy, ready_ns, narrow)) == 1
+
+    wait_for(both_have_one, 30, 0.3, what="each Deployment's ReplicaSet")
+    # The wide selector matches the narrow Deployment's ReplicaSet too; its uid says whose it is.
+    assert [r["images"] for r in history(api, tenancy, ready_ns, wide)] == [[OLD]]
+    assert [r["images"] for r in history(api, tenancy, ready_ns, narrow)] == [[NEW]]
+
+    # Rolling figures make a Recreate Deployment a rolling one (the API server fills in the rest).
+    answer = post(api, tenancy.developer, ready_ns, narrow, "set-image", {"image": NEWER, "maxSurge": "1"})
+    assert answer.status_code == 200, answer.content
+    strategy = live(tenancy, ready_ns, DEPLOYMENTS, narrow)["spec"]["strategy"]
+    assert strategy == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": "25%"}}
+    rolled_out(api, tenancy, ready_ns, narrow, NEWER)
+    assert [r["images"] for r in history(api, tenancy, ready_ns, narrow)] == [[NEWER], [NEW]]
+    assert [r["images"] for r in history(api, tenancy, ready_ns, wide)] == [[OLD]]
+
+
+def test_a_rollout_the_quota_starves_says_why(api, tenancy, ready_ns, unique):
+    name = unique("starved")
+    make(api, tenancy, ready_ns, DEPLOYMENTS, name, replicas=tenancy.plan.pods + 1)
+
+    def blocked():
+        answer = api.as_(tenancy.viewer).get(url(ready_ns, "deployments", f"{name}/rollout/")).json()
+        return answer if answer.get("blocked") else None
+
+    answer = wait_for(blocked, 60, 0.5, what="the quota's refusal in the rollout status")
+    assert answer["state"] == "progressing" and answer["done"] is False
+    assert "exceeded quota" in answer["blocked"] and answer["message"].endswith(answer["blocked"])

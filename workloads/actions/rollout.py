@@ -257,8 +257,13 @@ def rollout_status(obj: dict) -> dict:
         "observed_generation": status.get("observedGeneration", 0),
     }
 
+    # Why pods are missing when the controller cannot make them (quota, LimitRange, admission).
+    failure = columns.condition(obj, "ReplicaFailure")
+    blocked = failure.get("message", "") if failure.get("status") == "True" else ""
+
     def state(name, message, done=False):
-        return {"state": name, "message": str(message), "done": done, **figures}
+        message = str(message) if done or not blocked else f"{message} {blocked}"
+        return {"state": name, "message": message, "done": done, "blocked": blocked, **figures}
 
     if figures["generation"] > figures["observed_generation"]:
         return state("progressing", _("Waiting for the controller to see the new spec."))
