@@ -19,6 +19,7 @@ from tests.api.generic import assert_error_shape
 from tests.api.test_kinds_live import assert_audited, url
 from tests.support.wait import wait_for
 from workloads import objects
+from workloads.actions.revisions import ROLLOUT_MANAGER
 from workloads.kinds import KINDS
 
 pytestmark = pytest.mark.devcluster
@@ -317,6 +318,10 @@ def test_a_daemonset_has_a_pod_per_schedulable_node_and_rolls_back(api, tenancy,
     assert rolled.status_code == 200, rolled.content
     assert_audited("daemonset.rollback", "DaemonSet", name)
     assert live_images(tenancy, ready_ns, "daemonsets", name) == [OLD]
+    # The change is the rollout manager's, so a later apply's conflict names it.
+    with kube.client_for(tenancy.cluster) as client:
+        managed = objects.get_object(client, KINDS["daemonsets"], ready_ns.name, name)["metadata"]["managedFields"]
+    assert ROLLOUT_MANAGER in [entry["manager"] for entry in managed]
 
     # The pods follow: each runs the restored template again (its revision, renumbered 3).
     def rolled_out():

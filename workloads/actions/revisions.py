@@ -20,6 +20,9 @@ from workloads.errors import mapped
 
 STATEFUL, DAEMON = "StatefulSet", "DaemonSet"
 ROLLING, ON_DELETE = "RollingUpdate", "OnDelete"
+# The field manager of these changes, named as kubectl's "kubectl-rollout": a
+# later server-side apply of a different value conflicts with it by name.
+ROLLOUT_MANAGER = "kube-portal-rollout"
 STRATEGIES = [(ROLLING, gettext_lazy("Rolling update")), (ON_DELETE, gettext_lazy("On delete"))]
 
 
@@ -151,6 +154,7 @@ def _rollback(call: Call) -> dict:
         call.client.request_json(
             "PATCH",
             objects.object_path(call.kind, call.namespace, call.name),
+            query=[("fieldManager", ROLLOUT_MANAGER)],
             body=revision.get("data") or {},
             content_type="application/strategic-merge-patch+json",
         )
@@ -289,6 +293,7 @@ def _update_strategy(call: Call) -> dict:
         _status, answer = call.client.request_json(
             "PATCH",
             objects.object_path(call.kind, call.namespace, call.name),
+            query=[("fieldManager", ROLLOUT_MANAGER)],
             body={"spec": {"updateStrategy": strategy}},
             content_type="application/merge-patch+json",
         )
