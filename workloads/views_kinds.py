@@ -30,8 +30,8 @@ from portal.audit import audit_describe
 from portal.errors import PortalError
 from rbac.models import TeamNamespace
 from workloads import objects, selectors, services
+from workloads.forms_create import has_form
 from workloads.pages import audit, badge, cells, kind_or_404, not_ready, page_context, ready_namespace
-from workloads.views import deployment_create
 from workloads.views_actions import detail_sections
 
 RESULTS = {"created": gettext_lazy("created"), "configured": gettext_lazy("configured")}
@@ -104,6 +104,7 @@ def kind_list(request, pk, plural):
         paged=bool(token),
         name=name,
         selector=selector,
+        has_form=has_form(kind.plural),
     )
     return render(request, "workloads/kind_list.html", context, status=200)
 
@@ -193,31 +194,42 @@ def _apply(request, namespace: TeamNamespace, form: ManifestForm, *, dry_run: bo
 @not_ready
 def kind_apply(request, pk, plural):
     """Server-side apply of YAML as the user: a dry run first, or for real."""
-    if request.method == "POST" and plural == "deployments" and "manifest" not in request.POST:
-        # The namespace page's small deployment form posts to this address too.
-        return deployment_create(request, pk)
     kind, namespace = kind_or_404(plural), ready_namespace(request, pk)
     status, results = 200, []
     dry_run = "dry_run" in request.POST
-    if request.method == "POST":
-        audit(request, namespace, kind, "apply")
-        form = ManifestForm(request.POST)
-        if not form.is_valid():
-            status = 400
-        else:
-            results, status = _apply(request, namespace, form, dry_run=dry_run)
-            if results and not dry_run:
-                messages.success(
-                    request,
-                    _("Applied: %(objects)s.")
-                    % {"objects": ", ".join(f"{r['kind']} {r['name']} ({RESULTS[r['result']]})" for r in results)},
-                )
-                first = results[0]
-                if len(results) == 1 and first["kind"] == kind.kind:
-                    return redirect("workloads:kind-detail", pk=namespace.pk, plural=kind.plural, name=first["name"])
-                return redirect("workloads:kind-list", pk=namespace.pk, plural=kind.plural)
+    if request.method != "POST":
+        return apply_page(request, namespace, kind, "" if kind.read_only else kind.template_yaml(TEMPLATE_NAME))
+    audit(request, namespace, kind, "apply")
+    form = ManifestForm(request.POST)
+    if not form.is_valid():
+        status = 400
     else:
-        form = ManifestForm(initial={"manifest": "" if kind.read_only else kind.template_yaml(TEMPLATE_NAME)})
-    context = page_context(request, namespace, kind, form=form, results=results, dry_run=dry_run)
+        results, status = _apply(request, namespace, form, dry_run=dry_run)
+        if results and not dry_run:
+            messages.success(
+                request,
+                _("Applied: %(objects)s.")
+                % {"objects": ", ".join(f"{r['kind']} {r['name']} ({RESULTS[r['result']]})" for r in results)},
+            )
+            first = results[0]
+            if len(results) == 1 and first["kind"] == kind.kind:
+                return redirect("workloads:kind-detail", pk=namespace.pk, plural=kind.plural, name=first["name"])
+            return redirect("workloads:kind-list", pk=namespace.pk, plural=kind.plural)
+    return apply_page(request, namespace, kind, form=form, results=results, dry_run=dry_run, status=status)
+
+
+def apply_page(request, namespace, kind, manifest="", *, form=None, results=(), dry_run=False, status=200):
+    """The YAML page, its text `manifest` (the kind's template, or the
+    manifests a create form made: workloads/views_create.py) or a posted `form`."""
+    context = page_context(
+        request,
+        namespace,
+        kind,
+        form=form or ManifestForm(initial={"manifest": manifest}),
+        results=results,
+        dry_run=dry_run,
+        apply_url=reverse("workloads:kind-apply", args=[namespace.pk, kind.plural]),
+        create_url=reverse("workloads:kind-create", args=[namespace.pk, kind.plural]) if has_form(kind.plural) else "",
+    )
     context["list_url"] = reverse("workloads:kind-list", args=[namespace.pk, kind.plural])
     return render(request, "workloads/kind_apply.html", context, status=status)

@@ -93,16 +93,25 @@ def test_a_team_requests_a_namespace_deploys_and_sees_the_quota_move(world, page
     assert pods_row.locator(".used").inner_text() == "0"
     assert pods_row.locator(".bar-used").get_attribute("style") == "width: 0%"
 
-    form = page.locator("#deploy-form")
+    page.locator("#deploy-link").click()  # the Deployment form (workloads/views_create.py)
+    page.wait_for_url("**/deployments/new/form/")
+    form = page.locator("#create-form")
     form.get_by_label("Name:", exact=True).fill("web")
     form.get_by_label("Image:", exact=True).fill("nginx:1.27")
     form.get_by_label("Replicas:", exact=True).fill("2")
-    form.get_by_label("CPU:", exact=True).fill("250m")
-    # The plan sets no default requests: without memory the quota refuses the pods.
-    form.get_by_label("Memory:", exact=True).fill("64Mi")
-    form.get_by_role("button", name="Create deployment").click()
-    page.wait_for_url(re.compile(r".*/teams/namespaces/\d+/$"))
-    assert "Created deployment web" in page.locator(".messages").inner_text()
+    for label, value in (("CPU request:", "250m"), ("CPU limit:", "250m")):
+        form.get_by_label(label, exact=True).fill(value)
+    # The plan sets no default memory: without it the quota refuses the pods,
+    # and the form says so (a pod tried with a dry run) before anything is created.
+    form.get_by_role("button", name="Create").click()
+    assert "memory" in page.locator("#create-form .errors").inner_text()
+    form = page.locator("#create-form")
+    for label, value in (("Memory request:", "64Mi"), ("Memory limit:", "64Mi")):
+        form.get_by_label(label, exact=True).fill(value)
+    form.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r".*/deployments/web/$"))
+    assert "Created Deployment web" in page.locator(".messages").inner_text()
+    page.goto(f"/teams/namespaces/{TeamNamespace.objects.get(name=name).pk}/")
 
     def two_pods_used():
         page.reload()

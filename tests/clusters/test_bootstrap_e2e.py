@@ -184,9 +184,10 @@ def _team_uses(world, cluster):
     reconcile_cluster(cluster=cluster)
     namespace = TeamNamespace.objects.get(name="lab-web")
     assert namespace.phase == "ready"
+    resources = {"cpu_request": "100m", "cpu_limit": "100m", "memory_request": "64Mi", "memory_limit": "64Mi"}
     deploy = owner.post(
-        f"/workloads/namespaces/{namespace.pk}/deployments/new/",
-        {"name": "web", "image": "nginx:1.27", "replicas": "2", "cpu": "100m", "memory": "64Mi"},
+        f"/workloads/namespaces/{namespace.pk}/deployments/new/form/",
+        {"name": "web", "image": "nginx:1.27", "replicas": "2", **resources, "create": "1"},
     )
     assert deploy.status_code == 302, deploy.content.decode()[-2000:]
 

@@ -153,10 +153,10 @@ def test_it_says_when_the_cluster_cannot_be_read(world, client_as):
     assert 'id="quota-error"' in html and "The quota cannot be read from cluster Prod right now" in html
     assert "has no credentials" in html
     assert 'id="pods-error"' in html
-    # Spec next to status, and the deploy form for an editing role.
+    # Spec next to status, and the link to the Deployment form for an editing role.
     assert 'id="spec"' in html and 'id="status"' in html
-    assert 'id="deploy-form"' in html
-    assert 'id="deploy-form"' not in client_as("viewer").get(f"/teams/namespaces/{world.ns_a.pk}/").content.decode()
+    assert 'id="deploy-link"' in html
+    assert 'id="deploy-link"' not in client_as("viewer").get(f"/teams/namespaces/{world.ns_a.pk}/").content.decode()
 
 
 def test_it_shows_drift_repairs_apart_from_the_other_conditions(world, client_as):
@@ -175,16 +175,22 @@ def test_it_shows_drift_repairs_apart_from_the_other_conditions(world, client_as
 
 
 def test_it_refuses_bad_deploy_input_and_viewers(world, client_as):
-    url = f"/workloads/namespaces/{world.ns_a.pk}/deployments/new/"
-    assert client_as("viewer").post(url, {"name": "web", "image": "nginx"}).status_code == 403
-    assert client_as("outsider").post(url, {"name": "web", "image": "nginx"}).status_code == 404
-    bad = client_as("developer").post(url, {"name": "Web_1", "image": "has space", "replicas": "-1", "cpu": "lots"})
+    """The namespace page links the Deployment form, which checks its fields
+    before any cluster is asked."""
+    url = f"/workloads/namespaces/{world.ns_a.pk}/deployments/new/form/"
+    namespace_page = client_as("developer").get(f"/teams/namespaces/{world.ns_a.pk}/").content.decode()
+    assert f'id="deploy-link" href="{url}"' in namespace_page
+    assert client_as("viewer").post(url, {"name": "web", "image": "nginx", "create": "1"}).status_code == 403
+    assert client_as("outsider").post(url, {"name": "web", "image": "nginx", "create": "1"}).status_code == 404
+    bad = client_as("developer").post(
+        url, {"name": "Web_1", "image": "has space", "replicas": "-1", "cpu_request": "lots", "create": "1"}
+    )
     html = bad.content.decode()
     assert bad.status_code == 400
     assert len(errors_of(html)) == 4, errors_of(html)
     assert "lots is not a Kubernetes quantity" in html
-    unreachable = client_as("developer").post(url, {"name": "web", "image": "nginx", "replicas": "1"})
-    assert unreachable.status_code == 400
+    unreachable = client_as("developer").post(url, {"name": "web", "image": "nginx", "replicas": "1", "create": "1"})
+    assert unreachable.status_code == 502
     assert "has no credentials" in unreachable.content.decode()
 
 

@@ -52,9 +52,10 @@ def test_a_requested_namespace_is_provisioned_and_its_quota_moves(world, live, c
 
     page = owner.get(f"/teams/namespaces/{namespace.pk}/").content.decode()
     assert quota_used(page, "pods") == "0" and quota_used(page, "requests.cpu") == "0"
+    resources = {"cpu_request": "100m", "cpu_limit": "100m", "memory_request": "64Mi", "memory_limit": "64Mi"}
     deploy = owner.post(
-        f"/workloads/namespaces/{namespace.pk}/deployments/new/",
-        {"name": "web", "image": "nginx:1.27", "replicas": "2", "cpu": "100m", "memory": "64Mi"},
+        f"/workloads/namespaces/{namespace.pk}/deployments/new/form/",
+        {"name": "web", "image": "nginx:1.27", "replicas": "2", **resources, "create": "1"},
     )
     assert deploy.status_code == 302
 
@@ -66,10 +67,10 @@ def test_a_requested_namespace_is_provisioned_and_its_quota_moves(world, live, c
     assert quota_used(page, "requests.cpu") == "200m"
     assert page.count("web-") >= 2  # the pods, read live as the owner
     taken = owner.post(
-        f"/workloads/namespaces/{namespace.pk}/deployments/new/",
-        {"name": "web", "image": "nginx:1.27", "replicas": "1"},
+        f"/workloads/namespaces/{namespace.pk}/deployments/new/form/",
+        {"name": "web", "image": "nginx:1.27", "replicas": "1", "create": "1"},
     )
-    assert taken.status_code == 400 and "already exists" in taken.content.decode()
+    assert taken.status_code == 409 and "already exists" in taken.content.decode()
     # A platform admin outside the team reads the same quota with the portal's credential.
     assert quota_used(client_as("admin").get(f"/teams/namespaces/{namespace.pk}/").content.decode(), "pods") == "2"
 

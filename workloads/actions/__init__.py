@@ -14,6 +14,6 @@ Importing this package registers every action module listed below.
 from workloads.actions.base import ACTIONS, Action, Call, action_for, actions_for, register
 
 # Each feature's module registers its actions when imported.
-from workloads.actions import scale, rollout, revisions, batch, logs, related, secrets  # noqa: E402,F401  isort: skip
+from workloads.actions import scale, rollout, revisions, batch, logs, related, secrets, edit  # noqa: E402,F401  isort: skip
 
 __all__ = ["ACTIONS", "Action", "Call", "action_for", "actions_for", "register"]

@@ -1,0 +1,183 @@
+"""Edit an object's YAML in place (workloads/actions/edit.py, workloads/views_edit.py)
+against the devcluster: the edit is applied as the user at the version the
+page showed; a change made meanwhile is a 409 that keeps the user's text and
+offers the fresh YAML; the API server's refusal applies nothing."""
+
+import html
+import re
+
+import pytest
+import yaml
+from django.test import Client
+
+from clusters import kube
+from portal.models import AuditEvent
+from workloads import objects, services
+from workloads.kinds import KINDS
+
+pytestmark = [pytest.mark.devcluster, pytest.mark.django_db]
+
+
+def as_(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def url(namespace, plural, name, tail) -> str:
+    return f"/workloads/namespaces/{namespace.pk}/{plural}/{name}/{tail}"
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def editor(page: str) -> tuple[str, str]:
+    """(the textarea's YAML, the resourceVersion the form carries)."""
+    manifest = re.search(r'<textarea id="edit-manifest" name="manifest"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    version = re.search(r'name="resource_version" value="([^"]*)"', page).group(1)
+    return manifest.lstrip("\n"), version
+
+
+def live(tenancy, namespace, plural, name) -> dict:
+    with kube.client_for(tenancy.cluster) as client:
+        return objects.get_object(client, KINDS[plural], namespace.name, name)
+
+
+def made(tenancy, namespace, plural, name, **spec) -> dict:
+    manifest = KINDS[plural].template(name)
+    manifest.update(spec)
+    services.live_apply(user=tenancy.developer, namespace=namespace, documents=[manifest])
+    return live(tenancy, namespace, plural, name)
+
+
+def unchanged(now: dict, before: dict) -> bool:
+    """The same spec (its controller keeps changing the status, and so the resourceVersion)."""
+    return now["metadata"]["generation"] == before["metadata"]["generation"] and now["spec"] == before["spec"]
+
+
+def test_an_edit_is_applied_as_the_user(tenancy, ready_ns, unique):
+    name = unique("web")
+    made(tenancy, ready_ns, "deployments", name)
+    developer = as_(tenancy.developer)
+    # Someone scales it (another field manager owns replicas now).
+    scaled = developer.post(url(ready_ns, "deployments", name, "scale/"), {"replicas": "2"})
+    assert scaled.status_code == 302
+    detail = text(developer.get(url(ready_ns, "deployments", name, "")))
+    assert f'href="{url(ready_ns, "deployments", name, "edit/")}" id="page-edit"' in detail
+
+    page = developer.get(url(ready_ns, "deployments", name, "edit/"))
+    assert page.status_code == 200
+    manifest, version = editor(text(page))
+    obj = yaml.safe_load(manifest)
+    assert "status" not in obj and "managedFields" not in obj["metadata"]
+    assert obj["metadata"]["resourceVersion"] == version
+    obj["spec"]["replicas"] = 0
+    obj["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    obj["metadata"]["labels"]["tier"] = "edited"
+    edited = developer.post(
+        url(ready_ns, "deployments", name, "edit/apply/"),
+        {"manifest": yaml.safe_dump(obj), "resource_version": version, "apply": "1"},
+    )
+    assert edited.status_code == 302, text(edited)
+    assert edited["Location"] == url(ready_ns, "deployments", name, "")
+    now = live(tenancy, ready_ns, "deployments", name)
+    assert now["spec"]["replicas"] == 0
+    assert now["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.28"
+    assert now["metadata"]["labels"]["tier"] == "edited"
+    event = AuditEvent.objects.latest("pk")
+    assert (event.action, event.result, event.target_kind, event.target_name) == (
+        "deployment.edit",
+        "success",
+        "Deployment",
+        name,
+    )
+
+
+def test_a_change_made_meanwhile_is_a_conflict_and_reload_keeps_the_users_text(tenancy, ready_ns, unique):
+    name = unique("cm")
+    made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
+    developer = as_(tenancy.developer)
+    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
+    mine = manifest.replace("greeting: hello", "greeting: mine")
+    assert mine != manifest
+    # Meanwhile someone else changes it.
+    with kube.client_for(tenancy.cluster) as client:
+        client.core.patch_namespaced_config_map(name, ready_ns.name, {"data": {"greeting": "theirs"}})
+
+    conflict = developer.post(
+        url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, "resource_version": version, "apply": "1"}
+    )
+    page = text(conflict)
+    assert conflict.status_code == 409, page
+    assert "Someone changed it meanwhile" in page and 'id="edit-reload"' in page
+    assert editor(page)[0] == mine  # the user's text stays in the editor
+    assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "theirs"}
+
+    reloaded = developer.post(
+        url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, "resource_version": version, "reload": "1"}
+    )
+    page = text(reloaded)
+    assert reloaded.status_code == 200
+    fresh, fresh_version = editor(page)
+    assert "greeting: theirs" in fresh and fresh_version != version
+    assert "greeting: mine" in re.search(r'<pre class="objectyaml" id="edit-mine">(.*?)</pre>', page, re.S).group(1)
+
+    # Applied again from the fresh version, the user's change goes in.
+    applied = developer.post(
+        url(ready_ns, "configmaps", name, "edit/apply/"),
+        {"manifest": fresh.replace("greeting: theirs", "greeting: mine"), "resource_version": fresh_version},
+    )
+    assert applied.status_code == 302, text(applied)
+    assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "mine"}
+
+
+def test_an_invalid_edit_shows_the_api_servers_message_and_applies_nothing(tenancy, ready_ns, unique):
+    name = unique("web")
+    made(tenancy, ready_ns, "deployments", name)
+    developer = as_(tenancy.developer)
+    manifest, version = editor(text(developer.get(url(ready_ns, "deployments", name, "edit/"))))
+    before = live(tenancy, ready_ns, "deployments", name)
+    invalid = manifest.replace("replicas: 1", "replicas: -1")
+    assert invalid != manifest
+    refused = developer.post(
+        url(ready_ns, "deployments", name, "edit/apply/"), {"manifest": invalid, "resource_version": version}
+    )
+    page = text(refused)
+    assert refused.status_code == 400, page
+    assert "spec.replicas" in page and "must be greater than or equal to 0" in page
+    assert editor(page)[0] == invalid
+    assert unchanged(live(tenancy, ready_ns, "deployments", name), before)
+
+    # Another name or kind would be another object: refused before the API server is asked.
+    for changed, field in (
+        (manifest.replace(f"name: {name}\n", "name: someone-else\n", 1), "metadata.name"),
+        (manifest.replace("kind: Deployment", "kind: StatefulSet"), "kind"),
+    ):
+        response = developer.post(
+            url(ready_ns, "deployments", name, "edit/apply/"), {"manifest": changed, "resource_version": version}
+        )
+        assert response.status_code == 400 and f"The {field} cannot change in an edit" in text(response)
+    assert unchanged(live(tenancy, ready_ns, "deployments", name), before)
+
+
+def test_viewers_cannot_edit_and_other_teams_find_nothing(tenancy, ready_ns, unique):
+    name = unique("cm")
+    made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
+    developer, viewer = as_(tenancy.developer), as_(tenancy.viewer)
+    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
+    changed = {"manifest": manifest.replace("hello", "viewer"), "resource_version": version}
+
+    page = viewer.get(url(ready_ns, "configmaps", name, "edit/"))
+    assert page.status_code == 403 and 'id="edit-manifest"' not in text(page)
+    forged = viewer.post(url(ready_ns, "configmaps", name, "edit/apply/"), changed)
+    assert forged.status_code == 403 and "reads objects" in text(forged)
+    other = as_(tenancy.users["b-owner"])
+    assert other.get(url(ready_ns, "configmaps", name, "edit/")).status_code == 404
+    assert other.post(url(ready_ns, "configmaps", name, "edit/apply/"), changed).status_code == 404
+    assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "hello"}
+    # Through the API the edit action reads the same YAML.
+    api = Client()
+    api.force_login(tenancy.developer)
+    answer = api.get(f"/api/v1/namespaces/{ready_ns.pk}/kinds/configmaps/{name}/edit/")
+    assert answer.status_code == 200 and answer.json()["resource_version"] == version

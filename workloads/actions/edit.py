@@ -1,0 +1,131 @@
+"""Edit an object's YAML in place.
+
+The `edit` action (GET, a page of its own, editors only) shows the live object
+as YAML without its status and the field managers' bookkeeping; its form posts
+to workloads/views_edit.py, which applies the text with `APPLY_EDIT` through
+the same path as every action (`workloads.services.live_action`: impersonated,
+the form checked, errors mapped).
+
+The text is applied with server-side apply, a dry run first, keeping the
+resourceVersion the page was shown at: if someone changed the object meanwhile,
+the API server answers 409 and nothing is applied. The apply forces the
+fields the user set (someone who edits the whole object means every value in
+it, even one another manager set, such as replicas after a scale). The name,
+kind and apiVersion cannot change: that would be another object.
+"""
+
+import copy
+
+import yaml
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from workloads import objects
+from workloads.actions.base import Action, Call, register
+from workloads.errors import NON_FIELD
+from workloads.kinds import KINDS
+
+EDIT = "edit"
+# Kinds whose YAML would show what must stay hidden until asked for (and audited).
+NOT_EDITABLE = {"Secret"}
+EDITABLE = tuple(kind.kind for kind in KINDS.values() if not kind.read_only and kind.kind not in NOT_EDITABLE)
+# The API server's own fields of an object: shown nowhere in the text to edit.
+SERVER_FIELDS = ("managedFields",)
+
+
+def editable(obj: dict) -> dict:
+    """The object as it is edited: without status and managed fields."""
+    shown = copy.deepcopy(obj)
+    shown.pop("status", None)
+    for field in SERVER_FIELDS:
+        (shown.get("metadata") or {}).pop(field, None)
+    return shown
+
+
+def editable_yaml(obj: dict) -> str:
+    return yaml.safe_dump(editable(obj), sort_keys=False, default_flow_style=False)
+
+
+def _show(call: Call) -> dict:
+    obj = objects.get_object(call.client, call.kind, call.namespace, call.name)
+    return {
+        "kind": call.kind.kind,
+        "name": call.name,
+        "resource_version": (obj.get("metadata") or {}).get("resourceVersion", ""),
+        "yaml": editable_yaml(obj),
+    }
+
+
+class EditForm(forms.Form):
+    manifest = forms.CharField(label=gettext_lazy("YAML"), strip=False, widget=forms.Textarea)
+    # The version the text was read at: the API server refuses the apply if the object moved on.
+    resource_version = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class EditRefused(objects.ManifestError):
+    """An edit that would make another object, or is not one object."""
+
+
+def _edited(call: Call) -> dict:
+    """The one object of the text, checked to be the one being edited, with
+    the resourceVersion the page was shown at."""
+    documents = objects.parse_yaml(call.data["manifest"])
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        message = _("Send the one object being edited, as a YAML mapping.")
+        raise EditRefused(message, field_errors={NON_FIELD: [message]})
+    document = editable(documents[0])
+    meta = document.get("metadata")
+    for field, given, expected in (
+        ("kind", document.get("kind"), call.kind.kind),
+        ("apiVersion", document.get("apiVersion"), call.kind.api_version),
+        ("metadata.name", meta.get("name") if isinstance(meta, dict) else None, call.name),
+    ):
+        if given != expected:
+            message = _(
+                "The %(field)s cannot change in an edit (%(given)s instead of %(expected)s): "
+                "that would be another object. Create it from the YAML page instead."
+            ) % {"field": field, "given": given or "—", "expected": expected}
+            raise EditRefused(message, field_errors={field: [message]})
+    document["metadata"] = dict(meta, resourceVersion=call.data["resource_version"])
+    return document
+
+
+def _apply(call: Call, obj: dict, *, dry_run: bool) -> dict:
+    query = [("fieldManager", objects.FIELD_MANAGER), ("force", "true")] + ([("dryRun", "All")] if dry_run else [])
+    # Errors are mapped by the caller (`services.live_action`), once.
+    return call.client.request_json(
+        "PATCH",
+        objects.object_path(call.kind, call.namespace, call.name),
+        query=query,
+        body=obj,
+        content_type="application/apply-patch+yaml",
+    )[1]
+
+
+def _save(call: Call) -> dict:
+    ((_kind, obj),) = objects.checked_manifests([_edited(call)], namespace=call.namespace)
+    _apply(call, obj, dry_run=True)  # a refusal stops here, with nothing applied
+    answer = _apply(call, obj, dry_run=False)
+    return {
+        "kind": call.kind.kind,
+        "name": call.name,
+        "resource_version": (answer.get("metadata") or {}).get("resourceVersion", ""),
+        "message": _("Applied your edit of %(kind)s %(name)s.") % {"kind": call.kind.kind, "name": call.name},
+    }
+
+
+EDIT_ACTION = register(
+    Action(
+        EDIT,
+        gettext_lazy("Edit YAML"),
+        kinds=EDITABLE,
+        run=_show,
+        method="GET",
+        template="workloads/edit_section.html",
+        on_detail=False,
+        editors_only=True,
+    )
+)
+# Not registered: the edit page's form posts to its own view, which runs it.
+APPLY_EDIT = Action("edit-apply", gettext_lazy("Apply"), kinds=EDITABLE, run=_save, form=EditForm)
