@@ -66,8 +66,15 @@ class ScheduleError(ValueError):
 @dataclass(frozen=True)
 class Schedule:
     text: str  # as written
-    cron: str = ""  # five fields (a descriptor's, expanded); "" for @every
+    # The five fields as explicit values (a descriptor's too), for croniter,
+    # which reads some ranges and "?" otherwise than robfig/cron; "" for @every.
+    cron: str = ""
+    # robfig/cron: a day matches both day fields when either is "*" or "?",
+    # and either of them otherwise.
+    day_or: bool = True
     every: timedelta | None = None  # @every <duration>
+    minutes: frozenset = frozenset()
+    hours: frozenset = frozenset()
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -85,21 +92,33 @@ def parse_schedule(text: str) -> Schedule:
         )
     if spec.startswith("@"):
         return _descriptor(spec)
+    return _fields(spec, spec)
+
+
+def _fields(text: str, spec: str) -> Schedule:
     fields = spec.split()
     if len(fields) != len(FIELDS):
         raise ScheduleError(
             _("A schedule has exactly 5 fields (minute, hour, day of month, month, day of week); found %(count)s.")
             % {"count": len(fields)}
         )
+    values, stars = [], []
     for value, (label, low, high, names) in zip(fields, FIELDS, strict=True):
-        for part in value.split(","):
-            _check_range(part, label, low, high, names)
-    return Schedule(spec, cron=" ".join(fields))
+        parts = [_values(part, label, low, high, names) for part in value.split(",")]
+        values.append(sorted(set().union(*(found for found, _star in parts))))
+        stars.append(any(star for _found, star in parts))
+    return Schedule(
+        text,
+        cron=" ".join(",".join(map(str, found)) for found in values),
+        day_or=not (stars[2] or stars[4]),
+        minutes=frozenset(values[0]),
+        hours=frozenset(values[1]),
+    )
 
 
 def _descriptor(spec: str) -> Schedule:
     if spec in DESCRIPTORS:
-        return Schedule(spec, cron=DESCRIPTORS[spec])
+        return _fields(spec, DESCRIPTORS[spec])
     if spec.startswith("@every "):
         return Schedule(spec, every=_duration(spec[len("@every ") :].strip()))
     raise ScheduleError(
@@ -124,8 +143,10 @@ def _number(text: str, label: str, names: dict) -> int:
     return int(text)
 
 
-def _check_range(part: str, label: str, low: int, high: int, names: dict) -> None:
-    """One element of a field: *, ?, N, N-M, each with an optional /step (robfig/cron's getRange)."""
+def _values(part: str, label: str, low: int, high: int, names: dict) -> tuple[set, bool]:
+    """One element of a field: *, ?, N, N-M, each with an optional /step
+    (robfig/cron's getRange): its values, and whether it is a star ("*" or
+    "?" with no step above 1)."""
     field = _(label)
     range_text, *steps = part.split("/")
     if len(steps) > 1:
@@ -151,6 +172,8 @@ def _check_range(part: str, label: str, low: int, high: int, names: dict) -> Non
     for wrong, message in messages:
         if wrong:
             raise ScheduleError(message % {"field": field, "part": part, "low": low, "high": high})
+    step = int(steps[0]) if steps else 1
+    return set(range(start, end + 1, step)), range_text in ("*", "?") and step == 1
 
 
 def time_zone(name: str | None) -> ZoneInfo:
@@ -176,8 +199,7 @@ def next_runs(schedule: Schedule, zone: ZoneInfo, *, after: datetime, count: int
     start = after.astimezone(zone)
     if schedule.every is not None:
         return [start + schedule.every * n for n in range(1, count + 1)]
-    runs, found = [], croniter(schedule.cron, start)
-    minutes, hours = croniter.expand(schedule.cron)[0][:2]
+    runs, found = [], croniter(schedule.cron, start, day_or=schedule.day_or)
     limit = start + timedelta(days=366 * SEARCH_YEARS)
     while len(runs) < count:
         try:
@@ -188,13 +210,9 @@ def next_runs(schedule: Schedule, zone: ZoneInfo, *, after: datetime, count: int
             break
         # croniter moves a time the spring-forward gap swallowed to the next
         # hour; robfig/cron (the controller) skips it: so do we.
-        if _in(run.hour, hours) and _in(run.minute, minutes):
+        if run.hour in schedule.hours and run.minute in schedule.minutes:
             runs.append(run)
     return runs
-
-
-def _in(value: int, allowed: list) -> bool:
-    return allowed == ["*"] or value in allowed
 
 
 def upcoming(text: str, zone_name: str | None, *, after: datetime | None = None, count: int = NEXT_RUNS) -> dict:

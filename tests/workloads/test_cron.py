@@ -64,7 +64,8 @@ def test_it_accepts_what_kubernetes_accepts(schedule):
     ],
 )
 def test_it_reads_the_macros(macro, expanded):
-    assert cron.parse_schedule(macro).cron == expanded
+    read, fields = cron.parse_schedule(macro), cron.parse_schedule(expanded)
+    assert (read.text, read.cron, read.day_or) == (macro, fields.cron, fields.day_or)
 
 
 @pytest.mark.parametrize(("zone", "reason"), [("Local", "not Local"), ("Mars/Base", "Unknown"), ("../etc", "Unknown")])
@@ -108,3 +109,24 @@ def test_every_is_a_fixed_delay_and_a_date_that_never_comes_has_no_runs():
         "2027-01-01T15:00:00+00:00",
     ]
     assert cron.upcoming("0 0 30 2 *", None, after=after)["next_runs"] == []
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        # "?" is "*" in any field, as robfig/cron reads it (croniter alone refuses it for minutes).
+        ("? 0 * * *", ["2027-01-01T00:00:00+00:00", "2027-01-01T00:01:00+00:00"]),
+        # A one-day range is that day (Saturday), a step from a number runs to the maximum.
+        ("0 0 * * 6-6", ["2027-01-02T00:00:00+00:00", "2027-01-09T00:00:00+00:00"]),
+        ("50/5 0 * * *", ["2027-01-01T00:50:00+00:00", "2027-01-01T00:55:00+00:00"]),
+        # Both day fields restricted: either matches (the 15th, or a Monday)...
+        ("0 0 15 * 1", ["2027-01-04T00:00:00+00:00", "2027-01-11T00:00:00+00:00"]),
+        # ...one of them a star: both must (Mondays only).
+        ("0 0 * * 1", ["2027-01-04T00:00:00+00:00", "2027-01-11T00:00:00+00:00"]),
+        # A star with a step is no star: odd days, or Mondays.
+        ("0 0 */2 * 1", ["2027-01-01T00:00:00+00:00", "2027-01-03T00:00:00+00:00", "2027-01-04T00:00:00+00:00"]),
+    ],
+)
+def test_it_reads_fields_as_the_controller_does(schedule, expected):
+    after = datetime(2026, 12, 31, 23, 59, 30, tzinfo=UTC)
+    assert times(cron.upcoming(schedule, "UTC", after=after, count=len(expected))) == expected
