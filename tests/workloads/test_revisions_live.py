@@ -229,7 +229,7 @@ def test_a_statefulsets_update_strategy_and_partition_land_in_its_spec(api, tena
     )
     assert "warning" not in changed.json()
     bounded = developer().post(
-        action, {"type": "RollingUpdate", "partition": 0, "max_unavailable": "50%"}, format="json"
+        action, {"type": "RollingUpdate", "partition": 0, "maxUnavailable": "50%"}, format="json"
     )
     assert bounded.status_code == 200, bounded.content
     assert bounded.json()["update_strategy"]["rollingUpdate"] == {"partition": 0, "maxUnavailable": "50%"}
@@ -250,9 +250,9 @@ def test_a_statefulsets_update_strategy_and_partition_land_in_its_spec(api, tena
             ({"type": "Sideways"}, "type"),
             ({"type": "RollingUpdate", "partition": -1}, "partition"),
             ({"type": "OnDelete", "partition": 1}, "partition"),
-            ({"type": "RollingUpdate", "max_unavailable": "0"}, "max_unavailable"),
-            ({"type": "RollingUpdate", "max_unavailable": "101%"}, "max_unavailable"),
-            ({"type": "RollingUpdate", "max_unavailable": "a few"}, "max_unavailable"),
+            ({"type": "RollingUpdate", "maxUnavailable": "0"}, "maxUnavailable"),
+            ({"type": "RollingUpdate", "maxUnavailable": "101%"}, "maxUnavailable"),
+            ({"type": "RollingUpdate", "maxUnavailable": "a few"}, "maxUnavailable"),
         ],
     )
     assert_audited("statefulset.update-strategy", "StatefulSet", name, "invalid")
@@ -348,9 +348,7 @@ def test_a_daemonsets_update_strategy_is_validated_like_kubernetes(api, tenancy,
     assert applied.status_code == 201, applied.content
     action = url(ready_ns, "daemonsets", f"{name}/update-strategy/")
 
-    changed = developer().post(
-        action, {"type": "RollingUpdate", "max_unavailable": 0, "max_surge": "50%"}, format="json"
-    )
+    changed = developer().post(action, {"type": "RollingUpdate", "maxUnavailable": 0, "maxSurge": "50%"}, format="json")
     assert changed.status_code == 200, changed.content
     assert changed.json()["update_strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": "50%"}
     assert_audited("daemonset.update-strategy", "DaemonSet", name)
@@ -359,13 +357,19 @@ def test_a_daemonsets_update_strategy_is_validated_like_kubernetes(api, tenancy,
         developer(),
         action,
         [
-            ({"type": "RollingUpdate", "max_unavailable": "0", "max_surge": "0%"}, "max_unavailable"),
-            ({"type": "RollingUpdate", "max_unavailable": "0"}, "max_unavailable"),
-            ({"type": "RollingUpdate", "max_surge": "150%"}, "max_surge"),
-            ({"type": "RollingUpdate", "max_surge": "-1"}, "max_surge"),
-            ({"type": "OnDelete", "max_surge": "1"}, "max_surge"),
+            ({"type": "RollingUpdate", "maxUnavailable": "0", "maxSurge": "0%"}, "maxUnavailable"),
+            ({"type": "RollingUpdate", "maxUnavailable": "0"}, "maxUnavailable"),
+            ({"type": "RollingUpdate", "maxSurge": "150%"}, "maxSurge"),
+            ({"type": "RollingUpdate", "maxSurge": "-1"}, "maxSurge"),
+            ({"type": "OnDelete", "maxSurge": "1"}, "maxSurge"),
+            # Exactly one of them is not 0 (Kubernetes' rule for DaemonSets).
+            ({"type": "RollingUpdate", "maxUnavailable": "1", "maxSurge": "1"}, "maxSurge"),
         ],
     )
+    # A surge alone: max unavailable is 0 beside it (its default, 1, would be refused).
+    surged = developer().post(action, {"type": "RollingUpdate", "maxSurge": "1"}, format="json")
+    assert surged.status_code == 200, surged.content
+    assert surged.json()["update_strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
     # A DaemonSet has no partition: the field is not its form's, and is ignored.
     ignored = developer().post(action, {"type": "RollingUpdate", "partition": 1}, format="json")
     assert ignored.status_code == 200 and "partition" not in ignored.json()["update_strategy"]["rollingUpdate"]

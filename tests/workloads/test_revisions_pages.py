@@ -158,17 +158,17 @@ def test_a_daemonsets_page_shows_its_pods_per_node(tenancy, ready_ns, unique, as
     assert developer.get(url(ready_ns, "daemonsets", f"{name}/claims/")).status_code == 405
 
     bad = developer.post(
-        url(ready_ns, "daemonsets", f"{name}/update-strategy/"), {"type": "RollingUpdate", "max_surge": "150%"}
+        url(ready_ns, "daemonsets", f"{name}/update-strategy/"), {"type": "RollingUpdate", "maxSurge": "150%"}
     )
     assert bad.status_code == 400 and "At most 100%." in text(bad)
     changed = developer.post(
         url(ready_ns, "daemonsets", f"{name}/update-strategy/"),
-        {"type": "RollingUpdate", "max_unavailable": "0", "max_surge": "1"},
+        {"type": "RollingUpdate", "maxUnavailable": "0", "maxSurge": "1"},
         follow=True,
     )
     assert changed.redirect_chain and f"DaemonSet {name} now updates its pods: RollingUpdate." in text(changed)
     assert audited("daemonset.update-strategy", name)
-    assert 'name="max_surge" value="1"' in text(changed)
+    assert 'name="maxSurge" value="1"' in text(changed)
 
     roll_back_on_page(developer, tenancy, ready_ns, "daemonsets", name, "1")
 

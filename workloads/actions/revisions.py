@@ -7,7 +7,6 @@ controller then renumbers that revision as the newest.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,10 +14,12 @@ from clusters import kube
 from workloads import columns as c
 from workloads import objects
 from workloads.actions import controllerrevisions as owned
+from workloads.actions import rollout
 from workloads.actions.base import Action, Call, register
 from workloads.errors import mapped
 
 STATEFUL, DAEMON = "StatefulSet", "DaemonSet"
+MAX_SURGE, MAX_UNAVAILABLE = rollout.MAX_SURGE, rollout.MAX_UNAVAILABLE
 ROLLING, ON_DELETE = "RollingUpdate", "OnDelete"
 # The field manager of these changes, named as kubectl's "kubectl-rollout": a
 # later server-side apply of a different value conflicts with it by name.
@@ -176,96 +177,94 @@ register(
 # --- update strategy -----------------------------------------------------------------------
 
 
-def int_or_percent(value: str, *, zero: bool = True) -> int | str | None:
-    """An IntOrString as the API server validates a rolling update's bounds: a
-    whole number >= 0 or a percentage of at most 100% ("25%"); None if empty."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    number = value[:-1] if value.endswith("%") else value
-    if not number.isdigit():
-        raise ValidationError(_("A whole number (2) or a percentage (25%)."), code="invalid")
-    if value.endswith("%") and int(number) > 100:
-        raise ValidationError(_("At most 100%."), code="max_value")
-    if not zero and int(number) == 0:
-        raise ValidationError(_("Cannot be 0."), code="min_value")
-    return value if value.endswith("%") else int(number)
-
-
 def _bound(value) -> str:
     return "" if value is None else str(value)
 
 
+def _zero(value) -> bool:
+    return value is not None and int(str(value).rstrip("%")) == 0
+
+
 class _StrategyForm(forms.Form):
+    """Field names are Kubernetes' own (as set-image's), checked as the API
+    server checks them (apps validation), so its refusals name these fields."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **{"auto_id": "update-strategy-%s", **kwargs})
 
     type = forms.ChoiceField(label=gettext_lazy("Type"), choices=STRATEGIES)
-    max_unavailable = forms.CharField(
+    maxUnavailable = forms.CharField(  # noqa: N815  (Kubernetes' name, as the API takes it)
         label=gettext_lazy("Max unavailable"),
         required=False,
         max_length=12,
-        help_text=gettext_lazy("A number or a percentage (25%); empty: the default."),
+        help_text=gettext_lazy("Pods that may be unavailable during the update: a number or a percentage (25%)."),
     )
 
-    def _rolling_only(self, cleaned: dict, names: tuple[str, ...]) -> None:
-        if cleaned.get("type") != ON_DELETE:
-            return
-        for name in names:
-            if cleaned.get(name) not in (None, ""):
-                self.add_error(name, _("Only with a rolling update."))
+    def clean_maxUnavailable(self):  # noqa: N802
+        value = self.cleaned_data[MAX_UNAVAILABLE].strip()
+        return rollout.int_or_percent(value, at_most_100=True) if value else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("type") == ON_DELETE:
+            for name in self.rolling_fields:
+                if cleaned.get(name) not in (None, ""):
+                    self.add_error(name, _("Only with a rolling update."))
+        return cleaned
 
 
 class StatefulSetStrategyForm(_StrategyForm):
     partition = forms.IntegerField(
         label=gettext_lazy("Partition"),
         min_value=0,
+        max_value=rollout.INT32,
         required=False,
         help_text=gettext_lazy(
             "Pods with an ordinal at or above it are updated; at most the replicas is advisable "
             "(above it, no pod is updated)."
         ),
     )
-    field_order = ["type", "partition", "max_unavailable"]
-
-    def clean_max_unavailable(self):
-        # A StatefulSet's maxUnavailable cannot be 0 (the API server's rule).
-        return int_or_percent(self.cleaned_data.get("max_unavailable"), zero=False)
+    field_order = ["type", "partition", MAX_UNAVAILABLE]
+    rolling_fields = ("partition", MAX_UNAVAILABLE)
 
     def clean(self):
         cleaned = super().clean()
-        self._rolling_only(cleaned, ("partition", "max_unavailable"))
+        if _zero(cleaned.get(MAX_UNAVAILABLE)):  # the API server's rule for StatefulSets
+            self.add_error(MAX_UNAVAILABLE, _("Cannot be 0."))
         return cleaned
 
 
 class DaemonSetStrategyForm(_StrategyForm):
-    max_surge = forms.CharField(
+    maxSurge = forms.CharField(  # noqa: N815
         label=gettext_lazy("Max surge"),
         required=False,
         max_length=12,
-        help_text=gettext_lazy("A number or a percentage; with a surge, max unavailable may be 0."),
+        help_text=gettext_lazy(
+            "New pods started beside the old ones: a number or a percentage. "
+            "With a surge, max unavailable must be 0 (empty: 0 then)."
+        ),
     )
+    rolling_fields = (MAX_UNAVAILABLE, MAX_SURGE)
 
-    def clean_max_unavailable(self):
-        return int_or_percent(self.cleaned_data.get("max_unavailable"))
-
-    def clean_max_surge(self):
-        return int_or_percent(self.cleaned_data.get("max_surge"))
+    def clean_maxSurge(self):  # noqa: N802
+        value = self.cleaned_data[MAX_SURGE].strip()
+        return rollout.int_or_percent(value, at_most_100=True) if value else None
 
     def clean(self):
         cleaned = super().clean()
-        self._rolling_only(cleaned, ("max_unavailable", "max_surge"))
-        unavailable, surge = cleaned.get("max_unavailable"), cleaned.get("max_surge")
-        # The API server's rule: both may not be 0 (empty unavailable defaults to 1).
-        if unavailable is not None and surge is not None and _zero(unavailable) and _zero(surge):
-            self.add_error("max_unavailable", _("May not be 0 when max surge is 0."))
-        elif surge is None and unavailable is not None and _zero(unavailable):
-            self.add_error("max_unavailable", _("May not be 0 when max surge is 0."))
+        if cleaned.get("type") != ROLLING or self.errors:
+            return cleaned
+        surge, unavailable = cleaned.get(MAX_SURGE), cleaned.get(MAX_UNAVAILABLE)
+        # Exactly one of them is non-zero (the API server's rule); empty ones
+        # default to maxSurge 0 and maxUnavailable 1, or 0 beside a surge.
+        if surge is not None and not _zero(surge):
+            if unavailable is None:
+                cleaned[MAX_UNAVAILABLE] = 0
+            elif not _zero(unavailable):
+                self.add_error(MAX_SURGE, _("Only with max unavailable 0: one of them is not 0, not both."))
+        elif _zero(unavailable):
+            self.add_error(MAX_UNAVAILABLE, _("Cannot be 0 when max surge is 0: the update could never start."))
         return cleaned
-
-
-def _zero(value) -> bool:
-    return str(value).rstrip("%") == "0"
 
 
 def _strategy_initial(obj: dict) -> dict:
@@ -274,8 +273,8 @@ def _strategy_initial(obj: dict) -> dict:
     return {
         "type": strategy.get("type") or ROLLING,
         "partition": rolling.get("partition"),
-        "max_unavailable": _bound(rolling.get("maxUnavailable")),
-        "max_surge": _bound(rolling.get("maxSurge")),
+        MAX_UNAVAILABLE: _bound(rolling.get(MAX_UNAVAILABLE)),
+        MAX_SURGE: _bound(rolling.get(MAX_SURGE)),
     }
 
 
@@ -284,10 +283,10 @@ def _update_strategy(call: Call) -> dict:
     if data["type"] == ON_DELETE:
         strategy = {"type": ON_DELETE, "rollingUpdate": None}  # null: a merge patch removes it
     elif call.kind.kind == STATEFUL:
-        rolling = {"partition": data.get("partition") or 0, "maxUnavailable": data.get("max_unavailable")}
+        rolling = {"partition": data.get("partition") or 0, MAX_UNAVAILABLE: data.get(MAX_UNAVAILABLE)}
         strategy = {"type": ROLLING, "rollingUpdate": rolling}
     else:
-        rolling = {"maxUnavailable": data.get("max_unavailable"), "maxSurge": data.get("max_surge")}
+        rolling = {MAX_UNAVAILABLE: data.get(MAX_UNAVAILABLE), MAX_SURGE: data.get(MAX_SURGE)}
         strategy = {"type": ROLLING, "rollingUpdate": rolling}
     with mapped(name=call.name):
         _status, answer = call.client.request_json(
