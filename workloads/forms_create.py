@@ -14,7 +14,6 @@ Repeated values are rows of a formset (ports, claims) or `key=value` lines
 
 import re
 import shlex
-import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from portal.labels import parse_labels
 from portal.validators import dns_label
 from rbac.quantities import parse_quantity, quantity
+from workloads import cron
 from workloads.actions.scale import MAX_REPLICAS
 
 NAME_LABEL = "app.kubernetes.io/name"
@@ -401,26 +401,23 @@ class CronJobForm(JobForm):
 
     def clean_schedule(self):
         schedule = " ".join(self.cleaned_data["schedule"].split())
-        try:  # another part of the portal may read schedules early; the API server decides anyway
-            from workloads import cron
-        except ImportError:
-            return schedule
-        check = getattr(cron, "validate_schedule", None)
-        if check is not None:
-            try:
-                check(schedule)
-            except (ValueError, ValidationError) as exc:
-                raise ValidationError(getattr(exc, "messages", None) or str(exc)) from None
+        try:  # as Kubernetes reads it, so the reason comes before the API server is asked
+            cron.parse_schedule(schedule)
+        except cron.ScheduleError as exc:
+            raise ValidationError(exc.message) from None
         return schedule
 
     def clean_time_zone(self):
         zone = self.cleaned_data["time_zone"].strip()
-        if zone:
-            try:
-                zoneinfo.ZoneInfo(zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValidationError(_("%(zone)s is not a time zone (e.g. Europe/Paris).") % {"zone": zone}) from None
+        try:
+            cron.time_zone(zone)
+        except cron.ScheduleError as exc:
+            raise ValidationError(exc.message) from None
         return zone
+
+    def next_runs(self) -> dict:
+        """When it would run, for the preview."""
+        return cron.upcoming(self.cleaned_data["schedule"], self.cleaned_data["time_zone"])
 
     def body(self, rows) -> dict:
         spec = {"schedule": self.cleaned_data["schedule"], "jobTemplate": {"spec": self.job_spec(rows)}}

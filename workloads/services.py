@@ -41,11 +41,6 @@ def deployment_create(
         return client.to_dict(created)
 
 
-def deployment_delete(*, user, namespace: TeamNamespace, name: str) -> None:
-    with client_as(user, namespace) as client:
-        client.apps.delete_namespaced_deployment(name, namespace.name)
-
-
 # --- any registered kind (workloads.kinds) -------------------------------------------------
 
 

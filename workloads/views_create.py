@@ -109,7 +109,10 @@ def _try(request, namespace, creation: Creation, *, create: bool):
         made = ", ".join(f"{m['kind']} {m['metadata']['name']}" for m in manifests)
         messages.success(request, _("Created %(objects)s.") % {"objects": made})
         return 201, name
-    return 200, {"yaml": manifests_yaml(manifests), "results": results}
+    preview = {"yaml": manifests_yaml(manifests), "results": results}
+    if hasattr(creation.form, "next_runs"):
+        preview["next_runs"] = creation.form.next_runs()
+    return 200, preview
 
 
 def _taken(request, namespace, creation: Creation, manifests: list[dict]) -> bool:

@@ -92,6 +92,8 @@ def test_it_creates_each_kind_from_its_form(tenancy, ready_ns, unique, plural):
     assert preview.status_code == 200, text(preview)
     assert f"name: {name}" in text(preview) and "image: nginx:1.27" in text(preview)
     assert live(tenancy, ready_ns, plural, name) is None  # a preview is a dry run
+    if plural == "cronjobs":  # when it would run, in its time zone
+        assert "Next runs (Europe/Paris)" in text(preview)
 
     created = developer.post(form_url(ready_ns, plural), {**data, "create": "1"})
     assert created.status_code == 302, text(created)
