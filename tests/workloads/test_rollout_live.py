@@ -278,8 +278,11 @@ def test_roles_other_teams_and_bad_input(api, tenancy, ready_ns, unique):
         ({"image": "nginx:"}, "image", "Not an image reference"),
         ({"image": NEW, "maxSurge": "abc"}, "maxSurge", "percentage such as 25%"),
         ({"image": NEW, "maxSurge": "-1"}, "maxSurge", "percentage such as 25%"),
+        ({"image": NEW, "maxSurge": "\u00b2"}, "maxSurge", "percentage such as 25%"),  # a digit to str.isdigit
+        ({"image": "nginx:\u00fc"}, "image", "Not an image reference"),
         ({"image": NEW, "maxUnavailable": "150%"}, "maxUnavailable", "At most 100%"),
         ({"image": NEW, "maxSurge": "0", "maxUnavailable": "0%"}, "maxUnavailable", "Cannot be 0"),
+        ({"image": NEW, "maxSurge": "00%", "maxUnavailable": 0}, "maxUnavailable", "Cannot be 0"),
     ]
     for body, field, message in cases:
         errors = assert_error_shape(developer("set-image", body), 400)["errors"]

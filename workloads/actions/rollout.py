@@ -42,10 +42,11 @@ _DOMAIN = (
 IMAGE = re.compile(
     rf"^(?:{_DOMAIN}(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
     r"(?::[\w][\w.-]{0,127})?"
-    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$",
+    re.ASCII,
 )
 MAX_IMAGE = 512
-PERCENT = re.compile(r"^[0-9]+%$")
+WHOLE, PERCENT = re.compile(r"^[0-9]+$"), re.compile(r"^[0-9]+%$")
 INT32 = 2**31 - 1
 
 
@@ -59,7 +60,7 @@ def image_reference(value: str) -> None:
 def int_or_percent(value: str, *, at_most_100=False) -> int | str:
     """A Kubernetes IntOrString as rolling updates take it: a whole number of
     pods (0 or more) or a percentage of the replicas ("25%")."""
-    if value.isdigit() and int(value) <= INT32:
+    if WHOLE.match(value) and int(value) <= INT32:
         return int(value)
     if PERCENT.match(value):
         if at_most_100 and int(value[:-1]) > 100:
@@ -69,7 +70,8 @@ def int_or_percent(value: str, *, at_most_100=False) -> int | str:
 
 
 def _zero(value) -> bool:
-    return str(value).rstrip("%") == "0"
+    """Whether a checked IntOrString is nothing: 0, "0%", "00%"."""
+    return int(str(value).rstrip("%")) == 0
 
 
 class SetImageForm(forms.Form):
