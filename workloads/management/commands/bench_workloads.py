@@ -154,8 +154,8 @@ class Command(BaseCommand):
 
     def _profile(self, world):
         """The API answer and the HTML page of the first namespace, in this
-        process through Django's test client, under cProfile: the top of
-        the cumulative times (the figures above are the server's)."""
+        process through Django's test client, under cProfile: the functions
+        that take the most time of their own (the figures above are the server's)."""
         import cProfile
         import io
         import pstats
@@ -174,7 +174,7 @@ class Command(BaseCommand):
             if response.status_code != 200:
                 raise CommandError(f"{path}: HTTP {response.status_code}")
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
             self.notes.append(f"\ncProfile of {self.repeat} GETs of {path} (in process):\n{out.getvalue()}")
 
     def _report(self):
