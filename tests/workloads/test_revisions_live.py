@@ -187,6 +187,10 @@ def test_a_statefulset_gets_its_service_and_claims_and_rolls_back(api, tenancy, 
         .json()["errors"]["revision"][0]
     )
     assert live_images(tenancy, ready_ns, "statefulsets", name) == [NEW]
+    # The newest revision is the spec already: nothing to do, and said so (as kubectl skips it).
+    same = developer().post(rollback, {"revision": 2}, format="json")
+    assert same.status_code == 200 and same.json()["rolled_back"] is False, same.content
+    assert "nothing to roll back" in same.json()["message"]
 
     # The viewer reads the revisions but may not roll back.
     viewer = partial(api.as_, tenancy.viewer)
