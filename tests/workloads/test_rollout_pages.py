@@ -100,6 +100,7 @@ def test_the_page_shows_the_rollout_and_its_forms_change_the_deployment(tenancy,
     page = text(developer.get(url(ready_ns, name)))
     assert 'id="resume-form"' in page and 'id="pause-form"' not in page
     assert 'data-state="paused"' in page
+    assert 'id="rollback-1"' not in page and "resume it to roll back" in page  # kubectl refuses it too
     assert developer.post(url(ready_ns, name, "resume/")).status_code == 302
     assert last_event().action == "deployment.resume"
     page = text(developer.get(url(ready_ns, name)))

@@ -102,6 +102,7 @@ def history(deployment: dict, replicasets: list[dict]) -> list[dict]:
                 "change_cause": (meta.get("annotations") or {}).get(CHANGE_CAUSE, ""),
                 "images": [container.get("image", "") for container in containers],
                 "created": meta.get("creationTimestamp", ""),
+                "age": columns.age(rs),
                 "replicas": columns.dig(rs, "status", "replicas", default=0),
                 "ready": columns.dig(rs, "status", "readyReplicas", default=0),
                 "current": bool(current) and revision_of(rs) == current,

@@ -291,7 +291,8 @@ def _rollout(call: Call) -> dict:
 def _history(call: Call) -> dict:
     obj = _get(call)
     owned = rs.owned_replicasets(call.client, call.namespace, obj)
-    return {"revision": rs.revision_of(obj), "revisions": rs.history(obj, owned)}
+    paused = bool(columns.dig(obj, "spec", "paused", default=False))
+    return {"revision": rs.revision_of(obj), "paused": paused, "revisions": rs.history(obj, owned)}
 
 
 class RollbackForm(forms.Form):
