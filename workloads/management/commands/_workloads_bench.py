@@ -7,6 +7,7 @@ request and its body, with nothing of the portal's client stack around it.
 """
 
 import http.client
+import json
 import math
 import os
 import socket
@@ -81,8 +82,6 @@ class ApiServer:
     def create_pods(self, namespace: str, names: list[str], nodes: list[str], *, concurrency: int) -> float:
         """Create the pods, placed round-robin on `nodes`, `concurrency`
         requests at a time; the seconds it took."""
-        import json
-
         path = f"/api/v1/namespaces/{namespace}/pods"
 
         def create(index_name):

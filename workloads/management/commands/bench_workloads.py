@@ -17,6 +17,7 @@ the Dockerfile runs it), reached over HTTP with a session cookie; its worker's
 peak RSS is read from /proc. Prints a table; tears the devcluster down.
 """
 
+import json
 import logging
 import math
 import statistics
@@ -117,7 +118,7 @@ class Command(BaseCommand):
         )
 
     def _measure(self, api, portal, namespace, user, label, *, as_admin=False):
-        """Raw, API and HTML in turn, `warmup` + `repeat` rounds; the worker's
+        """Raw, raw decoded, API and HTML in turn, `warmup` + `repeat` rounds; the worker's
         peak RSS over the timed rounds."""
         limit = objects.LIST_LIMIT
         raw_path = f"/api/v1/namespaces/{namespace.name}/pods?limit={limit}"
@@ -128,6 +129,8 @@ class Command(BaseCommand):
         cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={_session(user)}"}
         targets = {
             "raw API server GET": lambda: api.get(raw_path, headers),
+            # The least any Python client does with the page: read it, and decode its JSON.
+            "raw GET + json.loads (bench process)": lambda: _decoded(api.get(raw_path, headers)),
             "portal API": lambda: portal.get(
                 f"/api/v1/namespaces/{namespace.pk}/kinds/pods/?limit={limit}", {**cookie, "Accept": "application/json"}
             ),
@@ -199,14 +202,17 @@ class Command(BaseCommand):
 
 def _check_page(targets, limit):
     """The answers are the page asked for: `limit` pods, and more to come."""
-    import json
-
     answer = json.loads(targets["portal API"]()[1])
     raw = json.loads(targets["raw API server GET"]()[1])
     if len(answer["items"]) != len(raw["items"]) or answer["items"][0]["name"] != raw["items"][0]["metadata"]["name"]:
         raise CommandError("The portal's page is not the API server's.")
     if len(raw["items"]) == limit and not answer["continue"]:
         raise CommandError("The portal's page has no next-page token.")
+
+
+def _decoded(answer: tuple[int, bytes]) -> tuple[int, bytes]:
+    json.loads(answer[1])
+    return answer
 
 
 def _ms(seconds: float) -> str:
