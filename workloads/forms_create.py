@@ -279,6 +279,7 @@ def _container_port(values) -> dict:
 
 class ReplicatedForm(PodForm):
     replicas = forms.IntegerField(min_value=0, max_value=MAX_REPLICAS, initial=1, label=gettext_lazy("Replicas"))
+    field_order = ["name", "image", "replicas"]
 
     def body(self, rows) -> dict:
         body = super().body(rows)

@@ -52,7 +52,9 @@ def kind_create(request, pk, plural):
         if not may_write(request.user, namespace, kind):
             status, error = 403, _refusal(request, namespace)
     else:
-        audit(request, namespace, kind, "create", request.POST.get("name", ""))
+        # A preview or the move to the YAML page changes nothing: recorded as such.
+        verb = "create" if "create" in request.POST else "create-preview"
+        audit(request, namespace, kind, verb, request.POST.get("name", ""))
         creation = Creation(kind, request.POST)
         if not may_write(request.user, namespace, kind):
             status, error = 403, _refusal(request, namespace)
@@ -179,9 +181,15 @@ def _pods_fit(request, namespace, creation: Creation, manifest: dict) -> bool:
             _created, tried = objects.apply_object(client, pods_kind, pod, dry_run=True)
     except (kube.QuotaExceeded, kube.KubeForbidden) as exc:
         creation.form.add_error(None, _("One pod of it would be refused: %(message)s") % {"message": exc.message})
+        missing = "must specify" in exc.message  # a quota on a figure the pod does not give
         for field in _fields_named(exc.message):
             if field in creation.form.fields:
-                creation.form.add_error(field, _("The namespace's quota or limits refuse this value."))
+                creation.form.add_error(
+                    field,
+                    _("The namespace's quota needs this value.")
+                    if missing
+                    else _("The namespace's quota or limits refuse this value."),
+                )
         return False
     return _quota_fits(request, namespace, creation, tried)
 
