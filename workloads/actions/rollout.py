@@ -327,10 +327,11 @@ def _rollback(call: Call) -> dict:
             "message": _("%(name)s already runs revision %(revision)s; nothing changed.")
             % {"name": call.name, "revision": revision},
         }
-    # What `kubectl rollout undo` sends: the revision's template and annotations, in one JSON patch.
+    # What `kubectl rollout undo` sends: the revision's template and annotations, in one JSON
+    # patch ("add" sets the annotations whether or not the Deployment has any yet).
     body = [
         {"op": "replace", "path": "/spec/template", "value": rs.template_of(target)},
-        {"op": "replace", "path": "/metadata/annotations", "value": rs.rollback_annotations(obj, target)},
+        {"op": "add", "path": "/metadata/annotations", "value": rs.rollback_annotations(obj, target)},
     ]
     _patch(call, body, JSON_PATCH)
     images = [c.get("image", "") for c in _containers(target)]
