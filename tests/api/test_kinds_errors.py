@@ -109,7 +109,12 @@ def test_manifests_are_placed_in_the_namespace_asked_for():
 @pytest.mark.parametrize(
     ("document", "field", "words"),
     [
-        ({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}}, "kind", "not a kind the portal applies"),
+        # A kind the portal does not register.
+        (
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "s"}},
+            "kind",
+            "not a kind the portal applies",
+        ),
         (KINDS["replicasets"].template("rs"), "kind", "read-only"),
         (KINDS["configmaps"].template("../../secrets/x"), "metadata.name", "lower-case letters"),
         ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}, "metadata.name", "needs metadata.name"),
@@ -131,9 +136,9 @@ def test_a_manifest_that_cannot_be_applied_is_refused_on_its_field(document, fie
 
 def test_every_refusal_among_several_documents_is_named_by_its_index():
     good = KINDS["configmaps"].template("good")
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}}
+    unregistered = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "s"}}
     with pytest.raises(objects.ManifestError) as raised:
-        objects.checked_manifests([good, secret, "text"], namespace="team-a-dev")
+        objects.checked_manifests([good, unregistered, "text"], namespace="team-a-dev")
     assert set(raised.value.field_errors) == {"documents[1].kind", "documents[2]"}
 
 
@@ -163,6 +168,6 @@ def test_every_template_reads_back_as_the_manifest_it_is(plural):
 
 def test_an_unknown_plural_is_a_404_naming_the_known_ones():
     with pytest.raises(UnknownKind) as raised:
-        kind_for("secrets")
+        kind_for("serviceaccounts")
     status, body = answered(raised.value)
     assert status == 404 and "deployments" in body["detail"]

@@ -106,6 +106,7 @@ def test_a_secret_s_values_are_hidden_in_answers_pages_and_the_audit(api, tenanc
     assert "db-password: (hidden)" in body and 'id="reveal-form"' in body
     listed = page_client(tenancy.developer).get(page_url(ready_ns), {"name": name}).content.decode()
     assert_no_values(listed)
+    assert 'id="values-hidden"' in listed
 
 
 def test_reveal_answers_the_values_as_the_api_server_allows_and_is_audited(api, tenancy, ready_ns, unique):
