@@ -162,6 +162,10 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(
             developer().post(url(ready_ns, plural, f"{name}/scale/"), {"replicas": -1}, format="json"), 400
         )
         assert "replicas" in body["errors"]
+        for not_an_object in ([1], "2", 2):
+            assert_error_shape(
+                developer().post(url(ready_ns, plural, f"{name}/scale/"), not_an_object, format="json"), 400
+            )
     else:
         assert_error_shape(
             developer().post(url(ready_ns, plural, f"{name}/scale/"), {"replicas": 2}, format="json"), 405

@@ -234,6 +234,10 @@ class LiveObjectViewSet(viewsets.ViewSet):
         if request.method != found.method:
             raise exceptions.MethodNotAllowed(request.method)
         data = request.data if found.changes else request.query_params
+        if not isinstance(data, dict):  # a JSON list or scalar: the form reads fields by name
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_('Send the action\'s fields as a JSON object, e.g. {"replicas": 2}.')]}
+            )
         answer = services.live_action(
             user=request.user, namespace=namespace, kind=kind, name=name, action=found, data=data
         )
