@@ -61,6 +61,12 @@ class Kind:
         """The list columns of one object, by column name."""
         return {column.name: column.value(obj) for column in self.columns}
 
+    @property
+    def hides_values(self) -> bool:
+        """Whether some of its values are hidden until asked for (a template
+        cannot ask about `redact`: it would call it)."""
+        return self.redact is not None
+
     def shown(self, obj: dict) -> dict:
         """The object as pages and answers may carry it."""
         return self.redact(obj) if self.redact and isinstance(obj, dict) else obj
