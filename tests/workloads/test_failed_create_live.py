@@ -8,26 +8,13 @@ import re
 from functools import partial
 
 import pytest
-from django.test import Client
 
 from tests.support.wait import wait_for
+from tests.workloads.addresses import api_url as url
+from tests.workloads.addresses import page_client, page_url
 from workloads.kinds import KINDS
 
 pytestmark = pytest.mark.devcluster
-
-
-def url(namespace, plural, tail=""):
-    return f"/api/v1/namespaces/{namespace.pk}/kinds/{plural}/{tail}"
-
-
-def page_url(namespace, plural, tail=""):
-    return f"/workloads/namespaces/{namespace.pk}/{plural}/{tail}"
-
-
-def page_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def failed_row(api, user, namespace, plural, name):

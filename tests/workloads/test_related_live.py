@@ -6,29 +6,16 @@ import html
 from functools import partial
 
 import pytest
-from django.test import Client
 
 from clusters import kube
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
+from tests.workloads.addresses import api_url as url
+from tests.workloads.addresses import page_client, page_url
 from workloads import columns, objects
 from workloads.kinds import KINDS
 
 pytestmark = pytest.mark.devcluster
-
-
-def url(namespace, plural, tail=""):
-    return f"/api/v1/namespaces/{namespace.pk}/kinds/{plural}/{tail}"
-
-
-def page_url(namespace, plural, tail=""):
-    return f"/workloads/namespaces/{namespace.pk}/{plural}/{tail}"
-
-
-def page_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_deployment_s_page_shows_its_conditions_replicasets_pods_and_events(api, tenancy, ready_ns, unique):

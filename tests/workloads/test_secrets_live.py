@@ -8,12 +8,13 @@ from functools import partial
 
 import pytest
 import yaml
-from django.test import Client
 
 from clusters import kube
 from portal.audit import redact
 from portal.models import AuditEvent
 from tests.api.generic import assert_error_shape
+from tests.workloads import addresses
+from tests.workloads.addresses import page_client
 from workloads import objects
 from workloads.kinds import KINDS
 
@@ -26,11 +27,11 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def url(namespace, tail=""):
-    return f"/api/v1/namespaces/{namespace.pk}/kinds/secrets/{tail}"
+    return addresses.api_url(namespace, "secrets", tail)
 
 
 def page_url(namespace, tail=""):
-    return f"/workloads/namespaces/{namespace.pk}/secrets/{tail}"
+    return addresses.page_url(namespace, "secrets", tail)
 
 
 def manifest(name: str) -> dict:
@@ -54,12 +55,6 @@ def assert_no_values(text: str):
 
 def last_event():
     return AuditEvent.objects.latest("pk")
-
-
-def page_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_secret_s_values_are_hidden_in_answers_pages_and_the_audit(api, tenancy, ready_ns, unique):
