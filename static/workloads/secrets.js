@@ -38,7 +38,7 @@ document.addEventListener("submit", async (event) => {
     const code = document.createElement("code");
     code.textContent = value;
     valueCell.append(code);
-    if ((answer.binary || []).includes(name)) valueCell.append(" (base64)");
+    if ((answer.binary || []).includes(name)) valueCell.append(" " + form.dataset.binaryNote);
   }
   out.append(table);
 });

@@ -46,6 +46,7 @@ def test_the_detail_page_reads_on_a_phone_and_a_secret_is_revealed_on_request(
         "kind": "Secret",
         "metadata": {"name": "db"},
         "stringData": {"password": PASSWORD, "user": "app"},
+        "data": {"blob": "+vv8/f7/"},  # bytes 250-255: not text
     }
     services.live_apply(
         user=world.developer, namespace=namespace, documents=[KINDS["deployments"].template(name), secret]
@@ -75,6 +76,7 @@ def test_the_detail_page_reads_on_a_phone_and_a_secret_is_revealed_on_request(
     table = page.locator("#secret-values-table")
     table.wait_for()
     assert PASSWORD in table.inner_text() and "app" in table.inner_text()
+    assert "+vv8/f7/ (bytes, in base64)" in table.inner_text()
     assert page.url.endswith("/secrets/db/")  # shown in place: no redirect carried the values
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     event = AuditEvent.objects.latest("pk")
