@@ -214,8 +214,12 @@ def _quota_fits(request, namespace, creation: Creation, pod: dict) -> bool:
             for resource, value in ((container.get("resources") or {}).get(part) or {}).items():
                 figure = f"{part}.{resource}"
                 per_pod[figure] = per_pod.get(figure, 0) + parse_quantity(value)
+    try:
+        quota = selectors.namespace_quota(user=request.user, namespace=namespace)
+    except kube.KubeNotFound:  # no portal quota (yet): nothing to add up against
+        return True
     fits = True
-    for figure, value in selectors.namespace_quota(user=request.user, namespace=namespace).items():
+    for figure, value in quota.items():
         hard, used = quantity_value(value["hard"]), quantity_value(value["used"]) or 0
         if figure not in per_pod or hard is None or per_pod[figure] * count <= hard - used:
             continue

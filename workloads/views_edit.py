@@ -28,7 +28,7 @@ def kind_edit(request, pk, plural, name):
     kind, namespace = kind_and_namespace(request, pk, plural)
     audit(request, namespace, kind, "edit", name)
     text = request.POST.get("manifest", "")
-    answer = {"yaml": text, "resource_version": request.POST.get("resource_version", "")}
+    answer = {"yaml": text, **{key: request.POST.get(key, "") for key in ("resource_version", "fingerprint")}}
     status, error = 200, ""
     if "reload" in request.POST:
         try:

@@ -32,11 +32,11 @@ def text(response) -> str:
     return html.unescape(response.content.decode())
 
 
-def editor(page: str) -> tuple[str, str]:
-    """(the textarea's YAML, the resourceVersion the form carries)."""
+def editor(page: str) -> tuple[str, dict]:
+    """(the textarea's YAML, the hidden fields the form carries: the resourceVersion and fingerprint)."""
     manifest = re.search(r'<textarea id="edit-manifest" name="manifest"[^>]*>(.*?)</textarea>', page, re.S).group(1)
-    version = re.search(r'name="resource_version" value="([^"]*)"', page).group(1)
-    return manifest.lstrip("\n"), version
+    hidden = dict(re.findall(r'<input type="hidden" name="(resource_version|fingerprint)" value="([^"]*)"', page))
+    return manifest.lstrip("\n"), hidden
 
 
 def live(tenancy, namespace, plural, name) -> dict:
@@ -71,13 +71,18 @@ def test_an_edit_is_applied_as_the_user(tenancy, ready_ns, unique):
     manifest, version = editor(text(page))
     obj = yaml.safe_load(manifest)
     assert "status" not in obj and "managedFields" not in obj["metadata"]
-    assert obj["metadata"]["resourceVersion"] == version
+    assert obj["metadata"]["resourceVersion"] == version["resource_version"]
+    # Only its status moves meanwhile (as its controller does): the edit still goes in.
+    with kube.client_for(tenancy.cluster) as client:
+        condition = {"type": "PortalTest", "status": "True", "reason": "Test", "message": "status only"}
+        client.apps.patch_namespaced_deployment_status(name, ready_ns.name, {"status": {"conditions": [condition]}})
+    assert live(tenancy, ready_ns, "deployments", name)["metadata"]["resourceVersion"] != version["resource_version"]
     obj["spec"]["replicas"] = 0
     obj["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
     obj["metadata"]["labels"]["tier"] = "edited"
     edited = developer.post(
         url(ready_ns, "deployments", name, "edit/apply/"),
-        {"manifest": yaml.safe_dump(obj), "resource_version": version, "apply": "1"},
+        {"manifest": yaml.safe_dump(obj), **version, "apply": "1"},
     )
     assert edited.status_code == 302, text(edited)
     assert edited["Location"] == url(ready_ns, "deployments", name, "")
@@ -106,7 +111,7 @@ def test_a_change_made_meanwhile_is_a_conflict_and_reload_keeps_the_users_text(t
         client.core.patch_namespaced_config_map(name, ready_ns.name, {"data": {"greeting": "theirs"}})
 
     conflict = developer.post(
-        url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, "resource_version": version, "apply": "1"}
+        url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, **version, "apply": "1"}
     )
     page = text(conflict)
     assert conflict.status_code == 409, page
@@ -115,18 +120,18 @@ def test_a_change_made_meanwhile_is_a_conflict_and_reload_keeps_the_users_text(t
     assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "theirs"}
 
     reloaded = developer.post(
-        url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, "resource_version": version, "reload": "1"}
+        url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, **version, "reload": "1"}
     )
     page = text(reloaded)
     assert reloaded.status_code == 200
     fresh, fresh_version = editor(page)
-    assert "greeting: theirs" in fresh and fresh_version != version
+    assert "greeting: theirs" in fresh and fresh_version["resource_version"] != version["resource_version"]
     assert "greeting: mine" in re.search(r'<pre class="objectyaml" id="edit-mine">(.*?)</pre>', page, re.S).group(1)
 
     # Applied again from the fresh version, the user's change goes in.
     applied = developer.post(
         url(ready_ns, "configmaps", name, "edit/apply/"),
-        {"manifest": fresh.replace("greeting: theirs", "greeting: mine"), "resource_version": fresh_version},
+        {"manifest": fresh.replace("greeting: theirs", "greeting: mine"), **fresh_version},
     )
     assert applied.status_code == 302, text(applied)
     assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "mine"}
@@ -140,9 +145,7 @@ def test_an_invalid_edit_shows_the_api_servers_message_and_applies_nothing(tenan
     before = live(tenancy, ready_ns, "deployments", name)
     invalid = manifest.replace("replicas: 1", "replicas: -1")
     assert invalid != manifest
-    refused = developer.post(
-        url(ready_ns, "deployments", name, "edit/apply/"), {"manifest": invalid, "resource_version": version}
-    )
+    refused = developer.post(url(ready_ns, "deployments", name, "edit/apply/"), {"manifest": invalid, **version})
     page = text(refused)
     assert refused.status_code == 400, page
     assert "spec.replicas" in page and "must be greater than or equal to 0" in page
@@ -154,9 +157,7 @@ def test_an_invalid_edit_shows_the_api_servers_message_and_applies_nothing(tenan
         (manifest.replace(f"name: {name}\n", "name: someone-else\n", 1), "metadata.name"),
         (manifest.replace("kind: Deployment", "kind: StatefulSet"), "kind"),
     ):
-        response = developer.post(
-            url(ready_ns, "deployments", name, "edit/apply/"), {"manifest": changed, "resource_version": version}
-        )
+        response = developer.post(url(ready_ns, "deployments", name, "edit/apply/"), {"manifest": changed, **version})
         assert response.status_code == 400 and f"The {field} cannot change in an edit" in text(response)
     assert unchanged(live(tenancy, ready_ns, "deployments", name), before)
 
@@ -166,7 +167,7 @@ def test_viewers_cannot_edit_and_other_teams_find_nothing(tenancy, ready_ns, uni
     made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
     developer, viewer = as_(tenancy.developer), as_(tenancy.viewer)
     manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
-    changed = {"manifest": manifest.replace("hello", "viewer"), "resource_version": version}
+    changed = {"manifest": manifest.replace("hello", "viewer"), **version}
 
     page = viewer.get(url(ready_ns, "configmaps", name, "edit/"))
     assert page.status_code == 403 and 'id="edit-manifest"' not in text(page)
@@ -180,4 +181,4 @@ def test_viewers_cannot_edit_and_other_teams_find_nothing(tenancy, ready_ns, uni
     api = Client()
     api.force_login(tenancy.developer)
     answer = api.get(f"/api/v1/namespaces/{ready_ns.pk}/kinds/configmaps/{name}/edit/")
-    assert answer.status_code == 200 and answer.json()["resource_version"] == version
+    assert answer.status_code == 200 and answer.json()["resource_version"] == version["resource_version"]

@@ -8,19 +8,25 @@ the form checked, errors mapped).
 
 The text is applied with server-side apply, a dry run first, keeping the
 resourceVersion the page was shown at: if someone changed the object meanwhile,
-the API server answers 409 and nothing is applied. The apply forces the
+the API server answers 409 and nothing is applied. Its controller writing the
+status moves the resourceVersion too (a Deployment's, every few seconds while
+it rolls out): when the object is otherwise as the page showed it (the same
+fingerprint), the edit is applied at the new version instead of refused. The apply forces the
 fields the user set (someone who edits the whole object means every value in
 it, even one another manager set, such as replicas after a scale). The name,
 kind and apiVersion cannot change: that would be another object.
 """
 
 import copy
+import hashlib
+import json
 
 import yaml
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clusters import kube
 from workloads import objects
 from workloads.actions.base import Action, Call, register
 from workloads.errors import NON_FIELD
@@ -47,12 +53,21 @@ def editable_yaml(obj: dict) -> str:
     return yaml.safe_dump(editable(obj), sort_keys=False, default_flow_style=False)
 
 
+def fingerprint(obj: dict) -> str:
+    """What an edit starts from, apart from the version: equal fingerprints
+    mean only the status (or bookkeeping) moved on."""
+    shown = editable(obj)
+    (shown.get("metadata") or {}).pop("resourceVersion", None)
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+
+
 def _show(call: Call) -> dict:
     obj = objects.get_object(call.client, call.kind, call.namespace, call.name)
     return {
         "kind": call.kind.kind,
         "name": call.name,
         "resource_version": (obj.get("metadata") or {}).get("resourceVersion", ""),
+        "fingerprint": fingerprint(obj),
         "yaml": editable_yaml(obj),
     }
 
@@ -61,6 +76,7 @@ class EditForm(forms.Form):
     manifest = forms.CharField(label=gettext_lazy("YAML"), strip=False, widget=forms.Textarea)
     # The version the text was read at: the API server refuses the apply if the object moved on.
     resource_version = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    fingerprint = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
 
 class EditRefused(objects.ManifestError):
@@ -105,8 +121,16 @@ def _apply(call: Call, obj: dict, *, dry_run: bool) -> dict:
 
 def _save(call: Call) -> dict:
     ((_kind, obj),) = objects.checked_manifests([_edited(call)], namespace=call.namespace)
-    _apply(call, obj, dry_run=True)  # a refusal stops here, with nothing applied
-    answer = _apply(call, obj, dry_run=False)
+    for retry in (False, True):
+        try:
+            _apply(call, obj, dry_run=True)  # a refusal stops here, with nothing applied
+            answer = _apply(call, obj, dry_run=False)
+            break
+        except kube.KubeConflict:
+            fresh = objects.get_object(call.client, call.kind, call.namespace, call.name)
+            if retry or not call.data.get("fingerprint") or fingerprint(fresh) != call.data["fingerprint"]:
+                raise  # someone changed what the user was editing
+            obj["metadata"]["resourceVersion"] = fresh["metadata"]["resourceVersion"]
     return {
         "kind": call.kind.kind,
         "name": call.name,
