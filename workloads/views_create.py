@@ -23,10 +23,10 @@ from portal.errors import PortalError
 from rbac.quantities import format_quantity, parse_quantity, quantity_value
 from workloads import objects, selectors, services
 from workloads.creation import Creation, manifests_yaml
+from workloads.errors import NotAllowed
 from workloads.forms_create import has_form
 from workloads.kinds import KINDS, kind_of
 from workloads.pages import audit, kind_and_namespace, may_write, not_ready, page_context
-from workloads.services import NotAllowed
 
 # A quota figure -> the form field whose value it counts.
 QUOTA_FIELDS = {

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 from clusters import kube
 from portal.errors import PortalError
 from workloads import services
-from workloads.actions.edit import APPLY_EDIT, EDIT_ACTION
+from workloads.actions import action_for
+from workloads.actions.edit import APPLY_EDIT, EDIT, EDIT_ACTION
 from workloads.errors import NON_FIELD
 from workloads.pages import audit, kind_and_namespace, not_ready, page_context
+from workloads.views_kinds import detail
 
 
 @login_required
@@ -27,6 +29,10 @@ from workloads.pages import audit, kind_and_namespace, not_ready, page_context
 def kind_edit(request, pk, plural, name):
     kind, namespace = kind_and_namespace(request, pk, plural)
     audit(request, namespace, kind, "edit", name)
+    try:  # only the kinds the edit action is for: a Secret's values are not shown here
+        action_for(kind, EDIT)
+    except PortalError as exc:
+        return detail(request, namespace, kind, name, status=exc.status_code, error=exc.message)
     text = request.POST.get("manifest", "")
     answer = {"yaml": text, **{key: request.POST.get(key, "") for key in ("resource_version", "fingerprint")}}
     status, error = 200, ""

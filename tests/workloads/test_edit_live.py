@@ -182,3 +182,20 @@ def test_viewers_cannot_edit_and_other_teams_find_nothing(tenancy, ready_ns, uni
     api.force_login(tenancy.developer)
     answer = api.get(f"/api/v1/namespaces/{ready_ns.pk}/kinds/configmaps/{name}/edit/")
     assert answer.status_code == 200 and answer.json()["resource_version"] == version["resource_version"]
+
+
+def test_a_secret_is_not_edited_here_so_its_values_stay_hidden(tenancy, ready_ns, unique):
+    name = unique("secret")
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name},
+        "stringData": {"password": "s3cr3t-value"},
+    }
+    services.live_apply(user=tenancy.developer, namespace=ready_ns, documents=[secret])
+    developer = as_(tenancy.developer)
+    assert developer.get(url(ready_ns, "secrets", name, "edit/")).status_code == 405
+    # Not through the edit's own address either (its reload would show the object).
+    reload = developer.post(url(ready_ns, "secrets", name, "edit/apply/"), {"manifest": "", "reload": "1"})
+    assert reload.status_code == 405
+    assert "s3cr3t-value" not in text(reload) and "czNjcjN0LXZhbHVl" not in text(reload)
