@@ -146,7 +146,7 @@ class Creation:
             return False
         groups = [g for g in match.groups() if g is not None]
         if not groups:  # the list as a whole
-            rows._non_form_errors = rows.non_form_errors() + [message]
+            rows.non_form_errors().append(message)  # the same list the page shows
             return True
         used = [index for index, _values in filled(rows)]
         position = int(groups[0])

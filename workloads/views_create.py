@@ -27,6 +27,7 @@ from workloads.errors import NotAllowed
 from workloads.forms_create import has_form
 from workloads.kinds import KINDS, kind_of
 from workloads.pages import audit, kind_and_namespace, may_write, not_ready, page_context
+from workloads.views_kinds import apply_page
 
 # A quota figure -> the form field whose value it counts.
 QUOTA_FIELDS = {
@@ -61,9 +62,6 @@ def kind_create(request, pk, plural):
         elif not creation.is_valid():
             status = 400
         elif "yaml" in request.POST:
-            # Imported here: the YAML page's module imports this one for its "new" link.
-            from workloads.views_kinds import apply_page
-
             return apply_page(request, namespace, kind, manifests_yaml(creation.manifests()))
         else:
             status, preview = _try(request, namespace, creation, create="create" in request.POST)
@@ -134,13 +132,13 @@ def _taken(request, namespace, creation: Creation, manifests: list[dict]) -> boo
     return taken
 
 
-def _place(creation: Creation, exc: PortalError, *, prefix: str = "") -> None:
+def _place(creation: Creation, exc: PortalError) -> None:
     """The API server's refusal on the fields that set what it refused; what no
     field set, and the whole message when nothing could be placed, on the form."""
     left = []
     for path, errors in exc.field_errors.items():
         for error in errors:
-            if path == "non_field_errors" or not creation.place(path, prefix + error):
+            if path == "non_field_errors" or not creation.place(path, error):
                 left.append(error if path == "non_field_errors" else f"{path}: {error}")
     if left or not exc.field_errors:
         creation.form.add_error(None, exc.message)

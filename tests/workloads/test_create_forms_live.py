@@ -248,6 +248,10 @@ def test_the_preview_shows_the_api_servers_refusal_at_the_field(tenancy, ready_n
     assert "Required value" in " ".join(field_errors(page, "ports-0-name") + field_errors(page, "ports-1-name"))
     assert "see the messages at the fields" in page
     assert live(tenancy, ready_ns, "services", name) is None
+    # No port at all: the API server's message is the ports' as a whole.
+    portless = developer.post(form_url(ready_ns, "services"), {"name": name, "type": "ClusterIP", "preview": "1"})
+    ports = re.search(r'<fieldset class="rowset" id="rows-ports">(.*?)</fieldset>', text(portless), re.S).group(1)
+    assert portless.status_code == 400 and "Required value" in ports
     # A CronJob's schedule is the API server's (or the portal's cron reader's) to check.
     cron = developer.post(
         form_url(ready_ns, "cronjobs"),
