@@ -38,11 +38,16 @@ def test_a_deployment_s_page_shows_its_conditions_replicasets_pods_and_events(ap
     assert available["status"] == "True" and available["last_transition"]
 
     owned = viewer().get(url(ready_ns, "deployments", f"{name}/owned/")).json()
-    assert (owned["kind"], owned["plural"], owned["more"]) == ("ReplicaSet", "replicasets", False)
+    assert (owned["kind"], owned["owned_kind"], owned["owned_plural"], owned["more"]) == (
+        "Deployment",
+        "ReplicaSet",
+        "replicasets",
+        False,
+    )
     (replicaset,) = owned["items"]
     assert replicaset["name"].startswith(f"{name}-") and replicaset["status"]["state"] == "ready"
     pods = viewer().get(url(ready_ns, "replicasets", f"{replicaset['name']}/owned/")).json()
-    assert pods["kind"] == "Pod" and len(pods["items"]) == 2
+    assert pods["owned_kind"] == "Pod" and len(pods["items"]) == 2
     assert all(pod["name"].startswith(replicaset["name"]) for pod in pods["items"])
 
     events = viewer().get(url(ready_ns, "deployments", f"{name}/events/")).json()["events"]
@@ -104,7 +109,7 @@ def test_jobs_and_replication_controllers_own_their_pods_and_a_configmap_has_no_
 
     for plural, name in (("jobs", job), ("replicationcontrollers", controller)):
         owned = one_pod(plural, name)
-        assert owned["kind"] == "Pod" and owned["items"][0]["name"].startswith(f"{name}-")
+        assert owned["owned_kind"] == "Pod" and owned["items"][0]["name"].startswith(f"{name}-")
         page = page_client(tenancy.developer).get(page_url(ready_ns, plural, f"{name}/")).content.decode()
         assert f'href="{page_url(ready_ns, "pods", owned["items"][0]["name"] + "/")}"' in page
     assert_error_shape(developer().get(url(ready_ns, "cronjobs", "any/owned/")), 405)  # its Jobs are its history

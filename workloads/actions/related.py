@@ -67,9 +67,10 @@ def _owned(call: Call) -> dict:
     owned.sort(key=lambda obj: columns.dig(obj, "metadata", "creationTimestamp", default=""), reverse=True)
     rows = [{**selectors.live_row(kind, obj), "age": columns.age(obj)} for obj in owned[:OWNED_SHOWN]]
     return {
-        "kind": kind.kind,
-        "plural": kind.plural,
-        "label": str(kind.label),
+        # Named apart from the answer's own "kind" (the owner's, in the API).
+        "owned_kind": kind.kind,
+        "owned_plural": kind.plural,
+        "owned_label": str(kind.label),
         "items": rows,
         # More owned than shown, or more objects under the selector than one page read.
         "more": len(owned) > OWNED_SHOWN or bool(page["continue"]),
