@@ -1,5 +1,5 @@
 """A minimal HTTPS client for the launcher's own calls to the API server
-(readiness probes, registering nodes). Standard library only, so the launcher
+(readiness probes, registering nodes) and the container-log stand-in's watch. Standard library only, so the launcher
 itself needs nothing beyond ``cryptography``; tests use the official client.
 """
 
@@ -52,6 +52,15 @@ class ApiClient:
             return json.loads(text)
         except ValueError:
             return text
+
+    def stream(self, path: str, timeout: float):
+        """GET path, the response unread (iterate it for lines: a watch)."""
+        request = urllib.request.Request(self.server + path, method="GET")  # noqa: S310
+        request.add_header("Accept", "application/json")
+        try:
+            return self.opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as error:
+            raise ApiError(error.code, error.read().decode(errors="replace")) from None
 
     def get(self, path: str, **kwargs):
         return self.request("GET", path, **kwargs)

@@ -6,14 +6,16 @@
         cert_pem, key_pem = dc.client_cert("alice", ["team-a"])
 
 Order: etcd -> kube-apiserver (/readyz) -> kube-controller-manager,
-kube-scheduler, kwok -> Node objects -> all nodes Ready and the `default`
-service account exists. Teardown runs in reverse and removes the data
+kube-scheduler, kwok's ClusterLogs definition, kwok, the container-log
+stand-in (containerlogs.py) -> Node objects -> all nodes Ready and the
+`default` service account exists. Teardown runs in reverse and removes the data
 directory; a watchdog process does it if this process is killed.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -103,8 +105,6 @@ class DevCluster:
 
     def admin_kubeconfig_dict(self) -> dict:
         """Cluster-admin (group system:masters) kubeconfig, as written to kubeconfig_path."""
-        import json
-
         text = self.kubeconfig_path.read_text()
         try:
             return json.loads(text)
@@ -185,12 +185,23 @@ class DevCluster:
         self._wait(apiserver, lambda: client.ok("/readyz"), deadline, "kube-apiserver /readyz")
         log(f"[devcluster] kube-apiserver ready at {self.server} after {time.monotonic() - started:.1f}s")
 
+        # kwok watches ClusterLogs objects (where each pod's log files are):
+        # their definition must be served before it starts.
+        crd = json.loads((components.CRDS_DIR / "kwok.x-k8s.io_clusterlogs.json").read_text())
+        client.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
         env = components.component_env()
         self._run("kube-controller-manager", components.kube_controller_manager(bin_dir, files, ports), env)
         self._run("kube-scheduler", components.kube_scheduler(bin_dir, files, ports), env)
+        crd_path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd['metadata']['name']}"
+        self._wait(apiserver, lambda: _established(client, crd_path), deadline, "the ClusterLogs definition")
         kwok_home = self.data_dir / "kwok-home"
         kwok_home.mkdir()
-        self._run("kwok", components.kwok(bin_dir, files), components.component_env(HOME=str(kwok_home)))
+        self._run("kwok", components.kwok(bin_dir, files, ports), components.component_env(HOME=str(kwok_home)))
+        self._run(
+            "container-logs",
+            components.container_logs(files, self.server),
+            components.component_env(PYTHONPATH=str(Path(__file__).resolve().parent.parent)),
+        )
 
         specs = nodes.default_nodes(node_count)
         self.node_names = [spec.name for spec in specs]
@@ -211,7 +222,7 @@ class DevCluster:
     def _write_pki_and_kubeconfigs(self) -> None:
         files = self.files
         files.pki.mkdir(mode=0o700)
-        self.ports = components.Ports(*(free_port() for _ in range(5)))
+        self.ports = components.Ports(*(free_port() for _ in range(6)))
         self.server = f"https://127.0.0.1:{self.ports.apiserver}"
 
         ca = certs.CertificateAuthority.create()
@@ -231,6 +242,13 @@ class DevCluster:
         front_proxy = certs.CertificateAuthority.create("devcluster-front-proxy-ca")
         _write_pair(files, "front-proxy-ca", front_proxy.pair)
         _write_pair(files, "front-proxy-client", front_proxy.client_cert("front-proxy-client"))
+        # kwok's server is every node's kubelet API, at the nodes' InternalIP.
+        _write_pair(files, "kubelet", ca.serving_cert("devcluster-kubelet", ["localhost"], [components.NODE_IP]))
+        _write_pair(
+            files,
+            "apiserver-kubelet-client",
+            ca.client_cert("kube-apiserver-kubelet-client", ("kubeadm:cluster-admins",)),
+        )
         sa = certs.service_account_key()
         _write_pair(files, "ca", ca.pair)
         _write_pair(files, "apiserver", serving)
@@ -244,6 +262,8 @@ class DevCluster:
             # kwok writes node and pod status for every node, like many kubelets
             # at once; the Node authorizer would confine it to one node.
             "kwok": ("devcluster-kwok", ("system:masters",)),
+            # The container-log stand-in watches every pod, writes ClusterLogs.
+            "container-logs": ("devcluster-container-logs", ("system:masters",)),
         }
         for name, (user, groups) in identities.items():
             pair = ca.client_cert(user, groups)
@@ -294,7 +314,11 @@ class DevCluster:
         if self._stopped or not self.owned:
             return
         self._stopped = True
-        late = [c for c in self.components if c.name in {"kwok", "kube-scheduler", "kube-controller-manager"}]
+        late = [
+            c
+            for c in self.components
+            if c.name in {"container-logs", "kwok", "kube-scheduler", "kube-controller-manager"}
+        ]
         with ThreadPoolExecutor(len(late) or 1) as pool:
             list(pool.map(lambda c: c.stop(), late))
         for component in reversed(self.components):
@@ -355,6 +379,11 @@ def _http_ok(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def _established(client: ApiClient, path: str) -> bool:
+    conditions = (client.get(path).get("status") or {}).get("conditions") or []
+    return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
 
 
 def _exists(client: ApiClient, path: str) -> bool:

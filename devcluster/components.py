@@ -1,4 +1,4 @@
-"""Command lines of the five upstream components.
+"""Command lines of the five upstream components (and our container-log stand-in).
 
 Everything listens on 127.0.0.1 only, on ports picked at start. Flags are the
 documented upstream ones; the comments say why a non-default is set.
@@ -7,17 +7,23 @@ documented upstream ones; the comments say why a non-default is set.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STAGES_DIR = HERE / "stages"
+CRDS_DIR = HERE / "crds"
 
 SERVICE_CIDR = "10.96.0.0/12"
 SERVICE_IP = "10.96.0.1"  # first address of SERVICE_CIDR: the `kubernetes` service
 POD_CIDR = "10.244.0.0/16"  # kwok hands out pod IPs from here; no overlap with services
 NODE_ANNOTATION = "kwok.x-k8s.io/node"  # nodes annotated `=fake` are kwok's
 SA_ISSUER = "https://kubernetes.default.svc.cluster.local"
+# Every simulated node's InternalIP: the address kwok's server (the nodes'
+# kubelet API) listens on. One kwok plays all the kubelets, so the nodes share
+# its address, as in kwok's own clusters (its --node-ip for every node).
+NODE_IP = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Ports:
     apiserver: int
     controller_manager: int
     scheduler: int
+    kubelet: int  # kwok's server: the kubelet API of every node (logs)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,11 @@ class Files:
     @property
     def logs(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def container_logs(self) -> Path:
+        """The pods' container logs (containerlogs.py writes them, kwok reads them)."""
+        return self.root / "containers"
 
 
 def component_env(**overrides: str) -> dict[str, str]:
@@ -108,6 +120,19 @@ def kube_apiserver(bin_dir: Path, files: Files, ports: Ports) -> list[str]:
         f"--proxy-client-cert-file={files.pem('front-proxy-client')}",
         f"--proxy-client-key-file={files.pem('front-proxy-client-key')}",
         "--authorization-mode=Node,RBAC",
+        # The kubelet API (pods' logs) is kwok's server, at each node's
+        # InternalIP (no DNS here for node names) and the port the node reports
+        # in status.daemonEndpoints. Its serving certificate is signed by the
+        # cluster CA for that address, so the API server verifies it (without
+        # this flag it would skip verification: upstream's transportConfig sets
+        # Insecure when no CA is given). The client certificate is what a
+        # kubelet would authenticate the API server by; kwok's server asks for
+        # none and checks no one (it has no authn/authz), so here it is only
+        # the setup a real kubelet expects.
+        "--kubelet-preferred-address-types=InternalIP",
+        f"--kubelet-certificate-authority={files.pem('ca')}",
+        f"--kubelet-client-certificate={files.pem('apiserver-kubelet-client')}",
+        f"--kubelet-client-key={files.pem('apiserver-kubelet-client-key')}",
         # Added to the defaults (which already include most of these): tenancy
         # tests rely on quota and limit-range admission being the real ones.
         "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,ResourceQuota,NodeRestriction",
@@ -165,7 +190,7 @@ def kube_scheduler(bin_dir: Path, files: Files, ports: Ports) -> list[str]:
     ]
 
 
-def kwok(bin_dir: Path, files: Files) -> list[str]:
+def kwok(bin_dir: Path, files: Files, ports: Ports) -> list[str]:
     return [
         str(bin_dir / "kwok"),
         f"--kubeconfig={files.kubeconfig('kwok')}",
@@ -174,7 +199,27 @@ def kwok(bin_dir: Path, files: Files) -> list[str]:
         f"--config={STAGES_DIR / 'pods.yaml'}",
         f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}=fake",
         f"--cidr={POD_CIDR}",
-        "--node-ip=127.0.0.1",
+        f"--node-ip={NODE_IP}",
+        # kwok's server plays the nodes' kubelet API (/containerLogs ...) on
+        # loopback; the node stage reports --node-port as the kubelet port.
+        f"--server-address={NODE_IP}:{ports.kubelet}",
+        f"--node-port={ports.kubelet}",
+        f"--tls-cert-file={files.pem('kubelet')}",
+        f"--tls-private-key-file={files.pem('kubelet-key')}",
+        # Where each pod's log files are: ClusterLogs objects that
+        # containerlogs.py creates per pod (crds/ holds kwok's definition).
+        "--enable-crds=ClusterLogs",
         # kwok renews each node's Lease, as a kubelet does.
         "--node-lease-duration-seconds=40",
+    ]
+
+
+def container_logs(files: Files, server: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "devcluster.containerlogs",
+        f"--server={server}",
+        f"--pki={files.pki}",
+        f"--dir={files.container_logs}",
     ]

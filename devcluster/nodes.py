@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import build
-from .components import NODE_ANNOTATION
+from .components import NODE_ANNOTATION, NODE_IP
 
 CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 
@@ -31,7 +31,9 @@ def default_nodes(count: int = 3) -> list[NodeSpec]:
     return nodes
 
 
-def manifest(spec: NodeSpec, index: int) -> dict:
+def manifest(spec: NodeSpec, index: int = 0) -> dict:
+    """The Node a kubelet would register. ``index`` (the node's place in the
+    list) no longer changes anything: every node has kwok's address."""
     labels = {
         "kubernetes.io/hostname": spec.name,
         "kubernetes.io/os": "linux",
@@ -61,9 +63,10 @@ def manifest(spec: NodeSpec, index: int) -> dict:
         "status": {
             "capacity": resources,
             "allocatable": resources,
-            # Loopback addresses: nothing ever tries to reach outside the machine.
+            # kwok's server address: the API server reaches a node's kubelet
+            # API (logs) there. Loopback: nothing reaches outside the machine.
             "addresses": [
-                {"type": "InternalIP", "address": f"127.0.100.{index + 1}"},
+                {"type": "InternalIP", "address": NODE_IP},
                 {"type": "Hostname", "address": spec.name},
             ],
             "nodeInfo": {
@@ -84,8 +87,8 @@ def manifest(spec: NodeSpec, index: int) -> dict:
 
 def register(client, specs: list[NodeSpec]) -> None:
     """Create the Node objects (status included, as a kubelet registers)."""
-    for index, spec in enumerate(specs):
-        client.post("/api/v1/nodes", manifest(spec, index))
+    for spec in specs:
+        client.post("/api/v1/nodes", manifest(spec))
 
 
 def all_ready(client, names: list[str]) -> bool:
