@@ -211,7 +211,7 @@ def team_role_objects(source_rules: dict[str, list[dict]]) -> list[dict]:
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRole",
             "metadata": {"name": name, "labels": {MANAGED_BY: MANAGER}},
-            "rules": team_roles.team_role_rules(source_rules[source]),
+            "rules": team_roles.team_role_rules(source_rules[source], name),
         }
         for name, source in team_roles.SOURCES.items()
         if source in source_rules

@@ -31,6 +31,17 @@ ROLE_CLUSTERROLES = {
     TeamRole.VIEWER: VIEW,
 }
 
+# Kinds the portal manages (workloads/kinds.py) that Kubernetes' built-in
+# roles leave out: PodTemplates. Team roles grant them as the built-ins grant
+# their neighbours (ConfigMaps): read for viewers, read and write for the rest.
+_READ = ["get", "list", "watch"]
+_WRITE = ["create", "update", "patch", "delete", "deletecollection"]
+PORTAL_RULES = {
+    ADMIN: [{"apiGroups": [""], "resources": ["podtemplates"], "verbs": _READ + _WRITE}],
+    EDIT: [{"apiGroups": [""], "resources": ["podtemplates"], "verbs": _READ + _WRITE}],
+    VIEW: [{"apiGroups": [""], "resources": ["podtemplates"], "verbs": _READ}],
+}
+
 # What lets a holder act as another identity.
 WITHHELD_VERBS = frozenset({"impersonate"})
 WITHHELD_RESOURCES = frozenset({"serviceaccounts/token"})
@@ -55,10 +66,11 @@ def _without_identity_rights(rule: dict) -> dict | None:
     return derived
 
 
-def team_role_rules(source_rules: list[dict]) -> list[dict]:
-    """The rules of a team role: those of its built-in source, minus every
-    verb or resource that lets one act as another identity."""
-    rules = []
+def team_role_rules(source_rules: list[dict], role: str = "") -> list[dict]:
+    """The rules of team ClusterRole `role`: those of its built-in source,
+    minus every verb or resource that lets one act as another identity, plus
+    the portal's kinds the built-ins leave out."""
+    rules = [dict(rule) for rule in PORTAL_RULES.get(role, [])]
     for rule in source_rules or []:
         derived = _without_identity_rights(rule)
         if derived is not None:

@@ -12,7 +12,6 @@ from portal.models import AuditEvent
 from rbac.identity import identity_for
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
-from tests.workloads.podtemplate_rbac import grant_podtemplates
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -23,12 +22,6 @@ pytestmark = pytest.mark.devcluster
 YAML = "application/yaml"
 # Kubernetes' view role (a team viewer's) reads no Secrets: the API server refuses them.
 VIEWERS_CANNOT_READ = {"Secret"}
-
-
-@pytest.fixture
-def kind_rbac(tenancy):
-    """Team roles that cover every registered kind (tests/workloads/podtemplate_rbac.py)."""
-    grant_podtemplates(tenancy.cluster)
 
 
 def url(namespace, plural, tail=""):
@@ -62,9 +55,7 @@ def _create_as_platform(tenancy, namespace, kind, name):
 
 
 @pytest.mark.parametrize("plural", sorted(KINDS))
-def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(
-    api, tenancy, kind_rbac, ready_ns, unique, plural
-):
+def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenancy, ready_ns, unique, plural):
     kind = KINDS[plural]
     name = unique(kind.kind.lower()[:20])
     # One client signs in as each role in turn: call these for each request.

@@ -16,7 +16,6 @@ from portal.models import AuditEvent
 from tests.api.conftest import ready_ns  # noqa: F401
 from tests.rbac.conftest import tenancy, unique  # noqa: F401
 from tests.support.wait import wait_for
-from tests.workloads.podtemplate_rbac import grant_podtemplates
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -33,12 +32,6 @@ def as_():
         return client
 
     return make
-
-
-@pytest.fixture
-def kind_rbac(tenancy):  # noqa: F811
-    """Team roles that cover every registered kind (tests/workloads/podtemplate_rbac.py)."""
-    grant_podtemplates(tenancy.cluster)
 
 
 def url(namespace, plural, tail=""):
@@ -74,7 +67,6 @@ def _exists(tenancy, namespace, kind, name) -> bool:  # noqa: F811
 @pytest.mark.parametrize("plural", sorted(KINDS))
 def test_every_kind_is_listed_applied_and_shown_through_the_same_pages(
     tenancy,  # noqa: F811
-    kind_rbac,
     ready_ns,  # noqa: F811
     unique,  # noqa: F811
     as_,
