@@ -93,6 +93,26 @@ class ApiServer:
             list(pool.map(create, enumerate(names)))
         return time.perf_counter() - started
 
+    def count(self, path: str) -> int | None:
+        """How many objects a collection holds (one item read), or None if it is not served."""
+        status, body = self.get(f"{path}?limit=1")
+        if status != 200:
+            return None
+        answer = json.loads(body)
+        return len(answer["items"]) + (answer["metadata"].get("remainingItemCount") or 0)
+
+    def wait_count(self, path: str, at_least: int, *, timeout: float) -> float | None:
+        """Seconds until the collection holds `at_least` objects; None at the timeout or if not served."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < timeout:
+            count = self.count(path)
+            if count is None:
+                return None
+            if count >= at_least:
+                return time.perf_counter() - started
+            time.sleep(1)
+        return None
+
     def wait_running(self, namespace: str, *, timeout: float) -> float | None:
         """Seconds until no pod of the namespace is other than Running (kwok
         writes their status), or None at the timeout."""
