@@ -478,7 +478,7 @@ def _refuse_local_credentials(config: dict) -> None:
             raise KubeError(_("The kubeconfig names a CA file; only inline certificate-authority-data is accepted."))
 
 
-# libyaml when PyYAML has it: the pure-Python loader takes ~10 ms on a kubeconfig's
+# libyaml when PyYAML has it: the pure-Python loader takes 2-10 ms on a kubeconfig's
 # long base64 lines, and this runs on every request that talks to a cluster.
 _KUBECONFIG_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
