@@ -20,7 +20,6 @@ from rbac.models import Membership, QuotaChangeRequest, TeamNamespace
 from rbac.quantities import quota_bars
 from rbac.selectors import IN_CLUSTER
 from workloads import selectors as workload_selectors
-from workloads.forms import DeploymentForm
 from workloads.kinds import KINDS
 
 
@@ -108,7 +107,6 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
             "pending_change": any(c.status == QuotaChangeRequest.Status.PENDING for c in changes),
             "quota_change_form": QuotaChangeForm(namespace=obj),
             "reject_form": NamespaceRejectForm(),
-            "deploy_form": DeploymentForm(),
             "in_cluster": obj.phase in IN_CLUSTER,
             # The live objects' pages (workloads/views_kinds.py), one per registered kind.
             "kinds": sorted(KINDS.values(), key=lambda kind: str(kind.label)),

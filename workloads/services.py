@@ -44,7 +44,7 @@ def deployment_create(
 # --- any registered kind (workloads.kinds) -------------------------------------------------
 
 
-def _require_editor(user, namespace: TeamNamespace) -> None:
+def require_editor(user, namespace: TeamNamespace) -> None:
     """The portal's own answer for roles that only read; the API server would
     refuse them too (impersonation), but with a message about RBAC verbs."""
     role = namespace.team.role_of(user)
@@ -63,7 +63,7 @@ def live_apply(*, user, namespace: TeamNamespace, documents: list, dry_run: bool
     would be refused (invalid, forbidden, over quota) stops them all before
     any is applied; with `dry_run` that is all that happens.
     """
-    _require_editor(user, namespace)
+    require_editor(user, namespace)
     checked = objects.checked_manifests(documents, namespace=namespace.name)
     several = len(checked) > 1
     with client_as(user, namespace) as client:
@@ -88,7 +88,7 @@ def live_apply(*, user, namespace: TeamNamespace, documents: list, dry_run: bool
 
 def live_delete(*, user, namespace: TeamNamespace, kind: Kind, name: str, propagation: str = "background") -> None:
     """Delete one object as `user`; its dependents go as `propagation` says."""
-    _require_editor(user, namespace)
+    require_editor(user, namespace)
     if kind.read_only:
         raise NotAllowed(
             _("%(kind)s objects are made by their controller; they are read-only here.") % {"kind": kind.kind}
@@ -101,7 +101,7 @@ def live_action(*, user, namespace: TeamNamespace, kind: Kind, name: str, action
     """Run one of the kind's special actions on an object, as `user`; `data`
     is the request's input, checked by the action's form (400 per field)."""
     if action.for_editors:
-        _require_editor(user, namespace)
+        require_editor(user, namespace)
     cleaned = {}
     if action.form is not None:
         form = action.form(data or {})

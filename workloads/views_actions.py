@@ -41,7 +41,8 @@ def detail_sections(
             form = bound[1] if bound and bound[0] is action else action.bound_form(obj=obj)
             changes.append({**_section(action), "form": form})
         elif not action.on_detail:
-            pages.append(action)
+            if not (action.for_editors and not may_write):
+                pages.append(action)
         else:
             answer, error = {}, ""
             try:

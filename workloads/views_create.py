@@ -82,7 +82,7 @@ def kind_create(request, pk, plural):
 
 def _refusal(request, namespace) -> str:
     try:
-        services._require_editor(request.user, namespace)
+        services.require_editor(request.user, namespace)
     except NotAllowed as exc:
         return exc.message
     return ""

@@ -58,7 +58,7 @@ def pods_ready(tenancy, namespace, name) -> list[dict]:
     with kube.client_for(tenancy.cluster) as client:
         deployment = objects.get_object(client, DEPLOYMENTS, namespace.name, name)
         sets = {r["metadata"]["uid"] for r in replicasets.owned_replicasets(client, namespace.name, deployment)}
-        selector = replicasets.selector_text(deployment["spec"]["selector"])
+        selector = columns.selector_text(deployment["spec"]["selector"])
         pods = objects.list_page(client, KINDS["pods"], namespace.name, label_selector=selector)["items"]
     return [pod for pod in pods if any(ref["uid"] in sets for ref in pod["metadata"].get("ownerReferences", []))]
 

@@ -28,30 +28,10 @@ HASH_LABEL = "controller-revision-hash"
 OWNED_LIMIT = 500
 
 
-def label_selector(selector: dict) -> str:
-    """A LabelSelector object as the `labelSelector` query string."""
-    terms = [f"{key}={value}" for key, value in sorted((selector.get("matchLabels") or {}).items())]
-    for expression in selector.get("matchExpressions") or []:
-        key, operator, values = (
-            expression.get("key", ""),
-            expression.get("operator", ""),
-            expression.get("values") or [],
-        )
-        if operator == "In":
-            terms.append(f"{key} in ({','.join(values)})")
-        elif operator == "NotIn":
-            terms.append(f"{key} notin ({','.join(values)})")
-        elif operator == "Exists":
-            terms.append(key)
-        elif operator == "DoesNotExist":
-            terms.append(f"!{key}")
-    return ",".join(terms)
-
-
 def _selected(client: kube.KubeClient, path: str, owner: dict, *, what: str) -> list[dict]:
     """The objects at `path` carrying the owner's selector's labels."""
     query = [("limit", str(OWNED_LIMIT))]
-    selector = label_selector(c.dig(owner, "spec", "selector", default={}))
+    selector = c.selector_text(c.dig(owner, "spec", "selector", default={}))
     if selector:
         query.append(("labelSelector", selector))
     with mapped(name=what):

@@ -36,26 +36,12 @@ CONTROLLER_ANNOTATIONS = frozenset(
 MAX_PAGES = 10
 
 
-def selector_text(selector: dict) -> str:
-    """A LabelSelector (matchLabels, matchExpressions) as the labelSelector query parameter."""
-    terms = [f"{key}={value}" for key, value in sorted((selector.get("matchLabels") or {}).items())]
-    for expression in selector.get("matchExpressions") or []:
-        key, operator, values = expression.get("key", ""), expression.get("operator", ""), expression.get("values")
-        if operator == "Exists":
-            terms.append(key)
-        elif operator == "DoesNotExist":
-            terms.append(f"!{key}")
-        elif operator in ("In", "NotIn"):
-            terms.append(f"{key} {operator.lower()} ({','.join(values or [])})")
-    return ",".join(terms)
-
-
 def owned_replicasets(client: kube.KubeClient, namespace: str, deployment: dict) -> list[dict]:
     """The ReplicaSets the Deployment controls: listed by its selector, kept
     when their controller reference names its uid (another Deployment with an
     overlapping selector owns the others)."""
     uid = columns.dig(deployment, "metadata", "uid", default="")
-    selector = selector_text(columns.dig(deployment, "spec", "selector", default={}))
+    selector = columns.selector_text(columns.dig(deployment, "spec", "selector", default={}))
     if not uid or not selector:  # an empty selector would match every ReplicaSet
         return []
     owned, token = [], ""
