@@ -7,12 +7,12 @@ from datetime import datetime
 from functools import partial
 
 import pytest
-from django.test import Client
 
 from clusters import kube
 from portal.models import AuditEvent
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
+from tests.workloads.addresses import api_url, page_client, page_url
 from workloads import objects
 from workloads.kinds import KINDS
 
@@ -21,18 +21,7 @@ pytestmark = [pytest.mark.devcluster, pytest.mark.django_db]
 CRONJOBS, JOBS = KINDS["cronjobs"], KINDS["jobs"]
 
 
-def url(namespace, plural, tail=""):
-    return f"/api/v1/namespaces/{namespace.pk}/kinds/{plural}/{tail}"
-
-
-def page(namespace, plural, tail=""):
-    return f"/workloads/namespaces/{namespace.pk}/{plural}/{tail}"
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+url, page, browser = api_url, page_url, page_client
 
 
 def assert_audited(action, name, actor, result="success"):
