@@ -6,6 +6,8 @@ Applied as the user, a dry run first, at the resourceVersion the text was
 read at. A refusal keeps the user's text on the page with the API server's
 message; a conflict (someone changed the object meanwhile) offers to reload,
 which puts the fresh YAML in the editor and keeps the user's text beside it.
+A field-manager conflict (fields the user changed that other managers set)
+names them and offers to take them over: the same text posted with `force`.
 """
 
 from django.contrib import messages
@@ -17,7 +19,7 @@ from clusters import kube
 from portal.errors import PortalError
 from workloads import services
 from workloads.actions import action_for
-from workloads.actions.edit import APPLY_EDIT, EDIT, EDIT_ACTION
+from workloads.actions.edit import APPLY_EDIT, EDIT, EDIT_ACTION, FieldConflict
 from workloads.errors import NON_FIELD
 from workloads.pages import audit, kind_and_namespace, not_ready, page_context
 from workloads.views_kinds import detail
@@ -53,6 +55,9 @@ def kind_edit(request, pk, plural, name):
         except services.ActionInvalid as exc:
             status, error = 400, exc.message
             answer["errors"] = [f"{field}: {e}" for field, errors in exc.field_errors.items() for e in errors]
+        except FieldConflict as exc:
+            status, error = exc.status_code, exc.message
+            answer["field_conflict"] = exc.managers
         except PortalError as exc:
             status, error = exc.status_code, exc.message
             answer["conflict"] = isinstance(exc, kube.KubeConflict)

@@ -1,7 +1,8 @@
 """Edit an object's YAML in place (workloads/actions/edit.py, workloads/views_edit.py)
 against the devcluster: the edit is applied as the user at the version the
 page showed; a change made meanwhile is a 409 that keeps the user's text and
-offers the fresh YAML; the API server's refusal applies nothing."""
+offers the fresh YAML; fields another field manager set are named and taken
+over on request; the API server's refusal applies nothing."""
 
 import html
 import re
@@ -13,6 +14,7 @@ from django.test import Client
 from clusters import kube
 from portal.models import AuditEvent
 from workloads import objects, services
+from workloads.actions.edit import field_conflicts
 from workloads.kinds import KINDS
 
 pytestmark = [pytest.mark.devcluster, pytest.mark.django_db]
@@ -37,6 +39,28 @@ def editor(page: str) -> tuple[str, dict]:
     manifest = re.search(r'<textarea id="edit-manifest" name="manifest"[^>]*>(.*?)</textarea>', page, re.S).group(1)
     hidden = dict(re.findall(r'<input type="hidden" name="(resource_version|fingerprint)" value="([^"]*)"', page))
     return manifest.lstrip("\n"), hidden
+
+
+def conflicts(page: str) -> list[tuple[str, list[str]]]:
+    """The field-manager conflict the page names: (the manager's line, its fields)."""
+    found = re.search(r'<div class="callout" id="edit-field-conflict">(.*?)</div>', page, re.S)
+    assert found, "no field-manager conflict on the page"
+    return [
+        (item, re.findall(r'<code class="field">(.*?)</code>', item))
+        for item in re.findall(r"<li data-manager=.*?</li>", found.group(1), re.S)
+    ]
+
+
+def apply_as(tenancy, namespace, plural, manager, manifest):
+    """Server-side apply under another field manager (as another tool would)."""
+    with kube.client_for(tenancy.cluster) as client:
+        client.request_json(
+            "PATCH",
+            objects.object_path(KINDS[plural], namespace.name, manifest["metadata"]["name"]),
+            query=[("fieldManager", manager), ("force", "true")],
+            body=manifest,
+            content_type="application/apply-patch+yaml",
+        )
 
 
 def live(tenancy, namespace, plural, name) -> dict:
@@ -80,10 +104,16 @@ def test_an_edit_is_applied_as_the_user(tenancy, ready_ns, unique):
     obj["spec"]["replicas"] = 0
     obj["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
     obj["metadata"]["labels"]["tier"] = "edited"
-    edited = developer.post(
-        url(ready_ns, "deployments", name, "edit/apply/"),
-        {"manifest": yaml.safe_dump(obj), **version, "apply": "1"},
-    )
+    edit = {"manifest": yaml.safe_dump(obj), **version}
+    # The scale's manager set replicas: the page names it and the field, and applies nothing.
+    refused = developer.post(url(ready_ns, "deployments", name, "edit/apply/"), {**edit, "apply": "1"})
+    page = text(refused)
+    assert refused.status_code == 409, page
+    (conflict,) = conflicts(page)
+    assert conflict[1] == [".spec.replicas"] and 'subresource "scale"' in conflict[0]
+    assert 'id="edit-take-over"' in page and editor(page)[0] == edit["manifest"]
+    assert live(tenancy, ready_ns, "deployments", name)["spec"]["replicas"] == 2
+    edited = developer.post(url(ready_ns, "deployments", name, "edit/apply/"), {**edit, "force": "1"})
     assert edited.status_code == 302, text(edited)
     assert edited["Location"] == url(ready_ns, "deployments", name, "")
     now = live(tenancy, ready_ns, "deployments", name)
@@ -128,11 +158,11 @@ def test_a_change_made_meanwhile_is_a_conflict_and_reload_keeps_the_users_text(t
     assert "greeting: theirs" in fresh and fresh_version["resource_version"] != version["resource_version"]
     assert "greeting: mine" in re.search(r'<pre class="objectyaml" id="edit-mine">(.*?)</pre>', page, re.S).group(1)
 
-    # Applied again from the fresh version, the user's change goes in.
-    applied = developer.post(
-        url(ready_ns, "configmaps", name, "edit/apply/"),
-        {"manifest": fresh.replace("greeting: theirs", "greeting: mine"), **fresh_version},
-    )
+    # Applied again from the fresh version, the value they set is theirs: named, then taken over.
+    again = {"manifest": fresh.replace("greeting: theirs", "greeting: mine"), **fresh_version}
+    named = developer.post(url(ready_ns, "configmaps", name, "edit/apply/"), again)
+    assert named.status_code == 409 and [fields for _item, fields in conflicts(text(named))] == [[".data.greeting"]]
+    applied = developer.post(url(ready_ns, "configmaps", name, "edit/apply/"), {**again, "force": "1"})
     assert applied.status_code == 302, text(applied)
     assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "mine"}
 
@@ -199,3 +229,94 @@ def test_a_secret_is_not_edited_here_so_its_values_stay_hidden(tenancy, ready_ns
     reload = developer.post(url(ready_ns, "secrets", name, "edit/apply/"), {"manifest": "", "reload": "1"})
     assert reload.status_code == 405
     assert "s3cr3t-value" not in text(reload) and "czNjcjN0LXZhbHVl" not in text(reload)
+
+
+def test_fields_another_manager_set_are_named_and_taken_over_on_request(tenancy, ready_ns, unique):
+    name = unique("cm")
+    made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
+    # Another tool applies its own values first: it manages those fields now.
+    theirs = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}}
+    apply_as(tenancy, ready_ns, "configmaps", "other-tool", {**theirs, "data": {"greeting": "theirs", "colour": "red"}})
+    apply_as(
+        tenancy, ready_ns, "configmaps", "third-tool", {**theirs, "metadata": {"name": name, "labels": {"x": "1"}}}
+    )
+    developer = as_(tenancy.developer)
+    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
+    mine = manifest.replace("greeting: theirs", "greeting: mine").replace("colour: red", "colour: blue")
+    mine = mine.replace("x: '1'", "x: '2'")
+    assert mine.count("mine") == 1 and "colour: blue" in mine and "x: '2'" in mine
+    before = AuditEvent.objects.count()
+
+    refused = developer.post(url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, **version})
+    page = text(refused)
+    assert refused.status_code == 409, page
+    by_manager = {
+        re.search(r'data-manager="([^"]+)"', item).group(1): sorted(fields) for item, fields in conflicts(page)
+    }
+    assert by_manager == {"other-tool": [".data.colour", ".data.greeting"], "third-tool": [".metadata.labels.x"]}
+    assert "Reload" not in page and editor(page)[0] == mine and 'id="edit-take-over"' in page
+    assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "theirs", "colour": "red"}
+    event = AuditEvent.objects.latest("pk")
+    assert (event.action, event.result, event.target_name) == ("configmap.edit", "invalid", name)
+
+    taken = developer.post(
+        url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, **version, "force": "1"}
+    )
+    assert taken.status_code == 302, text(taken)
+    now = live(tenancy, ready_ns, "configmaps", name)
+    assert now["data"] == {"greeting": "mine", "colour": "blue"} and now["metadata"]["labels"]["x"] == "2"
+    owners = {entry["manager"] for entry in now["metadata"]["managedFields"] if "f:data" in entry.get("fieldsV1", {})}
+    assert owners == {objects.FIELD_MANAGER}  # taken over: the other tool manages none of them now
+    event = AuditEvent.objects.latest("pk")
+    assert AuditEvent.objects.count() == before + 2
+    assert (event.action, event.result, event.target_name) == ("configmap.edit", "success", name)
+    assert event.request_summary.get("force") in ("1", ["1"])
+
+
+def test_a_field_conflict_on_an_object_changed_meanwhile_offers_reload(tenancy, ready_ns, unique):
+    name = unique("cm")
+    made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
+    developer = as_(tenancy.developer)
+    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
+    mine = manifest.replace("greeting: hello", "greeting: mine")
+    # Another tool sets the same field after the page was read: taking it over
+    # would overwrite a value the user never saw, so the page says reload.
+    theirs = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"greeting": "theirs"}}
+    apply_as(tenancy, ready_ns, "configmaps", "other-tool", theirs)
+    conflict = developer.post(url(ready_ns, "configmaps", name, "edit/apply/"), {"manifest": mine, **version})
+    page = text(conflict)
+    assert conflict.status_code == 409, page
+    assert 'id="edit-reload"' in page and 'id="edit-take-over"' not in page and editor(page)[0] == mine
+    assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "theirs"}
+
+
+def test_the_api_servers_conflict_messages_read_as_managers_and_fields():
+    one = (
+        'Conflict: Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" '
+        "using apps/v1 at 2026-12-03T23:53:08Z: .spec.replicas"
+    )
+    assert field_conflicts(one) == [
+        {
+            "manager": "kubectl",
+            "detail": 'with subresource "scale" using apps/v1 at 2026-12-03T23:53:08Z',
+            "fields": [".spec.replicas"],
+        }
+    ]
+    several = (
+        'Conflict: Apply failed with 3 conflicts: conflicts with "helm":\n- .data.a\n- .data.b\n'
+        'conflicts with "a \\"quoted\\" tool" using v1 at 2026-12-03T23:53:08Z:\n'
+        '- .spec.template.spec.containers[name="web"].image'
+    )
+    assert field_conflicts(several) == [
+        {"manager": "helm", "detail": "", "fields": [".data.a", ".data.b"]},
+        {
+            "manager": 'a "quoted" tool',
+            "detail": "using v1 at 2026-12-03T23:53:08Z",
+            "fields": ['.spec.template.spec.containers[name="web"].image'],
+        },
+    ]
+    moved_on = (
+        'Conflict: Operation cannot be fulfilled on configmaps "x": the object has been modified; '
+        "please apply your changes to the latest version and try again"
+    )
+    assert field_conflicts(moved_on) is None

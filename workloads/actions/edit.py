@@ -11,15 +11,22 @@ resourceVersion the page was shown at: if someone changed the object meanwhile,
 the API server answers 409 and nothing is applied. Its controller writing the
 status moves the resourceVersion too (a Deployment's, every few seconds while
 it rolls out): when the object is otherwise as the page showed it (the same
-fingerprint), the edit is applied at the new version instead of refused. The apply forces the
-fields the user set (someone who edits the whole object means every value in
-it, even one another manager set, such as replicas after a scale). The name,
-kind and apiVersion cannot change: that would be another object.
+fingerprint), the edit is applied at the new version instead of refused.
+
+The apply does not force: a value the user changed that another field manager
+set (replicas after a scale, a label another tool applies) is the API
+server's field-manager conflict, and the page names the managers and fields
+(`FieldConflict`); taking them over is the same text applied with force. A
+conflict on an object that changed since the page was read is the version
+conflict instead, whatever the API server said first: what to take over is
+only known from the object as it is now (reload). The name, kind and
+apiVersion cannot change: that would be another object.
 """
 
 import copy
 import hashlib
 import json
+import re
 
 import yaml
 from django import forms
@@ -27,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clusters import kube
+from portal.errors import ConflictError
 from workloads import objects
 from workloads.actions.base import Action, Call, register
 from workloads.errors import NON_FIELD
@@ -77,6 +85,8 @@ class EditForm(forms.Form):
     # The version the text was read at: the API server refuses the apply if the object moved on.
     resource_version = forms.CharField(max_length=64, widget=forms.HiddenInput)
     fingerprint = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    # Take over the fields other field managers set (after a FieldConflict named them).
+    force = forms.BooleanField(required=False)
 
 
 class EditRefused(objects.ManifestError):
@@ -107,8 +117,61 @@ def _edited(call: Call) -> dict:
     return document
 
 
+class FieldConflict(ConflictError):
+    """Server-side apply refused to change fields other field managers set:
+    `managers` is [{"manager", "detail", "fields"}], as the API server named them."""
+
+    def __init__(self, message, managers: list[dict]):
+        super().__init__(
+            message,
+            field_errors={
+                field: [_("Set by %(manager)s.") % {"manager": m["manager"]}] for m in managers for field in m["fields"]
+            },
+        )
+        self.managers = managers
+
+
+# The API server's message for a field-manager conflict (apimachinery's
+# fieldmanager NewConflictError), which carries the same managers and fields as
+# the Status's details.causes (FieldManagerConflict): clusters.kube keeps the
+# message only. One conflict: `conflict with "m" ...: .path`; several: a line
+# `conflicts with "m" ...:` per manager, then `- .path` per field.
+APPLY_FAILED = re.compile(r"Apply failed with \d+ conflicts?: ", re.S)
+_MANAGER = r'"((?:[^"\\]|\\.)*)"([^\n]*?)'
+ONE_CONFLICT = re.compile(rf"^conflict with {_MANAGER}: (.+)$", re.S)
+MANAGER_LINE = re.compile(rf"^conflicts with {_MANAGER}:$")
+
+
+def field_conflicts(message: str) -> list[dict] | None:
+    """The managers and fields of a field-manager conflict's message; None for
+    another conflict (a resourceVersion that moved on)."""
+    found = APPLY_FAILED.search(message)
+    if not found:
+        return None
+    text = message[found.end() :].strip()
+    one = ONE_CONFLICT.match(text)
+    if one:
+        return [_manager(one.group(1), one.group(2), [one.group(3).strip()])]
+    managers = []
+    for line in text.splitlines():
+        line = line.strip()
+        header = MANAGER_LINE.match(line)
+        if header:
+            managers.append(_manager(header.group(1), header.group(2), []))
+        elif line.startswith("- ") and managers:
+            managers[-1]["fields"].append(line[2:].strip())
+    return managers or None
+
+
+def _manager(quoted: str, detail: str, fields: list[str]) -> dict:
+    name = re.sub(r"\\(.)", r"\1", quoted)  # Go's %q, for the names managers have
+    return {"manager": name, "detail": detail.strip(), "fields": fields}
+
+
 def _apply(call: Call, obj: dict, *, dry_run: bool) -> dict:
-    query = [("fieldManager", objects.FIELD_MANAGER), ("force", "true")] + ([("dryRun", "All")] if dry_run else [])
+    query = [("fieldManager", objects.FIELD_MANAGER)]
+    query += [("force", "true")] if call.data.get("force") else []
+    query += [("dryRun", "All")] if dry_run else []
     # Errors are mapped by the caller (`services.live_action`), once.
     return call.client.request_json(
         "PATCH",
@@ -126,16 +189,26 @@ def _save(call: Call) -> dict:
             _apply(call, obj, dry_run=True)  # a refusal stops here, with nothing applied
             answer = _apply(call, obj, dry_run=False)
             break
-        except kube.KubeConflict:
+        except kube.KubeConflict as exc:
             fresh = objects.get_object(call.client, call.kind, call.namespace, call.name)
-            if retry or not call.data.get("fingerprint") or fingerprint(fresh) != call.data["fingerprint"]:
-                raise  # someone changed what the user was editing
+            if not call.data.get("fingerprint") or fingerprint(fresh) != call.data["fingerprint"]:
+                raise  # someone changed what the user was editing: reload
+            managers = field_conflicts(exc.message)
+            if managers:
+                raise FieldConflict(exc.message, managers) from exc
+            if retry:
+                raise
             obj["metadata"]["resourceVersion"] = fresh["metadata"]["resourceVersion"]
     return {
         "kind": call.kind.kind,
         "name": call.name,
         "resource_version": (answer.get("metadata") or {}).get("resourceVersion", ""),
-        "message": _("Applied your edit of %(kind)s %(name)s.") % {"kind": call.kind.kind, "name": call.name},
+        "message": (
+            _("Applied your edit of %(kind)s %(name)s, taking over the fields other managers set.")
+            if call.data.get("force")
+            else _("Applied your edit of %(kind)s %(name)s.")
+        )
+        % {"kind": call.kind.kind, "name": call.name},
     }
 
 
