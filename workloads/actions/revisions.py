@@ -14,12 +14,11 @@ from clusters import kube
 from workloads import columns as c
 from workloads import objects
 from workloads.actions import controllerrevisions as owned
-from workloads.actions import rollout
 from workloads.actions.base import Action, Call, register
+from workloads.actions.fields import INT32, MAX_SURGE, MAX_UNAVAILABLE, IntOrPercentField, zero
 from workloads.errors import mapped
 
 STATEFUL, DAEMON = "StatefulSet", "DaemonSet"
-MAX_SURGE, MAX_UNAVAILABLE = rollout.MAX_SURGE, rollout.MAX_UNAVAILABLE
 ROLLING, ON_DELETE = "RollingUpdate", "OnDelete"
 # The field manager of these changes, named as kubectl's "kubectl-rollout": a
 # later server-side apply of a different value conflicts with it by name.
@@ -181,10 +180,6 @@ def _bound(value) -> str:
     return "" if value is None else str(value)
 
 
-def _zero(value) -> bool:
-    return value is not None and int(str(value).rstrip("%")) == 0
-
-
 class _StrategyForm(forms.Form):
     """Field names are Kubernetes' own (as set-image's), checked as the API
     server checks them (apps validation), so its refusals name these fields."""
@@ -193,16 +188,11 @@ class _StrategyForm(forms.Form):
         super().__init__(*args, **{"auto_id": "update-strategy-%s", **kwargs})
 
     type = forms.ChoiceField(label=gettext_lazy("Type"), choices=STRATEGIES)
-    maxUnavailable = forms.CharField(  # noqa: N815  (Kubernetes' name, as the API takes it)
+    maxUnavailable = IntOrPercentField(  # noqa: N815  (Kubernetes' name, as the API takes it)
+        at_most_100=True,
         label=gettext_lazy("Max unavailable"),
-        required=False,
-        max_length=12,
         help_text=gettext_lazy("Pods that may be unavailable during the update: a number or a percentage (25%)."),
     )
-
-    def clean_maxUnavailable(self):  # noqa: N802
-        value = self.cleaned_data[MAX_UNAVAILABLE].strip()
-        return rollout.int_or_percent(value, at_most_100=True) if value else None
 
     def clean(self):
         cleaned = super().clean()
@@ -217,7 +207,7 @@ class StatefulSetStrategyForm(_StrategyForm):
     partition = forms.IntegerField(
         label=gettext_lazy("Partition"),
         min_value=0,
-        max_value=rollout.INT32,
+        max_value=INT32,
         required=False,
         help_text=gettext_lazy(
             "Pods with an ordinal at or above it are updated; at most the replicas is advisable "
@@ -229,26 +219,21 @@ class StatefulSetStrategyForm(_StrategyForm):
 
     def clean(self):
         cleaned = super().clean()
-        if _zero(cleaned.get(MAX_UNAVAILABLE)):  # the API server's rule for StatefulSets
+        if zero(cleaned.get(MAX_UNAVAILABLE)):  # the API server's rule for StatefulSets
             self.add_error(MAX_UNAVAILABLE, _("Cannot be 0."))
         return cleaned
 
 
 class DaemonSetStrategyForm(_StrategyForm):
-    maxSurge = forms.CharField(  # noqa: N815
+    maxSurge = IntOrPercentField(  # noqa: N815
+        at_most_100=True,
         label=gettext_lazy("Max surge"),
-        required=False,
-        max_length=12,
         help_text=gettext_lazy(
             "New pods started beside the old ones: a number or a percentage. "
             "With a surge, max unavailable must be 0 (empty: 0 then)."
         ),
     )
     rolling_fields = (MAX_UNAVAILABLE, MAX_SURGE)
-
-    def clean_maxSurge(self):  # noqa: N802
-        value = self.cleaned_data[MAX_SURGE].strip()
-        return rollout.int_or_percent(value, at_most_100=True) if value else None
 
     def clean(self):
         cleaned = super().clean()
@@ -257,12 +242,12 @@ class DaemonSetStrategyForm(_StrategyForm):
         surge, unavailable = cleaned.get(MAX_SURGE), cleaned.get(MAX_UNAVAILABLE)
         # Exactly one of them is non-zero (the API server's rule); empty ones
         # default to maxSurge 0 and maxUnavailable 1, or 0 beside a surge.
-        if surge is not None and not _zero(surge):
+        if surge is not None and not zero(surge):
             if unavailable is None:
                 cleaned[MAX_UNAVAILABLE] = 0
-            elif not _zero(unavailable):
+            elif not zero(unavailable):
                 self.add_error(MAX_SURGE, _("Only with max unavailable 0: one of them is not 0, not both."))
-        elif _zero(unavailable):
+        elif zero(unavailable):
             self.add_error(MAX_UNAVAILABLE, _("Cannot be 0 when max surge is 0: the update could never start."))
         return cleaned
 

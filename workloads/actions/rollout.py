@@ -18,14 +18,13 @@ from portal.errors import ConflictError
 from workloads import columns, objects
 from workloads.actions import replicasets as rs
 from workloads.actions.base import Action, Call, register
+from workloads.actions.fields import MAX_SURGE, MAX_UNAVAILABLE, IntOrPercentField, zero
 
 STRATEGIC = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 ROLLED = ("Deployment", "StatefulSet", "DaemonSet")
-# maxSurge / maxUnavailable as the API calls them: people know them from kubectl and manifests.
-MAX_SURGE, MAX_UNAVAILABLE = "maxSurge", "maxUnavailable"
 # Where each kind keeps its rolling update's figures, and the API server's defaults for them.
 STRATEGY_FIELD = {"Deployment": "strategy", "DaemonSet": "updateStrategy"}
 STRATEGY_DEFAULTS = {
@@ -46,8 +45,6 @@ IMAGE = re.compile(
     re.ASCII,
 )
 MAX_IMAGE = 512
-WHOLE, PERCENT = re.compile(r"^[0-9]+$"), re.compile(r"^[0-9]+%$")
-INT32 = 2**31 - 1
 
 
 def image_reference(value: str) -> None:
@@ -55,23 +52,6 @@ def image_reference(value: str) -> None:
         raise forms.ValidationError(
             _("Not an image reference: [registry/]name[:tag][@digest], e.g. nginx:1.27 or registry.example.com/app:2.")
         )
-
-
-def int_or_percent(value: str, *, at_most_100=False) -> int | str:
-    """A Kubernetes IntOrString as rolling updates take it: a whole number of
-    pods (0 or more) or a percentage of the replicas ("25%")."""
-    if WHOLE.match(value) and int(value) <= INT32:
-        return int(value)
-    if PERCENT.match(value):
-        if at_most_100 and int(value[:-1]) > 100:
-            raise forms.ValidationError(_("At most 100%."))
-        return value
-    raise forms.ValidationError(_("A whole number of pods (0 or more) or a percentage such as 25%."))
-
-
-def _zero(value) -> bool:
-    """Whether a checked IntOrString is nothing: 0, "0%", "00%"."""
-    return int(str(value).rstrip("%")) == 0
 
 
 class SetImageForm(forms.Form):
@@ -98,31 +78,20 @@ class SetImageForm(forms.Form):
 
 
 class RollingSetImageForm(SetImageForm):
-    maxSurge = forms.CharField(  # noqa: N815  (the API's field is Kubernetes' name)
+    maxSurge = IntOrPercentField(  # noqa: N815  (the API's field is Kubernetes' name)
         label=gettext_lazy("Max surge"),
-        required=False,
-        max_length=12,
         help_text=gettext_lazy("Pods above the desired count during the update: a number or a percentage."),
     )
-    maxUnavailable = forms.CharField(  # noqa: N815
+    maxUnavailable = IntOrPercentField(  # noqa: N815
+        at_most_100=True,
         label=gettext_lazy("Max unavailable"),
-        required=False,
-        max_length=12,
         help_text=gettext_lazy("Pods that may be unavailable during the update: a number or a percentage."),
     )
-
-    def clean_maxSurge(self):  # noqa: N802
-        value = self.cleaned_data[MAX_SURGE].strip()
-        return int_or_percent(value) if value else None
-
-    def clean_maxUnavailable(self):  # noqa: N802
-        value = self.cleaned_data[MAX_UNAVAILABLE].strip()
-        return int_or_percent(value, at_most_100=True) if value else None
 
     def clean(self):
         data = super().clean()
         surge, unavailable = data.get(MAX_SURGE), data.get(MAX_UNAVAILABLE)
-        if surge is not None and unavailable is not None and _zero(surge) and _zero(unavailable):
+        if zero(surge) and zero(unavailable):
             self.add_error(MAX_UNAVAILABLE, _("Cannot be 0 when max surge is 0: the update could never start."))
         return data
 
@@ -164,7 +133,7 @@ def _strategy_patch(call: Call, obj: dict) -> dict:
     current = columns.dig(obj, "spec", field, "rollingUpdate", default={}) or {}
     figures = STRATEGY_DEFAULTS[call.kind.kind] | current | given
     surge, unavailable = figures[MAX_SURGE], figures[MAX_UNAVAILABLE]
-    if _zero(surge) and _zero(unavailable):
+    if zero(surge) and zero(unavailable):
         message = _("Max surge and max unavailable cannot both be 0: the update could never start.")
         raise kube.KubeInvalid(message, field_errors={key: [message] for key in given})
     # Figures only mean something to a rolling update, so asking for them makes it one.
