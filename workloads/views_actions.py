@@ -1,6 +1,8 @@
 """Pages of the kinds' special actions (workloads/actions/), with no per-action
 view code: a change (POST) runs and goes back to the object's page, told what
-happened; a read (GET) is a section of the object's page or a page of its own.
+happened (or, with `answer_page`, shows its answer once on the action's page:
+a Secret's values without JavaScript); a read (GET) is a section of the
+object's page or a page of its own.
 
     /workloads/namespaces/<id>/<plural>/<name>/<action>/
 """
@@ -9,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from portal.errors import PortalError
@@ -81,6 +84,8 @@ def kind_action(request, pk, plural, name, action_name):
             return views_kinds.detail(
                 request, namespace, kind, name, status=exc.status_code, error=exc.message, bound=bound
             )
+        if action.answer_page:
+            return _answer_page(request, namespace, kind, name, action, answer)
         messages.success(request, answer.get("message") or _("Done: %(action)s.") % {"action": action.label})
         return redirect("workloads:kind-detail", pk=namespace.pk, plural=kind.plural, name=name)
     if request.method != action.method:
@@ -110,3 +115,16 @@ def kind_action(request, pk, plural, name, action_name):
         template=section["template"],
     )
     return render(request, "workloads/kind_action.html", context, status=status)
+
+
+def _answer_page(request, namespace: TeamNamespace, kind: Kind, name: str, action: Action, answer: dict):
+    """A change's answer shown once, on the action's page (without JavaScript:
+    a Secret's values), its form ready for the next ask; kept nowhere, not
+    even in a cache."""
+    section = {**_section(action), "answer": answer, "error": "", "form": action.bound_form(request.POST)}
+    context = page_context(
+        request, namespace, kind, name=name, action=action, page_section=section, template=section["template"]
+    )
+    response = render(request, "workloads/kind_action.html", context)
+    add_never_cache_headers(response)
+    return response

@@ -3,7 +3,9 @@ answers and the audit trail; revealed only when asked, as the API server
 allows (a viewer's `view` role reads no Secrets), and the asking audited."""
 
 import base64
+import html
 import json
+import re
 from functools import partial
 
 import pytest
@@ -151,12 +153,27 @@ def test_reveal_answers_the_values_as_the_api_server_allows_and_is_audited(api, 
     other = api.as_(tenancy.users["b-owner"]).post(url(ready_ns, f"{name}/reveal/"), {}, format="json")
     assert_error_shape(other, 404)
 
-    # Through the page: audited the same; the values are shown by the page's script from the API's answer.
-    page = page_client(tenancy.developer).post(page_url(ready_ns, f"{name}/reveal/"), {"key": "api"})
-    assert page.status_code == 302
+    # Through the page without JavaScript: the POST answers the values, shown once, and is audited the same.
+    browser = page_client(tenancy.developer)
+    page = browser.post(page_url(ready_ns, f"{name}/reveal/"), {"key": "api"})
+    assert page.status_code == 200
+    shown = re.search(
+        r'<table class="objects compact" id="secret-values-table">(.*?)</table>', page.content.decode(), re.S
+    )
+    assert shown and re.findall(r"<td>([^<]*)</td><td><code>([^<]*)</code>", shown.group(1)) == [("api", TOKEN)]
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     event = last_event()
-    assert (event.action, event.target_name, event.channel) == ("secret.reveal", name, "ui")
+    assert (event.action, event.result, event.target_name, event.channel) == ("secret.reveal", "success", name, "ui")
     assert_no_values(json.dumps(event.request_summary))
+    # Kept nowhere: no message waits in the session for the next page, which shows none of them.
+    assert_no_values(str(dict(browser.session.items())) + str(browser.cookies))
+    assert_no_values(browser.get(page_url(ready_ns, f"{name}/")).content.decode())
+    every = browser.post(page_url(ready_ns, f"{name}/reveal/"), {})
+    values = dict(re.findall(r"<td>([^<]*)</td><td><code>([^<]*)</code>", html.unescape(every.content.decode())))
+    assert values == {"api": TOKEN, "blob": base64.b64encode(BINARY).decode(), "db-password": PASSWORD}
+    assert "(bytes, in base64)" in every.content.decode()
+    missing_page = browser.post(page_url(ready_ns, f"{name}/reveal/"), {"key": "nope"})
+    assert missing_page.status_code == 400 and "has no key nope" in missing_page.content.decode()
     viewer_page = page_client(tenancy.viewer).post(page_url(ready_ns, f"{name}/reveal/"), {})
     assert viewer_page.status_code == 403 and PASSWORD not in viewer_page.content.decode()
 

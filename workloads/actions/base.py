@@ -50,6 +50,10 @@ class Action:
     # on a page of its own (logs).
     on_detail: bool = True
     editors_only: bool = field(default=None)  # default: changes are, reads are not
+    # A change whose answer the page shows once, on the action's page, instead of
+    # a message after a redirect: what it answers must not travel through the
+    # session or a cache (a Secret's values).
+    answer_page: bool = False
 
     @property
     def changes(self) -> bool:

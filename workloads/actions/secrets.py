@@ -5,6 +5,11 @@ Asking for them is a POST, so it is audited ("secret.reveal", with the
 Secret's name; the audit keeps the request, never the answer). It is not for
 editors only: the API server decides, and Kubernetes' `view` role (a team
 viewer's) does not read Secrets, so a viewer's reveal is its 403.
+
+On the page, the script asks the API and shows the values in place
+(static/workloads/secrets.js); without JavaScript the form's POST answers the
+action's page with the values shown once (`Action.answer_page`): never in a
+message, the session or a cache.
 """
 
 import base64
@@ -72,5 +77,6 @@ register(
         form=RevealForm,
         template="workloads/actions/_secret_reveal.html",
         editors_only=False,
+        answer_page=True,
     )
 )
