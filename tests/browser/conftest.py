@@ -6,8 +6,10 @@ developer's machine, and fail under CI=true.
 
 import os
 import shutil
+import uuid
 
 import pytest
+import yaml
 
 from tests.conftest import PASSWORD
 from tests.support.services import unavailable
@@ -78,3 +80,39 @@ def login():
         return page
 
     return do
+
+
+# --- the devcluster as the portal sees it (the workloads pages' tests) --------------------
+
+
+@pytest.fixture
+def dev_cluster(world, devcluster, portal_cleanup):
+    """The devcluster registered as the portal's cluster "dev", allowed to team A;
+    what the portal made there for the test is deleted afterwards (portal_cleanup)."""
+    from clusters.services.clusters import cluster_create
+
+    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
+    world.team_a.allowed_clusters.add(cluster)
+    return cluster
+
+
+@pytest.fixture
+def ready_namespace(request, world, dev_cluster):
+    """A namespace of team A on the devcluster, provisioned by the reconciler
+    and ready; named after the test module ("br-rollout-1a2b3c")."""
+    from rbac.choices import NamespacePhase
+    from rbac.models import TeamNamespace
+    from rbac.reconcile import reconcile_cluster
+
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")[:24]
+    namespace = TeamNamespace.objects.create(
+        team=world.team_a,
+        cluster=dev_cluster,
+        name=f"br-{module}-{uuid.uuid4().hex[:6]}",
+        plan=world.plan,
+        phase=NamespacePhase.PROVISIONING,
+    )
+    reconcile_cluster(cluster=dev_cluster, only=[namespace.pk])
+    namespace.refresh_from_db()
+    assert namespace.phase == NamespacePhase.READY, namespace.conditions
+    return namespace

@@ -1,9 +1,9 @@
 """In a real browser on a 390 px phone, against the devcluster: a Deployment
 created from its form (preview, then create), and a YAML edit the API server
-refuses, its message on the page and the user's text kept."""
+refuses, its message on the page and the user's text kept; then an edit of a
+label another tool set: that tool and the field named, and taken over."""
 
 import re
-import uuid
 
 import pytest
 import yaml
@@ -11,28 +11,6 @@ import yaml
 pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def ready_namespace(world, devcluster, portal_cleanup):
-    from clusters.services.clusters import cluster_create
-    from rbac.choices import NamespacePhase
-    from rbac.models import TeamNamespace
-    from rbac.reconcile import reconcile_cluster
-
-    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
-    world.team_a.allowed_clusters.add(cluster)
-    namespace = TeamNamespace.objects.create(
-        team=world.team_a,
-        cluster=cluster,
-        name=f"br-c-{uuid.uuid4().hex[:6]}",
-        plan=world.plan,
-        phase=NamespacePhase.PROVISIONING,
-    )
-    reconcile_cluster(cluster=cluster, only=[namespace.pk])
-    namespace.refresh_from_db()
-    assert namespace.phase == NamespacePhase.READY, namespace.conditions
-    return namespace
 
 
 def _live(namespace, plural, name):
@@ -105,3 +83,34 @@ def test_a_yaml_edit_the_api_server_refuses_shows_its_message(world, page, login
     assert page.locator("#edit-manifest").input_value() == invalid  # the user's text is kept
     assert _live(ready_namespace, "deployments", "web")["spec"]["replicas"] == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # Another tool applies a label of its own; the user's edit of it names that
+    # tool and the field, and the take-over applies the same text.
+    from clusters import kube
+    from workloads import objects
+
+    theirs = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"tier": "theirs"}}}
+    with kube.client_for(ready_namespace.cluster) as client:
+        client.request_json(
+            "PATCH",
+            objects.object_path(KINDS["deployments"], ready_namespace.name, "web"),
+            query=[("fieldManager", "other-tool"), ("force", "true")],
+            body=theirs,
+            content_type="application/apply-patch+yaml",
+        )
+    page.goto(f"/workloads/namespaces/{ready_namespace.pk}/deployments/web/edit/")
+    text = page.locator("#edit-manifest").input_value()
+    edited = yaml.safe_load(text)
+    edited["metadata"]["labels"]["tier"] = "mine"
+    mine = yaml.safe_dump(edited, sort_keys=False)
+    page.locator("#edit-manifest").fill(mine)
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/deployments/web/edit/apply/")
+    conflict = page.locator("#edit-field-conflict")
+    assert "other-tool" in conflict.inner_text() and ".metadata.labels.tier" in conflict.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert _live(ready_namespace, "deployments", "web")["metadata"]["labels"]["tier"] == "theirs"
+    page.locator("#edit-take-over").click()
+    page.wait_for_url("**/deployments/web/")
+    assert "taking over the fields other managers set" in page.locator(".messages").inner_text()
+    assert _live(ready_namespace, "deployments", "web")["metadata"]["labels"]["tier"] == "mine"

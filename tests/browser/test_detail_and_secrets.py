@@ -4,10 +4,8 @@ wider than the screen; a Secret's values appear only when asked for (the
 page's script asks the API, which audits the asking) and never in the page."""
 
 import os
-import uuid
 
 import pytest
-import yaml
 
 pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
 
@@ -17,29 +15,12 @@ PASSWORD = "hunter2-on-the-page"
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS") == "1"  # to look at the layout by eye
 
 
-def test_the_detail_page_reads_on_a_phone_and_a_secret_is_revealed_on_request(
-    world, page, login, devcluster, portal_cleanup
-):
-    from clusters.services.clusters import cluster_create
+def test_the_detail_page_reads_on_a_phone_and_a_secret_is_revealed_on_request(world, page, login, ready_namespace):
     from portal.models import AuditEvent
-    from rbac.choices import NamespacePhase
-    from rbac.models import TeamNamespace
-    from rbac.reconcile import reconcile_cluster
     from workloads import services
     from workloads.kinds import KINDS
 
-    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
-    world.team_a.allowed_clusters.add(cluster)
-    namespace = TeamNamespace.objects.create(
-        team=world.team_a,
-        cluster=cluster,
-        name=f"br-d-{uuid.uuid4().hex[:6]}",
-        plan=world.plan,
-        phase=NamespacePhase.PROVISIONING,
-    )
-    reconcile_cluster(cluster=cluster, only=[namespace.pk])
-    namespace.refresh_from_db()
-    assert namespace.phase == NamespacePhase.READY, namespace.conditions
+    namespace = ready_namespace
     name = "a-web-server-with-a-rather-long-name"
     secret = {
         "apiVersion": "v1",

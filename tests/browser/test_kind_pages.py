@@ -2,36 +2,18 @@
 namespace's list of ConfigMaps fits the screen (the table scrolls in its own
 box), filters by label and opens an object's YAML."""
 
-import uuid
-
 import pytest
-import yaml
 
 pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 
 
-def test_the_list_page_reads_on_a_phone(world, page, login, devcluster, portal_cleanup):
-    from clusters.services.clusters import cluster_create
-    from rbac.choices import NamespacePhase
-    from rbac.models import TeamNamespace
-    from rbac.reconcile import reconcile_cluster
+def test_the_list_page_reads_on_a_phone(world, page, login, ready_namespace):
     from workloads import services
     from workloads.kinds import KINDS
 
-    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
-    world.team_a.allowed_clusters.add(cluster)
-    namespace = TeamNamespace.objects.create(
-        team=world.team_a,
-        cluster=cluster,
-        name=f"br-k-{uuid.uuid4().hex[:6]}",
-        plan=world.plan,
-        phase=NamespacePhase.PROVISIONING,
-    )
-    reconcile_cluster(cluster=cluster, only=[namespace.pk])
-    namespace.refresh_from_db()
-    assert namespace.phase == NamespacePhase.READY, namespace.conditions
+    namespace = ready_namespace
     documents = []
     for name in ("settings-a-rather-long-name-for-a-phone", "other"):
         manifest = KINDS["configmaps"].template(name)

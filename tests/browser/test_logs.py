@@ -4,10 +4,7 @@ reads the log. The devcluster's nodes serve each container's stand-in log
 (devcluster/containerlogs.py: five lines naming container and pod) through
 the API server, as a kubelet would (tests/workloads/test_logs_live.py says more)."""
 
-import uuid
-
 import pytest
-import yaml
 
 from tests.support.wait import wait_for
 
@@ -16,26 +13,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db
 PHONE = {"width": 390, "height": 844}
 
 
-def test_a_viewer_chooses_a_container_and_reads_the_clusters_answer(world, page, login, devcluster, portal_cleanup):
-    from clusters.services.clusters import cluster_create
-    from rbac.choices import NamespacePhase
-    from rbac.models import TeamNamespace
-    from rbac.reconcile import reconcile_cluster
+def test_a_viewer_chooses_a_container_and_reads_the_clusters_answer(world, page, login, ready_namespace):
     from workloads import services
     from workloads.kinds import KINDS
 
-    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
-    world.team_a.allowed_clusters.add(cluster)
-    namespace = TeamNamespace.objects.create(
-        team=world.team_a,
-        cluster=cluster,
-        name=f"br-logs-{uuid.uuid4().hex[:6]}",
-        plan=world.plan,
-        phase=NamespacePhase.PROVISIONING,
-    )
-    reconcile_cluster(cluster=cluster, only=[namespace.pk])
-    namespace.refresh_from_db()
-    assert namespace.phase == NamespacePhase.READY, namespace.conditions
+    namespace, cluster = ready_namespace, ready_namespace.cluster
     manifest = KINDS["pods"].template("web")
     app = manifest["spec"]["containers"][0]
     manifest["spec"]["containers"] = [dict(app, name="app"), dict(app, name="sidecar")]

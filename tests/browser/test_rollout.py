@@ -2,10 +2,7 @@
 page scales it, sets a new image and rolls it back from the revision history,
 and the page (with its history table) fits the screen."""
 
-import uuid
-
 import pytest
-import yaml
 
 pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
 
@@ -13,30 +10,15 @@ PHONE = {"width": 390, "height": 844}
 OLD, NEW = "nginx:1.27", "nginx:1.28"
 
 
-def test_scale_set_image_and_roll_back_on_the_page(world, page, login, devcluster, portal_cleanup):
+def test_scale_set_image_and_roll_back_on_the_page(world, page, login, ready_namespace):
     from clusters import kube
-    from clusters.services.clusters import cluster_create
-    from rbac.choices import NamespacePhase
-    from rbac.models import TeamNamespace
-    from rbac.reconcile import reconcile_cluster
     from tests.support.wait import wait_for
     from workloads import columns, objects, services
     from workloads.actions.rollout import rollout_status
     from workloads.kinds import KINDS
 
     deployments = KINDS["deployments"]
-    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
-    world.team_a.allowed_clusters.add(cluster)
-    namespace = TeamNamespace.objects.create(
-        team=world.team_a,
-        cluster=cluster,
-        name=f"br-r-{uuid.uuid4().hex[:6]}",
-        plan=world.plan,
-        phase=NamespacePhase.PROVISIONING,
-    )
-    reconcile_cluster(cluster=cluster, only=[namespace.pk])
-    namespace.refresh_from_db()
-    assert namespace.phase == NamespacePhase.READY, namespace.conditions
+    namespace, cluster = ready_namespace, ready_namespace.cluster
     name = "a-web-server-with-a-rather-long-name"
     services.live_apply(user=world.developer, namespace=namespace, documents=[deployments.template(name)])
 
