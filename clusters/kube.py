@@ -2,18 +2,19 @@
 
 Every call gets a fresh ApiClient built from a cluster's stored credentials:
 never the global configuration, never a client shared between requests or
-users. Calls made on behalf of a team member impersonate that member
-(`Impersonate-User` and one `Impersonate-Group` header per group), so the API
-server itself enforces tenancy. Every error, from the API server or the
-network, becomes one of the `KubeError` classes below with a message a user
-can act on.
+users (only the SSL context, which holds the portal's credential, is shared
+by the clients of one credential: `kube_tls.context_for`). Calls made on
+behalf of a team member impersonate that member (`Impersonate-User` and one
+`Impersonate-Group` header per group), so the API server itself enforces
+tenancy. Every error, from the API server or the network, becomes one of the
+`KubeError` classes (clusters/kube_errors.py, re-exported here) with a
+message a user can act on.
 """
 
-import json
 import logging
-import ssl
 from dataclasses import dataclass, field
 
+import orjson
 import urllib3
 import yaml
 from django.utils.translation import gettext as _
@@ -22,19 +23,23 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import load_kube_config_from_dict
 from kubernetes.utils import parse_quantity
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    MaxRetryError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
-)
 
 from clusters import kube_tls
 from clusters import kubeconfig as kc
-from portal.errors import PortalError
+from clusters.kube_errors import (
+    ClusterTLSError,
+    ClusterUnauthorized,
+    ClusterUnreachable,
+    KubeConflict,
+    KubeError,
+    KubeExpired,
+    KubeForbidden,
+    KubeInvalid,
+    KubeNotFound,
+    KubeTooManyRequests,
+    QuotaExceeded,
+    translate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,161 +51,27 @@ IMPERSONATED_USER_PREFIX = "portal:"
 
 __all__ = [
     "FIELD_MANAGER",
+    "ApiException",
+    "ClusterTLSError",
+    "ClusterUnauthorized",
+    "ClusterUnreachable",
     "Identity",
     "KubeClient",
+    "KubeConflict",
     "KubeError",
+    "KubeExpired",
+    "KubeForbidden",
+    "KubeInvalid",
+    "KubeNotFound",
+    "KubeTooManyRequests",
+    "QuotaExceeded",
+    "Stream",
     "client_for",
     "client_from_kubeconfig",
-    "parse_quantity",
     "k8s",
-    "ApiException",
+    "parse_quantity",
+    "translate",
 ]
-
-
-# --- errors ---------------------------------------------------------------
-
-
-class KubeError(PortalError):
-    """A Kubernetes call failed; `message` is safe and useful to show."""
-
-    status_code = 502
-    error_type = "cluster_error"
-
-
-class ClusterUnreachable(KubeError):
-    status_code = 503
-    error_type = "cluster_unreachable"
-
-
-class ClusterTLSError(KubeError):
-    status_code = 502
-    error_type = "cluster_tls"
-
-
-class ClusterUnauthorized(KubeError):
-    """The cluster refused the portal's stored credentials (expired or revoked)."""
-
-    status_code = 502
-    error_type = "cluster_unauthorized"
-
-
-class KubeForbidden(KubeError):
-    status_code = 403
-    error_type = "forbidden"
-
-
-class KubeNotFound(KubeError):
-    status_code = 404
-    error_type = "not_found"
-
-
-class KubeConflict(KubeError):
-    status_code = 409
-    error_type = "conflict"
-
-
-class KubeInvalid(KubeError):
-    status_code = 400
-    error_type = "invalid"
-
-
-class KubeTooManyRequests(KubeError):
-    """429: e.g. an eviction a PodDisruptionBudget does not allow right now."""
-
-    status_code = 429
-    error_type = "too_many_requests"
-
-
-class QuotaExceeded(KubeError):
-    status_code = 403
-    error_type = "quota_exceeded"
-
-
-class KubeExpired(KubeError):
-    """410: a list's `continue` token outlived the API server's window."""
-
-    status_code = 410
-    error_type = "expired"
-
-
-def _status_body(exc: ApiException) -> dict:
-    try:
-        body = json.loads(exc.body or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def translate(exc: Exception, *, server: str = "") -> KubeError:
-    """One translation of API and network errors into portal errors."""
-    where = server or _("the cluster")
-    if isinstance(exc, KubeError):
-        return exc
-    if isinstance(exc, ApiException):
-        body = _status_body(exc)
-        message = body.get("message") or exc.reason or ""
-        status = exc.status or 0
-        if status == 0:  # the client gave up before an HTTP answer
-            return ClusterUnreachable(
-                _("No answer from %(where)s: %(detail)s") % {"where": where, "detail": exc.reason}
-            )
-        if status == 401:
-            return ClusterUnauthorized(
-                _("%(where)s refused the portal's credentials (expired or revoked?); replace them.") % {"where": where}
-            )
-        if status == 403 and "exceeded quota" in message:
-            return QuotaExceeded(_("Quota exceeded: %(message)s") % {"message": message})
-        if status == 403:
-            return KubeForbidden(_("Forbidden by the cluster: %(message)s") % {"message": message})
-        if status == 404:
-            return KubeNotFound(_("Not found in the cluster: %(message)s") % {"message": message})
-        if status == 409:
-            return KubeConflict(_("Conflict: %(message)s") % {"message": message})
-        if status == 422 or status == 400:
-            causes = (body.get("details") or {}).get("causes") or []
-            field_errors: dict[str, list[str]] = {}
-            for cause in causes:
-                field_errors.setdefault(cause.get("field") or "non_field_errors", []).append(
-                    cause.get("message") or cause.get("reason") or ""
-                )
-            return KubeInvalid(_("Invalid: %(message)s") % {"message": message}, field_errors=field_errors)
-        if status == 410:
-            return KubeExpired(_("The list changed too much since that page: start again from the first page."))
-        if status == 429:
-            return KubeTooManyRequests(_("The cluster asked to retry later: %(message)s") % {"message": message})
-        return KubeError(_("The cluster answered %(status)s: %(message)s") % {"status": status, "message": message})
-    if isinstance(exc, MaxRetryError) and exc.reason is not None:
-        return translate(exc.reason, server=server)
-    if isinstance(exc, (SSLError, ssl.SSLError)):
-        return ClusterTLSError(
-            _(
-                "TLS failure talking to %(where)s: the server's certificate does not match the CA in the "
-                "kubeconfig, or the client certificate was refused (%(detail)s)."
-            )
-            % {"where": where, "detail": exc}
-        )
-    # urllib3's NewConnectionError is a ConnectTimeoutError: test it first.
-    if isinstance(exc, NewConnectionError):
-        return ClusterUnreachable(
-            _("Cannot connect to %(where)s (%(detail)s).") % {"where": where, "detail": _brief(exc)}
-        )
-    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, TimeoutError)):
-        return ClusterUnreachable(_("%(where)s did not answer in time.") % {"where": where})
-    if isinstance(exc, (NewConnectionError, ConnectionError, ProtocolError, OSError, HTTPError)):
-        return ClusterUnreachable(
-            _("Cannot connect to %(where)s (%(detail)s).") % {"where": where, "detail": _brief(exc)}
-        )
-    if isinstance(exc, ConfigException):
-        return KubeError(_("The stored kubeconfig cannot be used: %(detail)s") % {"detail": exc})
-    return KubeError(f"{type(exc).__name__}: {exc}")
-
-
-def _brief(exc: Exception) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "No route to host", "timed out"):
-        if marker in text:
-            return marker
-    return text[:200]
 
 
 # --- clients --------------------------------------------------------------
@@ -269,7 +140,10 @@ class KubeClient:
         *,
         identity: Identity | None = None,
         timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        owner=None,
     ):
+        """`owner`: whose credential this is (a cluster's id), so that its
+        replacement drops the SSL context of the old one (kube_tls.context_for)."""
         _refuse_local_credentials(config)
         configuration = type.__call__(k8s.Configuration)
         try:
@@ -296,8 +170,12 @@ class KubeClient:
         if identity is not None:
             self.api.set_default_header("Impersonate-User", identity.user)
         if self.server.startswith("https"):
-            self.api.rest_client.pool_manager.connection_pool_kw["ssl_context"] = kube_tls.InMemoryTLSContext(
-                tls, verify=configuration.verify_ssl
+            self.api.rest_client.pool_manager.connection_pool_kw["ssl_context"] = kube_tls.context_for(
+                tls,
+                verify=configuration.verify_ssl,
+                server=self.server,
+                server_name=configuration.tls_server_name,
+                owner=owner,
             )
         self.api.rest_client.pool_manager = _PoolManagerWithDefaults(
             self.api.rest_client.pool_manager,
@@ -313,6 +191,12 @@ class KubeClient:
 
     def close(self) -> None:
         self.api.close()
+
+    @property
+    def tls_context(self):
+        """The SSL context this client's connections use (None for http://),
+        shared with every client of the same credential."""
+        return self.api.rest_client.pool_manager.connection_pool_kw.get("ssl_context")
 
     @property
     def request_count(self) -> int:
@@ -375,42 +259,81 @@ class KubeClient:
         info = k8s.VersionApi(self.api).get_code()
         return {"git_version": info.git_version, "platform": info.platform, "go_version": info.go_version}
 
-    def _raw(
-        self, method, path, *, accept, body=None, query=None, answer_5xx=False, content_type="application/json"
-    ) -> tuple[int, str]:
-        """A request to a path the typed APIs lack: (status, body text). Failures
-        raise the translated error; with `answer_5xx` a 5xx answer is returned
-        (a health endpoint saying "unhealthy" is an answer, not a failure)."""
+    def _send(self, method, path, *, accept, query=None, body=None, content_type="application/json", timeout=None):
+        """A request to a path the typed APIs lack, its answer unread (urllib3's
+        response, whatever its status); a failure to get one raises the translated error."""
         headers = {"Accept": accept, **({"Content-Type": content_type} if body is not None else {})}
         request = self.api.param_serialize(
             method, path, query_params=query or [], header_params=headers, body=body, auth_settings=["BearerToken"]
         )
         try:
-            response = self.api.call_api(*request)
-            response.read()
+            return self.api.call_api(*request, _request_timeout=timeout).response
         except Exception as exc:
             raise translate(exc, server=self.server) from exc
-        text = (response.data or b"").decode(errors="replace")
+
+    def _read(self, response) -> bytes:
+        """All of an answer's body; the connection goes back to the pool."""
+        try:
+            return response.data or b""
+        except Exception as exc:  # the answer broke off, or took too long
+            raise translate(exc, server=self.server) from exc
+        finally:
+            response.release_conn()
+
+    def _refusal(self, response, data: bytes) -> KubeError:
+        """The translated error of an answer that is not a success."""
+        body = data.decode(errors="replace")
+        return translate(ApiException(status=response.status, reason=response.reason, body=body), server=self.server)
+
+    def _raw(self, method, path, *, accept, answer_5xx=False, **request) -> tuple[int, bytes]:
+        """(status, body) of a request; a refusal raises the translated error.
+        With `answer_5xx` a 5xx answer is returned (a health endpoint saying
+        "unhealthy" is an answer, not a failure)."""
+        response = self._send(method, path, accept=accept, **request)
+        data = self._read(response)
         if 200 <= response.status < 300 or (answer_5xx and response.status >= 500):
-            return response.status, text
-        raise translate(ApiException(status=response.status, reason=response.reason, body=text), server=self.server)
+            return response.status, data
+        raise self._refusal(response, data)
+
+    def _json(self, method, path, **request) -> tuple[int, object]:
+        """(status, decoded JSON answer; {} for an empty one). orjson decodes the
+        bytes as they came: a page of 500 pods is a few MB of JSON, and the
+        standard library takes several times as long over them."""
+        status, data = self._raw(method, path, accept="application/json", **request)
+        try:
+            return status, orjson.loads(data) if data else {}
+        except orjson.JSONDecodeError:
+            raise KubeError(
+                _("%(where)s answered %(status)s with something that is not JSON.")
+                % {"where": self.server, "status": status}
+            ) from None
 
     def get_text(self, path: str, query: list[tuple[str, str]] | None = None) -> tuple[int, str]:
         """GET a non-resource path (/readyz, /livez). Returns (status, body)
-        without raising for an unhealthy (500) answer."""
-        return self._raw("GET", path, accept="text/plain", query=query, answer_5xx=True)
+        without raising for an unhealthy (500) answer. Accepts any media type:
+        paths that answer plain text do not all list it (a pod's log answers
+        406 to text/plain)."""
+        status, data = self._raw("GET", path, accept="*/*", query=query, answer_5xx=True)
+        return status, data.decode(errors="replace")
+
+    def open_stream(self, path: str, query=None, *, read_timeout: float = READ_TIMEOUT) -> "Stream":
+        """GET `path` (a pod's log, followed or not) and return its answer to be
+        read as it comes; a refusal raises the translated error. `read_timeout`
+        is the longest wait for the next bytes. Accepts any media type, as
+        `get_text`. The stream must be closed (it holds a connection)."""
+        response = self._send("GET", path, accept="*/*", query=query, timeout=(CONNECT_TIMEOUT, read_timeout))
+        if response.status < 300:
+            return Stream(response, server=self.server)
+        raise self._refusal(response, self._read(response))
 
     def post_object(self, path: str, body: dict) -> dict:
         """POST to a path the typed APIs lack; returns the decoded JSON answer."""
-        return json.loads(self._raw("POST", path, accept="application/json", body=body)[1])
+        return self._json("POST", path, body=body)[1]
 
     def request_json(self, method: str, path: str, *, query=None, body=None, content_type="application/json"):
         """Any JSON request to a resource path: (status, decoded answer). The
         generic call path for every registered kind (workloads/objects.py)."""
-        status, text = self._raw(
-            method, path, accept="application/json", body=body, query=query, content_type=content_type
-        )
-        return status, json.loads(text) if text else {}
+        return self._json(method, path, query=query, body=body, content_type=content_type)
 
     def object_path(self, obj: dict) -> str:
         """The API path of any object, its resource found by discovery (once
@@ -418,7 +341,7 @@ class KubeClient:
         api_version, kind, meta = obj["apiVersion"], obj["kind"], obj.get("metadata") or {}
         base = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
         if base not in self._discovered:
-            self._discovered[base] = json.loads(self._raw("GET", base, accept="application/json")[1])["resources"]
+            self._discovered[base] = self._json("GET", base)[1]["resources"]
         for resource in self._discovered[base]:
             if resource["kind"] == kind and "/" not in resource["name"]:
                 if resource["namespaced"]:
@@ -430,15 +353,48 @@ class KubeClient:
         """Server-side apply of any object (a manifest's), under the portal's
         field manager; the same answer for the same object, so a rerun is a no-op."""
         query = [("fieldManager", FIELD_MANAGER), ("force", "true")]
-        _status, text = self._raw(
-            "PATCH",
-            self.object_path(obj),
-            accept="application/json",
-            body=obj,
-            query=query,
-            content_type="application/apply-patch+yaml",
-        )
-        return json.loads(text)
+        path = self.object_path(obj)
+        return self._json("PATCH", path, body=obj, query=query, content_type="application/apply-patch+yaml")[1]
+
+
+class Stream:
+    """An answer read as it comes (`KubeClient.open_stream`): its chunks as
+    they arrive, or all of its text. `cut` (from any thread) ends a read that
+    waits on a quiet stream; `close` gives the connection back. Callers need
+    no HTTP library of their own."""
+
+    def __init__(self, response, *, server: str = ""):
+        self._response, self._server = response, server
+
+    def __enter__(self) -> "Stream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def chunks(self):
+        """The bytes as they come, until the server ends the answer; a read that
+        breaks off (cut, timed out, the server gone) raises the translated error."""
+        try:
+            yield from self._response.stream(None)
+        except Exception as exc:
+            raise translate(exc, server=self._server) from exc
+
+    def text(self) -> str:
+        """All of the answer, decoded (what cannot be decoded replaced)."""
+        try:
+            return (self._response.data or b"").decode(errors="replace")
+        except Exception as exc:
+            raise translate(exc, server=self._server) from exc
+
+    def cut(self) -> None:
+        try:
+            self._response.shutdown()
+        except (ValueError, RuntimeError, OSError):
+            pass  # released already
+
+    def close(self) -> None:
+        self._response.release_conn()
 
 
 # kind -> (API group class attribute, method stem, namespaced)
@@ -483,13 +439,13 @@ def _refuse_local_credentials(config: dict) -> None:
 _KUBECONFIG_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def client_from_kubeconfig(text: str, *, identity: Identity | None = None, timeout=None) -> KubeClient:
+def client_from_kubeconfig(text: str, *, identity: Identity | None = None, timeout=None, owner=None) -> KubeClient:
     config = yaml.load(text, Loader=_KUBECONFIG_LOADER)  # noqa: S506 (CSafeLoader or SafeLoader)
-    return KubeClient(config, identity=identity, **({"timeout": timeout} if timeout else {}))
+    return KubeClient(config, identity=identity, owner=owner, **({"timeout": timeout} if timeout else {}))
 
 
 def client_for(cluster, *, identity: Identity | None = None, timeout=None) -> KubeClient:
     """A client for a stored cluster, optionally acting as `identity`."""
     if not cluster.kubeconfig:
         raise KubeError(_("Cluster %(name)s has no credentials.") % {"name": cluster.name})
-    return client_from_kubeconfig(cluster.kubeconfig.reveal(), identity=identity, timeout=timeout)
+    return client_from_kubeconfig(cluster.kubeconfig.reveal(), identity=identity, timeout=timeout, owner=cluster.pk)

@@ -13,16 +13,30 @@ ever written to a file.
 The context loads them when the first connection is made, not before, so an
 unreachable server is still reported as unreachable and a bad certificate as
 a TLS failure, as the client would.
+
+Every request makes a client, and loading a CA and a client key costs more
+than the rest of making one: `context_for` keeps the contexts (bounded, least
+recently used first out) by a fingerprint of everything they were built from,
+so clients of the same credential share one and a rotated credential, a new CA
+or another server gets a new one. The fingerprint is a keyed hash (a key
+drawn per process), kept in memory like the context: nothing new on disk.
 """
 
 import base64
 import binascii
 import copy
+import hashlib
+import hmac
 import os
 import ssl
 import threading
+from collections import OrderedDict
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+
+# Contexts kept for reuse: a few per cluster at most (its credential, and a
+# replaced one until its clients are done), for a few dozen clusters.
+CONTEXTS_KEPT = 64
 
 # Inline TLS data, by kubeconfig section.
 _DATA_KEYS = {
@@ -95,7 +109,7 @@ class InMemoryTLSContext(ssl.SSLContext):
 
     def _load(self) -> None:
         with self._lock:
-            tls, self._tls = self._tls, None
+            tls = self._tls
             if tls is None:
                 return
             if self._verify and tls.ca:
@@ -105,9 +119,22 @@ class InMemoryTLSContext(ssl.SSLContext):
                 self.load_default_certs()
             if tls.cert and tls.key:
                 with ExitStack() as stack:
-                    self.load_cert_chain(
-                        stack.enter_context(_readable(tls.cert)), stack.enter_context(_readable(tls.key))
-                    )
+                    try:
+                        self.load_cert_chain(
+                            stack.enter_context(_readable(tls.cert)), stack.enter_context(_readable(tls.key))
+                        )
+                    except ssl.SSLError:
+                        raise
+                    except OSError as exc:
+                        # OpenSSL's refusal of a key that is not the certificate's
+                        # surfaces as the pipe's errno ("Illegal seek"): a TLS
+                        # failure, not an unreachable server.
+                        raise ssl.SSLError(
+                            f"the client certificate and key cannot be used together ({exc.strerror or exc})"
+                        ) from None
+            # Forgotten only once loaded: a context shared by later clients
+            # that failed to load fails the same way for each of them.
+            self._tls = None
 
     def wrap_socket(self, *args, **kwargs):
         self._load()
@@ -116,6 +143,45 @@ class InMemoryTLSContext(ssl.SSLContext):
     def wrap_bio(self, *args, **kwargs):
         self._load()
         return super().wrap_bio(*args, **kwargs)
+
+
+_FINGERPRINT_KEY = os.urandom(32)
+_contexts: OrderedDict[tuple, InMemoryTLSContext] = OrderedDict()
+_contexts_lock = threading.Lock()
+
+
+def fingerprint(tls: TLSData, *, verify: bool, server: str, server_name: str | None = None) -> str:
+    """What a context is built from, as a keyed hash (never the material itself)."""
+    digest = hmac.new(_FINGERPRINT_KEY, digestmod=hashlib.sha256)
+    for part in (tls.ca, tls.cert, tls.key, b"1" if verify else b"0", server.encode(), (server_name or "").encode()):
+        part = part or b""
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def context_for(
+    tls: TLSData, *, verify: bool, server: str, server_name: str | None = None, owner=None
+) -> InMemoryTLSContext:
+    """The SSL context for a credential, shared by every client of it.
+
+    `owner` (a cluster's id) names whose credential it is: a new one (rotated,
+    or a new CA) drops the owner's earlier contexts at once, so a replaced key
+    is not kept in memory until it ages out. urllib3 sets the verification
+    mode on the context at each connection; every client of one fingerprint
+    sets the same (`verify`, `server_name` are in it)."""
+    key = (owner, fingerprint(tls, verify=verify, server=server, server_name=server_name))
+    with _contexts_lock:
+        context = _contexts.get(key)
+        if context is not None:
+            _contexts.move_to_end(key)
+            return context
+        if owner is not None:
+            for stale in [kept for kept in _contexts if kept[0] == owner]:
+                del _contexts[stale]
+        context = _contexts[key] = InMemoryTLSContext(tls, verify=verify)
+        while len(_contexts) > CONTEXTS_KEPT:
+            _contexts.popitem(last=False)
+        return context
 
 
 @contextmanager

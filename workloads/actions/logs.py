@@ -7,10 +7,9 @@ another is chosen). A container that does not exist and a previous container
 that never was are refused per field (400) before the API server is asked,
 and mapped the same when the API server says so itself.
 
-The client's `get_text` asks for text/plain, which the API server refuses on
-this path (406: it lists only JSON, YAML and protobuf, though it answers with
-plain text), so the request is made here on the client's own ApiClient (its
-pool, credentials, impersonation headers) with Accept */*.
+Both the shown and the followed log are read through the client's
+`open_stream` (its credentials and impersonation, Accept */*: the API server
+answers 406 to text/plain on this path, though its answer is plain text).
 """
 
 import threading
@@ -35,7 +34,6 @@ TAIL_MAX = 10000
 LIMIT_BYTES = 8 * 1024 * 1024
 # A followed log ends after this long, so no request holds a worker forever.
 FOLLOW_SECONDS = 300
-CONNECT_SECONDS = 5.0
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 
 
@@ -147,21 +145,13 @@ def _query(container: str, data: dict, *, follow: bool) -> list[tuple[str, str]]
     return query + ([("follow", "true")] if follow else [("limitBytes", str(LIMIT_BYTES))])
 
 
-def open_log(client: kube.KubeClient, path: str, query, *, read_seconds: float):
-    """The API server's answer on the log path, unread (a urllib3 response);
-    a refusal raises the translated error, with the fields it is about."""
-    request = client.api.param_serialize(
-        "GET", path, query_params=query, header_params={"Accept": "*/*"}, auth_settings=["BearerToken"]
-    )
+def open_log(client: kube.KubeClient, path: str, query, *, read_seconds: float) -> kube.Stream:
+    """The API server's answer on the log path, unread; a refusal raises the
+    translated error, with the fields it is about."""
     try:
-        response = client.api.call_api(*request, _request_timeout=(CONNECT_SECONDS, read_seconds)).response
-    except Exception as exc:
-        raise kube.translate(exc, server=client.server) from exc
-    if response.status < 300:
-        return response
-    body = response.data.decode(errors="replace")
-    response.release_conn()
-    raise _log_error(kube.translate(kube.ApiException(status=response.status, reason=response.reason, body=body)))
+        return client.open_stream(path, query, read_timeout=read_seconds)
+    except kube.KubeError as exc:
+        raise _log_error(exc) from None
 
 
 def _log_error(exc: kube.KubeError) -> kube.KubeError:
@@ -179,20 +169,14 @@ class FollowedLog:
     when the API server ends it, or when the client goes away (the server
     closes the iterator); the connection and client are released then."""
 
-    def __init__(self, client: kube.KubeClient, response):
-        self.client, self.response = client, response
+    def __init__(self, client: kube.KubeClient, stream: kube.Stream):
+        self.client, self.stream = client, stream
         self.deadline = time.monotonic() + FOLLOW_SECONDS
         # A read blocked on a quiet log is cut at the deadline, not after it.
-        self.timer = threading.Timer(FOLLOW_SECONDS, self._cut)
+        self.timer = threading.Timer(FOLLOW_SECONDS, stream.cut)
         self.timer.daemon = True
         self.timer.start()
-        self.chunks = response.stream(None)
-
-    def _cut(self):
-        try:
-            self.response.shutdown()
-        except (ValueError, RuntimeError, OSError):
-            pass  # already released
+        self.chunks = stream.chunks()
 
     def __iter__(self):
         return self
@@ -214,7 +198,7 @@ class FollowedLog:
         if self.client is None:  # closed already (at the end, then by the server)
             return
         self.timer.cancel()
-        self.response.release_conn()
+        self.stream.close()
         self.client.close()
         self.client = None
 
@@ -231,11 +215,11 @@ def _follow(call: Call, path: str, query, filename: str, download: bool):
     # The call's client is closed when `run` returns; the stream needs one of its own.
     client = client_as(call.user, call.team_namespace)
     try:
-        response = open_log(client, path, query, read_seconds=FOLLOW_SECONDS)
+        stream = open_log(client, path, query, read_seconds=FOLLOW_SECONDS)
     except Exception:
         client.close()
         raise
-    streamed = StreamingHttpResponse(FollowedLog(client, response), content_type="text/plain; charset=utf-8")
+    streamed = StreamingHttpResponse(FollowedLog(client, stream), content_type="text/plain; charset=utf-8")
     streamed["Cache-Control"] = "no-store"
     streamed["X-Accel-Buffering"] = "no"  # a proxy in front passes lines on as they come
     if download:
@@ -250,11 +234,8 @@ def _logs(call: Call):
     path, filename = _log_path(call.namespace, pod_name), _filename(pod_name, container)
     if call.data.get("follow"):
         return _follow(call, path, _query(container, call.data, follow=True), filename, call.data.get("download"))
-    response = open_log(call.client, path, _query(container, call.data, follow=False), read_seconds=kube.READ_TIMEOUT)
-    try:
-        text = response.data.decode(errors="replace")
-    finally:
-        response.release_conn()
+    with open_log(call.client, path, _query(container, call.data, follow=False), read_seconds=kube.READ_TIMEOUT) as log:
+        text = log.text()
     if call.data.get("download"):
         answer = HttpResponse(text, content_type="text/plain; charset=utf-8")
         answer["Content-Disposition"] = f'attachment; filename="{filename}"'
