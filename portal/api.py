@@ -10,6 +10,7 @@ from portal.models import AuditEvent
 from portal.viewsets import PortalReadOnlyViewSet
 from rbac.api import views as rbac_views
 from workloads.api import views as workload_views
+from workloads.places import PLACE
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -76,7 +77,7 @@ router.register("tokens", rbac_views.ApiTokenViewSet, basename="apitoken")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 # Live objects of every registered kind (workloads/kinds.py) in a team namespace.
 router.register(
-    r"namespaces/(?P<namespace_pk>[0-9]+)/kinds/(?P<plural>[a-z]+)",
+    rf"namespaces/(?P<namespace_pk>{PLACE})/kinds/(?P<plural>[a-z]+)",
     workload_views.LiveObjectViewSet,
     basename="liveobject",
 )

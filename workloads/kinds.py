@@ -54,8 +54,11 @@ class Kind:
         return self.api_version.rpartition("/")[0]
 
     def collection_path(self, namespace: str) -> str:
+        """The collection in `namespace`; across all namespaces for "" (an admin's cluster-wide list)."""
         base = f"/apis/{self.api_version}" if self.group else f"/api/{self.api_version}"
-        return f"{base}/namespaces/{namespace}/{self.plural}" if self.namespaced else f"{base}/{self.plural}"
+        return (
+            f"{base}/namespaces/{namespace}/{self.plural}" if self.namespaced and namespace else f"{base}/{self.plural}"
+        )
 
     def row(self, obj: dict) -> dict:
         """The list columns of one object, by column name."""

@@ -4,16 +4,20 @@ Used by the generic pages (views_kinds.py) and the actions' (views_actions.py).
 """
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clusters import kube
+from clusters.models import Cluster
 from portal.audit import audit_describe
+from portal.errors import PortalError
 from rbac.choices import EDITING_ROLES, NamespacePhase
 from rbac.models import TeamNamespace
-from rbac.views_namespaces import _namespace_for
-from workloads import columns
+from workloads import columns, places
+from workloads.errors import mapped
 from workloads.kinds import KINDS, Kind
 
 # A state of workloads/columns.py -> the badge class that reads as it (portal.css).
@@ -37,9 +41,11 @@ def kind_or_404(plural: str) -> Kind:
     return KINDS[plural]
 
 
-def ready_namespace(request, pk) -> TeamNamespace:
-    """The team namespace (404 for other teams' namespaces), ready in its cluster."""
-    namespace = _namespace_for(request, pk)
+def ready_namespace(request, pk, *, every: bool = False):
+    """The namespace a page's address names (workloads/places.py: 404 for
+    other teams' namespaces), ready in its cluster; `every` allows a whole
+    cluster (an admin's list)."""
+    namespace = places.place_for(request.user, pk, every=every)
     if namespace.phase != NamespacePhase.READY:
         messages.error(
             request,
@@ -68,15 +74,14 @@ def not_ready(view):
     return wrapped
 
 
-def may_write(user, namespace: TeamNamespace, kind: Kind) -> bool:
+def may_write(user, namespace, kind: Kind) -> bool:
     """Whether to offer write controls; the services refuse on their own anyway."""
-    if kind.read_only:
+    if kind.read_only or places.spans_cluster(namespace):
         return False
-    role = namespace.team.role_of(user)
-    return role in EDITING_ROLES or (user.is_staff and role is None)
+    return places.role_in(user, namespace) in EDITING_ROLES or places.as_platform(user, namespace)
 
 
-def audit(request, namespace: TeamNamespace, kind: Kind, verb: str, name: str = "") -> None:
+def audit(request, namespace, kind: Kind, verb: str, name: str = "") -> None:
     audit_describe(
         request,
         action=f"{kind.kind.lower()}.{verb}",
@@ -98,7 +103,7 @@ def badge(row: dict) -> dict:
     }
 
 
-def page_context(request, namespace: TeamNamespace, kind: Kind, **extra) -> dict:
+def page_context(request, namespace, kind: Kind, **extra) -> dict:
     """What every page of a kind shows: breadcrumbs, the switchers, the kind's columns."""
     return {
         "namespace": namespace,
@@ -111,23 +116,65 @@ def page_context(request, namespace: TeamNamespace, kind: Kind, **extra) -> dict
     }
 
 
-def switchable(user, namespace: TeamNamespace) -> dict:
-    """The namespaces the switcher offers (the user's ready ones in this
-    namespace's cluster) and, when they have namespaces in several clusters (a
-    platform admin, a team on two clusters), one way into each other cluster:
-    its first namespace by name."""
+def switchable(user, namespace) -> dict:
+    """The switchers' entries ({"pk", "name"}; the kind is the page's).
+
+    Team members: their ready namespaces in this namespace's cluster and, when
+    they have namespaces in several clusters, one way into each other cluster
+    (its first namespace by name). Platform admins: every namespace of the
+    cluster (read live: most are no team's), all of them at once, and each
+    other cluster's all-namespaces list."""
+    if user.is_staff:
+        return _admin_switchable(namespace)
     ready = TeamNamespace.objects.for_user(user).filter(phase=NamespacePhase.READY).select_related("cluster")
-    here = list(ready.filter(cluster=namespace.cluster_id).order_by("name"))
+    here = [{"pk": ns.pk, "name": ns.name} for ns in ready.filter(cluster=namespace.cluster_id).order_by("name")]
     first = {}
     for other in ready.exclude(cluster=namespace.cluster_id).order_by("cluster__name", "name"):
-        first.setdefault(other.cluster_id, other)
+        first.setdefault(other.cluster_id, {"pk": other.pk, "name": other.cluster.name, "note": other.name})
     return {"namespaces": here, "cluster_entries": list(first.values())}
+
+
+def _admin_switchable(namespace) -> dict:
+    cluster = namespace.cluster
+    held = TeamNamespace.objects.filter(cluster=cluster, phase=NamespacePhase.READY).values_list("name", flat=True)
+    names = sorted({*cluster_namespace_names(cluster), *held, *filter(None, [namespace.name])})
+    addresses = places.places_by_name(cluster, names)
+    here = [{"pk": f"{cluster.slug}:{places.EVERY}", "name": _("All namespaces")}]
+    here += [{"pk": addresses[name], "name": name} for name in names]
+    others = Cluster.objects.exclude(pk=cluster.pk).order_by("name").only("slug", "name")
+    entries = [
+        {"pk": f"{other.slug}:{places.EVERY}", "name": other.name, "note": _("all namespaces")} for other in others
+    ]
+    return {"namespaces": here, "cluster_entries": entries}
+
+
+NAMESPACE_NAMES_TTL = 30  # seconds: namespaces come and go rarely; a switcher may lag that long
+NAMESPACE_NAMES_LIMIT = 500
+
+
+def cluster_namespace_names(cluster) -> list[str]:
+    """The cluster's namespace names (the first 500), read with the portal's
+    credential and kept briefly, so that an admin's every page does not list
+    them again."""
+    key = f"workloads:namespace-names:{cluster.pk}"
+    names = cache.get(key)
+    if names is None:
+        try:
+            with kube.client_for(cluster) as client, mapped():
+                answer = client.request_json(
+                    "GET", "/api/v1/namespaces", query=[("limit", str(NAMESPACE_NAMES_LIMIT))]
+                )[1]
+            names = sorted(item["metadata"]["name"] for item in answer.get("items") or [])
+        except PortalError:
+            return []  # the switcher still offers the team namespaces it holds
+        cache.set(key, names, NAMESPACE_NAMES_TTL)
+    return names
 
 
 def cells(kind: Kind, row: dict) -> list:
     return [row["columns"].get(column.name) for column in kind.columns]
 
 
-def kind_and_namespace(request, pk, plural) -> tuple[Kind, TeamNamespace]:
+def kind_and_namespace(request, pk, plural) -> tuple[Kind, object]:
     """The kind (404 if unknown) and the ready team namespace of a page's address."""
     return kind_or_404(plural), ready_namespace(request, pk)

@@ -4,23 +4,28 @@ with the portal's own credential (admin pages are platform work)."""
 
 from urllib.parse import quote
 
+from django.utils.translation import gettext as _
+
 from clusters import kube
 from portal.errors import PortalError
 from rbac import provisioning as p
 from rbac.identity import identity_for
 from rbac.models import TeamNamespace
-from workloads import columns, objects
-from workloads.errors import mapped
+from workloads import columns, objects, places
+from workloads.errors import NotAllowed, mapped
 from workloads.kinds import Kind
 
 QUOTA_RESOURCES = ("requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "pods", "requests.storage")
 PODS_LIMIT = 500
 
 
-def client_as(user, namespace: TeamNamespace) -> kube.KubeClient:
-    """A client acting for `user` in `namespace`."""
-    if user.is_staff and namespace.team.role_of(user) is None:
+def client_as(user, namespace) -> kube.KubeClient:
+    """A client acting for `user` in `namespace` (a team namespace, or for a
+    platform admin any namespace: workloads/places.py)."""
+    if places.as_platform(user, namespace):
         return kube.client_for(namespace.cluster)
+    if namespace.team is None:  # places.place_for gives these to platform admins only
+        raise NotAllowed(_("Only platform admins act outside team namespaces."))
     return kube.client_for(namespace.cluster, identity=identity_for(user))
 
 
@@ -52,9 +57,9 @@ EVENTS_LIMIT = 500
 
 
 def events(client: kube.KubeClient, namespace: str, *, field_selector: str, limit: int = EVENTS_LIMIT) -> dict:
-    """One page of the namespace's events that `field_selector` picks (the API
-    server filters: never the whole namespace's events)."""
-    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/events"
+    """One page of the namespace's events (all namespaces' for "") that
+    `field_selector` picks (the API server filters: never all the events)."""
+    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/events" if namespace else "/api/v1/events"
     query = [("fieldSelector", field_selector), ("limit", str(limit))]
     with mapped():
         return client.request_json("GET", path, query=query)[1]
@@ -113,7 +118,7 @@ def live_row(kind: Kind, obj: dict, failures: dict | None = None) -> dict:
 def live_list(
     *,
     user,
-    namespace: TeamNamespace,
+    namespace,
     kind: Kind,
     limit: int,
     continue_token="",
@@ -121,7 +126,8 @@ def live_list(
     field_selector="",
     name="",
 ) -> dict:
-    """One page of `kind` in a team namespace, read as `user`; `name` is an exact name.
+    """One page of `kind` in a namespace (every namespace of the cluster for
+    an admin's `<cluster>:*`), read as `user`; `name` is an exact name.
 
     A refused parameter is named: when only one of the continue token and the
     selectors was given, the API server's 400 can only be about that one."""
@@ -150,7 +156,7 @@ def live_list(
     }
 
 
-def live_get(*, user, namespace: TeamNamespace, kind: Kind, name: str) -> dict:
+def live_get(*, user, namespace, kind: Kind, name: str) -> dict:
     """One object of `kind`, read as `user`: its row and the object itself
     (as it may be shown: a Secret's values hidden)."""
     with client_as(user, namespace) as client:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from clusters import kube
 from rbac.choices import EDITING_ROLES
 from rbac.models import TeamNamespace
-from workloads import objects
+from workloads import objects, places
 from workloads.actions import Action, Call
 from workloads.errors import NotAllowed, mapped
 from workloads.kinds import Kind
@@ -44,19 +44,21 @@ def deployment_create(
 # --- any registered kind (workloads.kinds) -------------------------------------------------
 
 
-def require_editor(user, namespace: TeamNamespace) -> None:
+def require_editor(user, namespace) -> None:
     """The portal's own answer for roles that only read; the API server would
     refuse them too (impersonation), but with a message about RBAC verbs."""
-    role = namespace.team.role_of(user)
-    if role in EDITING_ROLES or (user.is_staff and role is None):
+    role = places.role_in(user, namespace)
+    if role in EDITING_ROLES or places.as_platform(user, namespace):
         return
+    if namespace.team is None:
+        raise NotAllowed(_("Only platform admins act outside team namespaces."))
     raise NotAllowed(
         _("Your role in team %(team)s (%(role)s) reads objects; it does not change them.")
         % {"team": namespace.team.slug, "role": role or _("none")}
     )
 
 
-def live_apply(*, user, namespace: TeamNamespace, documents: list, dry_run: bool = False) -> list[dict]:
+def live_apply(*, user, namespace, documents: list, dry_run: bool = False) -> list[dict]:
     """Server-side apply of manifests in a team namespace, as `user`.
 
     Every document is first applied with the API server's dry run, so one that
@@ -86,7 +88,7 @@ def live_apply(*, user, namespace: TeamNamespace, documents: list, dry_run: bool
     return results
 
 
-def live_delete(*, user, namespace: TeamNamespace, kind: Kind, name: str, propagation: str = "background") -> None:
+def live_delete(*, user, namespace, kind: Kind, name: str, propagation: str = "background") -> None:
     """Delete one object as `user`; its dependents go as `propagation` says."""
     require_editor(user, namespace)
     if kind.read_only:
@@ -97,7 +99,7 @@ def live_delete(*, user, namespace: TeamNamespace, kind: Kind, name: str, propag
         objects.delete_object(client, kind, namespace.name, name, propagation=propagation)
 
 
-def live_action(*, user, namespace: TeamNamespace, kind: Kind, name: str, action: Action, data=None) -> dict:
+def live_action(*, user, namespace, kind: Kind, name: str, action: Action, data=None) -> dict:
     """Run one of the kind's special actions on an object, as `user`; `data`
     is the request's input, checked by the action's form (400 per field)."""
     if action.for_editors:

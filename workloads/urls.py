@@ -1,11 +1,15 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from workloads import views, views_actions, views_create, views_edit, views_kinds
+from workloads.places import PlaceConverter
+
+register_converter(PlaceConverter, "place")
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
 app_name = "workloads"
 
-KIND = "namespaces/<int:pk>/<slug:plural>/"
+# <place>: a team namespace's id, or "<cluster>:<namespace>" / "<cluster>:*" for admins (workloads/places.py).
+KIND = "namespaces/<place:pk>/<slug:plural>/"
 
 urlpatterns = [
     path("", views.workload_index, name="workload-index"),

@@ -3,8 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from clusters.models import Cluster
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
+from workloads import places
 
 
 @login_required
@@ -15,4 +17,7 @@ def workload_index(request):
         .filter(phase=NamespacePhase.READY)
         .select_related("team", "cluster")
     )
-    return render(request, "workloads/index.html", {"namespaces": namespaces})
+    # Platform admins also reach every namespace of each cluster (workloads/places.py).
+    clusters = Cluster.objects.order_by("name") if request.user.is_staff else Cluster.objects.none()
+    entries = [{"cluster": cluster, "place": f"{cluster.slug}:{places.EVERY}"} for cluster in clusters]
+    return render(request, "workloads/index.html", {"namespaces": namespaces, "clusters": entries})

@@ -1,13 +1,14 @@
 """Generic pages of live objects: any registered kind (workloads/kinds.py) in a
-team namespace, with no per-kind code. The same selectors and services as the
-API (workloads/api/views.py) do the work, as the signed-in user, so the API
-server's RBAC and admission decide here too.
+team namespace, or for platform admins in any namespace or across a cluster
+(`<place>`: workloads/places.py), with no per-kind code. The same selectors
+and services as the API (workloads/api/views.py) do the work, as the
+signed-in user, so the API server's RBAC and admission decide here too.
 
-    /workloads/namespaces/<id>/<plural>/                list (?limit=&continue=&name=&selector=)
-    /workloads/namespaces/<id>/<plural>/new/            apply YAML (dry run or apply)
-    /workloads/namespaces/<id>/<plural>/<name>/         detail: columns, status, YAML
-    /workloads/namespaces/<id>/<plural>/<name>/delete/  POST, with the name typed to confirm
-    /workloads/namespaces/<id>/<plural>/<name>/<action>/  the kind's actions (views_actions.py)
+    /workloads/namespaces/<place>/<plural>/                 list (?limit=&continue=&name=&selector=)
+    /workloads/namespaces/<place>/<plural>/new/             apply YAML (dry run or apply)
+    /workloads/namespaces/<place>/<plural>/<name>/          detail: columns, status, YAML
+    /workloads/namespaces/<place>/<plural>/<name>/delete/   POST, with the name typed to confirm
+    /workloads/namespaces/<place>/<plural>/<name>/<action>/ the kind's actions (views_actions.py)
 
 Every failure of the cluster (bad selector, expired continue token, invalid
 manifest, forbidden, unreachable) is a message on the page, never a 500. (An
@@ -28,8 +29,7 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from rbac.models import TeamNamespace
-from workloads import objects, selectors, services
+from workloads import objects, places, selectors, services
 from workloads.forms_create import has_form
 from workloads.pages import audit, badge, cells, kind_or_404, not_ready, page_context, ready_namespace
 from workloads.views_actions import detail_sections
@@ -74,7 +74,7 @@ LIST_FIELDS = {
 @not_ready
 def kind_list(request, pk, plural):
     """One page of a kind's objects in a team namespace, with filters."""
-    kind, namespace = kind_or_404(plural), ready_namespace(request, pk)
+    kind, namespace = kind_or_404(plural), ready_namespace(request, pk, every=True)
     name, selector = request.GET.get("name", "").strip(), request.GET.get("selector", "").strip()
     token = request.GET.get("continue", "")
     rows, next_token, error = [], "", ""
@@ -93,7 +93,7 @@ def kind_list(request, pk, plural):
         error = " ".join([*map(str, named), exc.message])
     else:
         next_token = page["continue"]
-        rows = [{**row, "cells": cells(kind, row), "badge": badge(row)} for row in page["items"]]
+        rows = _rows(namespace, kind, page["items"])
     context = page_context(
         request,
         namespace,
@@ -105,8 +105,35 @@ def kind_list(request, pk, plural):
         name=name,
         selector=selector,
         has_form=has_form(kind.plural),
+        every=places.spans_cluster(namespace),
     )
     return render(request, "workloads/kind_list.html", context, status=200)
+
+
+NAME_SLOT = "--name--"  # not a valid object name, so it cannot be one
+
+
+def _rows(namespace, kind, items: list[dict]) -> list[dict]:
+    """The list's rows with their cells, badge and link. The link is reversed
+    once per namespace and filled in per row (object names need no quoting:
+    they are DNS names), which a 100-row page notices."""
+    if places.spans_cluster(namespace):
+        addresses = places.places_by_name(namespace.cluster, {row["namespace"] for row in items})
+    else:
+        addresses = {row["namespace"]: namespace.pk for row in items}
+    links = {
+        name: reverse("workloads:kind-detail", args=[address, kind.plural, NAME_SLOT])
+        for name, address in addresses.items()
+    }
+    return [
+        {
+            **row,
+            "cells": cells(kind, row),
+            "badge": badge(row),
+            "url": links[row["namespace"]].replace(NAME_SLOT, row["name"]),
+        }
+        for row in items
+    ]
 
 
 def _object_yaml(obj: dict) -> str:
@@ -175,7 +202,7 @@ def kind_delete(request, pk, plural, name):
     return redirect("workloads:kind-list", pk=namespace.pk, plural=kind.plural)
 
 
-def _apply(request, namespace: TeamNamespace, form: ManifestForm, *, dry_run: bool):
+def _apply(request, namespace, form: ManifestForm, *, dry_run: bool):
     """Apply the form's manifests; the results, or the API server's refusal on the form."""
     try:
         documents = objects.parse_yaml(form.cleaned_data["manifest"])

@@ -76,12 +76,18 @@ def test_the_cluster_switcher_leads_into_each_cluster_the_user_has_namespaces_on
     page = client_as("developer").get(url(world.ns_a, "configmaps")).content.decode()
     assert 'id="cluster-switcher"' not in page and url(ns_edge_b, "configmaps") not in page
 
-    # A platform admin sees every team's namespaces: the switcher offers the
-    # other cluster, and the namespace switcher lists only this cluster's.
+    # A platform admin reaches every namespace (workloads/places.py): the
+    # cluster switcher offers each other cluster's all-namespaces list, and the
+    # namespace switcher this cluster's namespaces (teams' or not) and all of them.
     page = client_as("admin").get(url(world.ns_a, "configmaps")).content.decode()
-    assert 'id="cluster-switcher"' in page
-    assert url(ns_edge_b, "configmaps") in page and url(world.ns_b, "configmaps") in page
+    clusters = page.split('id="cluster-switcher"')[1].split("</details>")[0]
+    assert "/workloads/namespaces/edge:*/configmaps/" in clusters
+    namespaces = page.split('id="namespace-switcher"')[1].split("</details>")[0]
+    assert url(world.ns_b, "configmaps") in namespaces and url(ns_edge_b, "configmaps") not in namespaces
+    assert f"/workloads/namespaces/{world.ns_a.cluster.slug}:*/configmaps/" in namespaces
+    # Edge cannot be reached (no credential): its switcher still offers the team namespaces it holds.
     edge_page = client_as("admin").get(url(ns_edge_b, "configmaps")).content.decode()
     switcher = edge_page.split('id="namespace-switcher"')[1].split("</details>")[0]
     assert url(ns_edge_b, "configmaps") in switcher and url(world.ns_a, "configmaps") not in switcher
-    assert url(world.ns_a, "configmaps") in edge_page.split('id="cluster-switcher"')[1].split("</details>")[0]
+    clusters = edge_page.split('id="cluster-switcher"')[1].split("</details>")[0]
+    assert f"/workloads/namespaces/{world.ns_a.cluster.slug}:*/configmaps/" in clusters

@@ -8,16 +8,16 @@
     POST   /api/v1/namespaces/<id>/kinds/<plural>/<name>/<action>/  a change ({"replicas": n} to scale, ...)
     DELETE /api/v1/namespaces/<id>/kinds/<plural>/<name>/   (?propagation=background|foreground|orphan)
 
-`<id>` is a team namespace the user sees (`TeamNamespace.objects.for_user`);
-others are 404. Team members act impersonated, so the API server's RBAC and
-admission decide too; a platform admin outside the team acts with the portal's
-credential. Only team namespaces for now: a cluster's other namespaces get
-their own routes when the admin views come. (An object named "apply" cannot be
+`<id>` is a team namespace the user sees (`TeamNamespace.objects.for_user`)
+or, for platform admins, `<cluster>:<namespace>` (any namespace) and, for
+lists, `<cluster>:*` (all namespaces; each item names its namespace); see
+workloads/places.py. Anything else is 404. Team members act impersonated, so
+the API server's RBAC and admission decide too; a platform admin outside the
+team acts with the portal's credential. (An object named "apply" cannot be
 read here: that name is the apply action's.)
 """
 
 from django.http import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -30,8 +30,7 @@ from rest_framework.response import Response
 from portal.audit import audit_describe
 from portal.errors import ConflictError
 from rbac.choices import NamespacePhase
-from rbac.models import TeamNamespace
-from workloads import objects, selectors, services
+from workloads import objects, places, selectors, services
 from workloads.actions import ACTIONS, action_for, actions_for
 from workloads.kinds import KINDS, kind_for
 
@@ -66,7 +65,14 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes", "all")
 
 
-NAMESPACE_ID = OpenApiParameter("namespace_pk", int, OpenApiParameter.PATH, description="A team namespace's id.")
+NAMESPACE_ID = OpenApiParameter(
+    "namespace_pk",
+    str,
+    OpenApiParameter.PATH,
+    pattern=f"^(?:{places.PLACE})$",
+    description="A team namespace's id; for platform admins also `<cluster>:<namespace>`, "
+    "and `<cluster>:*` (all namespaces) for lists.",
+)
 PLURAL = OpenApiParameter("plural", str, OpenApiParameter.PATH, enum=sorted(KINDS), description="The kind's plural.")
 NAME = OpenApiParameter("name", str, OpenApiParameter.PATH, description="The object's name.")
 LIST_PARAMETERS = [
@@ -135,11 +141,10 @@ class LiveObjectViewSet(viewsets.ViewSet):
                 request._request.audit_data = {}
         return response
 
-    def _namespace(self) -> TeamNamespace:
-        namespace = get_object_or_404(
-            TeamNamespace.objects.for_user(self.request.user).select_related("team", "cluster"),
-            pk=self.kwargs["namespace_pk"],
-        )
+    def _namespace(self, *, every: bool = False):
+        """The namespace of the address (workloads/places.py); `every` allows
+        `<cluster>:*`, all of a cluster's namespaces (lists only)."""
+        namespace = places.place_for(self.request.user, self.kwargs["namespace_pk"], every=every)
         if self.request.method not in SAFE_METHODS:
             audit_describe(self.request, team=namespace.team, cluster=namespace.cluster.slug, namespace=namespace.name)
         if namespace.phase != NamespacePhase.READY:
@@ -153,7 +158,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
         return kind_for(self.kwargs["plural"])
 
     def list(self, request, namespace_pk=None, plural=None):
-        kind, namespace = self._kind(), self._namespace()
+        kind, namespace = self._kind(), self._namespace(every=True)
         try:
             limit = int(request.query_params.get("limit", objects.LIST_LIMIT))
         except ValueError:
@@ -181,7 +186,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
         }
         # The template to start a new object from (read-only kinds have none to offer).
         about["template"] = "" if kind.read_only else kind.template_yaml("example")
-        return Response({**about, "namespace": namespace.name, "columns": columns, **page})
+        return Response({**about, "namespace": namespace.name or None, "columns": columns, **page})
 
     def retrieve(self, request, namespace_pk=None, plural=None, name=None):
         kind, namespace = self._kind(), self._namespace()

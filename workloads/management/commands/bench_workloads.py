@@ -22,6 +22,7 @@ import logging
 import math
 import statistics
 import time
+from types import SimpleNamespace
 
 import yaml
 from django.conf import settings
@@ -105,6 +106,11 @@ class Command(BaseCommand):
         self._measure(
             api, portal, big, admin, f"platform admin (not a member), {cluster_pods:,} in the cluster", as_admin=True
         )
+        # The admin's cluster-wide list (workloads/places.py: "<cluster>:*").
+        everywhere = SimpleNamespace(pk=f"{big.cluster.slug}:*", name="")
+        self._measure(
+            api, portal, everywhere, admin, f"platform admin, all namespaces, {cluster_pods:,} pods", as_admin=True
+        )
 
     def _fill(self, api, namespace, start, stop):
         if stop <= start:
@@ -128,7 +134,8 @@ class Command(BaseCommand):
         """Raw, raw decoded, API and HTML in turn, `warmup` + `repeat` rounds; the worker's
         peak RSS over the timed rounds."""
         limit = objects.LIST_LIMIT
-        raw_path = f"/api/v1/namespaces/{namespace.name}/pods?limit={limit}"
+        where = f"/namespaces/{namespace.name}" if namespace.name else ""  # "": every namespace
+        raw_path = f"/api/v1{where}/pods?limit={limit}"
         identity = None if as_admin else identity_for(user)
         headers = []
         if identity is not None:
