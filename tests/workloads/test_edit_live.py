@@ -75,6 +75,16 @@ def made(tenancy, namespace, plural, name, **spec) -> dict:
     return live(tenancy, namespace, plural, name)
 
 
+def greeting_edited(tenancy, namespace, unique):
+    """A ConfigMap greeting "hello", its edit page read by the developer, the
+    text changed to greet "mine": (name, developer, text read, its version, text changed)."""
+    name = unique("cm")
+    made(tenancy, namespace, "configmaps", name, data={"greeting": "hello"})
+    developer = as_(tenancy.developer)
+    manifest, version = editor(text(developer.get(url(namespace, "configmaps", name, "edit/"))))
+    return name, developer, manifest, version, manifest.replace("greeting: hello", "greeting: mine")
+
+
 def unchanged(now: dict, before: dict) -> bool:
     """The same spec (its controller keeps changing the status, and so the resourceVersion)."""
     return now["metadata"]["generation"] == before["metadata"]["generation"] and now["spec"] == before["spec"]
@@ -130,11 +140,7 @@ def test_an_edit_is_applied_as_the_user(tenancy, ready_ns, unique):
 
 
 def test_a_change_made_meanwhile_is_a_conflict_and_reload_keeps_the_users_text(tenancy, ready_ns, unique):
-    name = unique("cm")
-    made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
-    developer = as_(tenancy.developer)
-    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
-    mine = manifest.replace("greeting: hello", "greeting: mine")
+    name, developer, manifest, version, mine = greeting_edited(tenancy, ready_ns, unique)
     assert mine != manifest
     # Meanwhile someone else changes it.
     with kube.client_for(tenancy.cluster) as client:
@@ -274,11 +280,7 @@ def test_fields_another_manager_set_are_named_and_taken_over_on_request(tenancy,
 
 
 def test_a_field_conflict_on_an_object_changed_meanwhile_offers_reload(tenancy, ready_ns, unique):
-    name = unique("cm")
-    made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
-    developer = as_(tenancy.developer)
-    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
-    mine = manifest.replace("greeting: hello", "greeting: mine")
+    name, developer, manifest, version, mine = greeting_edited(tenancy, ready_ns, unique)
     # Another tool sets the same field after the page was read: taking it over
     # would overwrite a value the user never saw, so the page says reload.
     theirs = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"greeting": "theirs"}}
