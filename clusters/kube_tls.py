@@ -108,6 +108,8 @@ class InMemoryTLSContext(ssl.SSLContext):
         self._lock = threading.Lock()
 
     def _load(self) -> None:
+        if self._tls is None:  # loaded already: no lock for the many connections after
+            return
         with self._lock:
             tls = self._tls
             if tls is None:
