@@ -61,25 +61,42 @@ def in_use_error(exc: ProtectedError | RestrictedError) -> ConflictError:
     return ConflictError(f"Still in use by: {', '.join(users)}.")
 
 
-def _field_errors(detail) -> dict:
-    if isinstance(detail, dict):
-        return {
-            key: [str(m) for m in (value if isinstance(value, list) else [value])]
-            if not isinstance(value, dict)
-            else _field_errors(value)
-            for key, value in detail.items()
-        }
-    if isinstance(detail, list):
-        return {api_settings.NON_FIELD_ERRORS_KEY: [str(m) for m in detail]}
-    return {}
+def field_errors(detail) -> dict:
+    """DRF's error detail as one flat {field path: [messages]}: nested
+    serializers and lists become paths (`taints[0].effect`), so every error
+    answer has the same shape however deep the field."""
+    flat: dict[str, list[str]] = {}
+
+    def collect(path: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                collect(_join(path, key), inner)
+        elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+            for index, inner in enumerate(value):
+                if inner:  # a list serializer's valid items answer {}
+                    collect(_join(path, index), inner)
+        else:
+            messages = value if isinstance(value, list) else [value]
+            flat.setdefault(path or api_settings.NON_FIELD_ERRORS_KEY, []).extend(str(m) for m in messages)
+
+    collect("", detail)
+    return flat
+
+
+def _join(path: str, key) -> str:
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return f"{path}[{key}]"
+    if key.startswith("[") or not path:
+        return f"{path}{key}"
+    if key == api_settings.NON_FIELD_ERRORS_KEY and path:
+        return path  # "taints[0]" rather than "taints[0].non_field_errors"
+    return f"{path}.{key}" if path else str(key)
 
 
 def _summary(field_errors: dict) -> str:
     for key, messages in field_errors.items():
-        if isinstance(messages, list) and messages:
+        if messages:
             return messages[0] if key == api_settings.NON_FIELD_ERRORS_KEY else f"{key}: {messages[0]}"
-        if isinstance(messages, dict):
-            return f"{key}: {_summary(messages)}"
     return "Invalid input."
 
 
@@ -114,7 +131,7 @@ def api_exception_handler(exc, context):
     if response is None:
         return None  # a real bug: Django's 500 handling (and logging) takes over
     if isinstance(exc, exceptions.ValidationError):
-        errors = _field_errors(exc.detail)
+        errors = field_errors(exc.detail)
         response.data = error_body(response.status_code, _summary(errors), errors)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

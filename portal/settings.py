@@ -183,7 +183,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.openapi.PortalAutoSchema",
     "EXCEPTION_HANDLER": "portal.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Clusters, nodes, hosts, teams, quotas, namespaces, jobs and audit.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Errors documented on every operation (portal/openapi.py); enums named once.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.openapi.document_errors"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Phases appear in several components; name their enums once, stably.
     "ENUM_NAME_OVERRIDES": {

@@ -77,6 +77,8 @@ class ClusterSerializer(ServiceModelSerializer):
 
     has_credentials = serializers.SerializerMethodField()
     node_count = serializers.SerializerMethodField()
+    # Blank until credentials are given: a plain string, not a URI the schema would promise.
+    api_server_url = serializers.CharField(read_only=True, help_text="The API server's URL; blank until credentials.")
 
     class Meta:
         model = Cluster

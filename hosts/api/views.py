@@ -15,7 +15,7 @@ from hosts.selectors import hosts_with_labels
 from jobs.api.serializers import JobSerializer
 from jobs.models import Job
 from portal.audit import audit_describe
-from portal.errors import PortalError
+from portal.errors import PortalError, error_body, field_errors
 from portal.permissions import IsPlatformAdmin
 from portal.viewsets import PortalModelViewSet
 
@@ -100,8 +100,9 @@ class HostViewSet(PortalModelViewSet):
         except PortalError as exc:
             if not hasattr(exc, "rows"):
                 raise
-            body = {"type": "invalid", "detail": exc.message, "errors": {"rows": exc.rows}}
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            # The one error shape: a path per row and field (rows[0] is the file's first row).
+            rows = {f"rows[{problem['row'] - 1}]": problem["errors"] for problem in exc.rows}
+            return Response(error_body(400, exc.message, field_errors(rows)), status=status.HTTP_400_BAD_REQUEST)
         return Response(s.HostSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.FactsGatherSerializer, responses={202: JobSerializer})

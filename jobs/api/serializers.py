@@ -72,10 +72,10 @@ class JobProgressSerializer(_CountsSerializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    host = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    host = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     steps = JobStepSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
 
@@ -109,7 +109,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobEventSerializer(serializers.ModelSerializer):
-    step = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    step = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = JobEvent

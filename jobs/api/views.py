@@ -87,7 +87,8 @@ class JobViewSet(
             ),
         ],
     )
-    @action(detail=True, methods=["get"])
+    # A bare list, tailed with `after`: not one of the paginated lists.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, pk=None):
         """The job's output, oldest first, at most 1000 events: tail it by
         passing the last counter seen as `after`; `host` keeps one host's."""

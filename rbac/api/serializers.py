@@ -121,7 +121,7 @@ class TeamNamespaceSerializer(ServiceModelSerializer):
     team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
     cluster = UsableClusterField(slug_field="slug", queryset=Cluster.objects.all())
     plan = ScopedSlugField(slug_field="slug", queryset=QuotaPlan.objects.all())
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     labels = serializers.DictField(
         child=serializers.CharField(max_length=63, allow_blank=True, trim_whitespace=False), required=False
     )
@@ -255,8 +255,8 @@ class QuotaChangeSerializer(serializers.ModelSerializer):
     plan = ScopedSlugField(slug_field="slug", queryset=QuotaPlan.objects.all())
     previous_plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = QuotaChangeRequest

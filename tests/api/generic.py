@@ -79,6 +79,9 @@ def assert_error_shape(response, status_code=None):
     assert isinstance(body["type"], str) and body["type"]
     assert isinstance(body["detail"], str) and body["detail"]
     assert isinstance(body["errors"], dict)
+    # Flat however deep the field: a path -> its messages (portal.errors.field_errors).
+    for path, messages in body["errors"].items():
+        assert isinstance(messages, list) and all(isinstance(m, str) for m in messages), (path, body)
     return body
 
 

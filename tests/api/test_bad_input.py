@@ -21,8 +21,10 @@ def admin_api(world, api):
 
 def assert_field_error(response, field, status_code=400, contains=None):
     body = assert_error_shape(response, status_code)
-    assert field in body["errors"], body
-    messages = body["errors"][field]
+    # A nested field's messages are under its path: labels.a, taints[0].effect.
+    paths = [path for path in body["errors"] if path == field or path.startswith((f"{field}.", f"{field}["))]
+    assert paths, body
+    messages = [message for path in paths for message in body["errors"][path]]
     assert messages and all(isinstance(m, str) and m for m in messages), body
     if contains:
         assert any(contains.lower() in m.lower() for m in messages), messages

@@ -219,7 +219,10 @@ def test_taints_are_set_exactly(admin_api, node, admin):
     body = assert_error_shape(
         admin_api.put(url, {"taints": [{"key": "not a key!", "effect": "NoSchedule"}]}, format="json"), 400
     )
-    assert body["errors"]["taints"]
+    assert [path for path in body["errors"] if path.startswith("taints")], body
+    # The one error shape, however deep the field: a path, not nested objects.
+    keyless = assert_error_shape(admin_api.put(url, {"taints": [{"effect": "NoSchedule"}]}, format="json"), 400)
+    assert list(keyless["errors"]) == ["taints[0].key"], keyless
 
 
 def test_drain_answers_202_with_the_job(admin_api, node):

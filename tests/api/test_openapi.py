@@ -121,3 +121,42 @@ def test_the_docs_render_from_local_static_files(world, client, url):
     assert assets, "assets come from our static files"
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_its_errors_in_the_one_error_shape(schema):
+    error = {"$ref": "#/components/schemas/Error"}
+    assert set(schema["components"]["schemas"]["Error"]["required"]) == {"type", "detail", "errors"}
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"401", "403", "429"} | ({"400", "409"} if method in ("post", "put", "patch", "delete") else set())
+        expected |= {"404"} if "{" in path else set()
+        assert expected <= set(responses), (path, method, sorted(responses))
+        for code in expected:
+            assert responses[code]["content"]["application/json"]["schema"] == error, (path, method, code)
+
+
+def test_operations_are_grouped_by_resource_and_described_by_their_own_docs(schema):
+    tags = {tag for _path, _method, operation in _operations(schema) for tag in operation["tags"]}
+    assert set(RESOURCES) | {"kinds"} <= tags and "v1" not in tags
+    assert schema["paths"]["/api/v1/namespaces/{namespace_pk}/kinds/{plural}/"]["get"]["tags"] == ["kinds"]
+    # The portal's base viewset's docstring (about the audit trail) is nobody's operation description.
+    base = "Names each mutation for the audit trail"
+    descriptions = [op.get("description", "") for _p, _m, op in _operations(schema)]
+    assert not [d for d in descriptions if d.startswith(base)]
+    assert schema["paths"]["/api/v1/teams/"]["get"]["description"].startswith("A page of the teams")
+
+
+def test_the_schema_says_what_may_be_null_and_how_job_events_are_listed(schema):
+    components = schema["components"]["schemas"]
+    for field in ("team", "cluster", "host", "created_by"):
+        assert components["Job"]["properties"][field].get("nullable") is True, field
+    assert "format" not in components["Cluster"]["properties"]["api_server_url"]
+    events = schema["paths"]["/api/v1/jobs/{id}/events/"]["get"]
+    assert events["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert "after" in {parameter["name"] for parameter in events["parameters"]}

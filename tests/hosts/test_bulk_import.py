@@ -49,12 +49,14 @@ def test_it_registers_none_and_names_each_bad_row(admin_api):
     assert response.status_code == 400
     body = response.json()
     assert body["type"] == "invalid" and "4 of 5 rows" in body["detail"]
-    rows = {r["row"]: r["errors"] for r in body["errors"]["rows"]}
-    assert sorted(rows) == [2, 3, 4, 5]
-    assert "address" in rows[2]
-    assert "credential" in rows[3] and "port" in rows[3]
-    assert "appears twice" in rows[4]["name"][0] and "colour" in rows[4]["non_field_errors"][0]
-    assert "not for" in rows[5]["known_hosts_line"][0]
+    # One error shape: a path per row (0 is the file's first row) and field.
+    errors = body["errors"]
+    assert sorted({path.split("]")[0] + "]" for path in errors}) == ["rows[1]", "rows[2]", "rows[3]", "rows[4]"]
+    assert "rows[1].address" in errors
+    assert "rows[2].credential" in errors and "rows[2].port" in errors
+    assert "appears twice" in errors["rows[3].name"][0] and "colour" in errors["rows[3]"][0]
+    assert "not for" in errors["rows[4].known_hosts_line"][0]
+    assert all(isinstance(m, list) and all(isinstance(x, str) for x in m) for m in errors.values())
     assert not Host.objects.exists()  # not even the good first row
 
 

@@ -68,7 +68,7 @@ def test_bulk_import_takes_labels_in_csv_and_yaml(admin_api):
     assert admin_api.post("/api/v1/hosts/import/", {"format": "yaml", "text": yaml}, format="json").status_code == 201
     bad = "- {name: web-3, address: 10.1.0.3, credential: pw, labels: 'zone=a b'}\n"
     response = admin_api.post("/api/v1/hosts/import/", {"format": "yaml", "text": bad}, format="json")
-    assert response.status_code == 400 and "labels" in response.json()["errors"]["rows"][0]["errors"]
+    assert response.status_code == 400 and "rows[0].labels" in response.json()["errors"]
     assert dict(Host.objects.values_list("name", "labels")) == {
         "web-1": {"zone": "a", "disk": "ssd"},
         "web-2": {"zone": "b"},
