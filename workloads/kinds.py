@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError
 from workloads import columns as c
+from workloads import columns_rbac as cr
 
 
 class UnknownKind(PortalError):
@@ -48,6 +49,12 @@ class Kind:
     namespaced: bool = True
     # obj -> the object as the portal may show and answer it (a Secret's values hidden)
     redact: Callable[[dict], dict] | None = None
+    # obj -> why the portal leaves this object alone ("" when it may change it):
+    # a built-in ClusterRole, an object the portal's reconciler owns
+    locked: Callable[[dict], str] | None = None
+    segment_names: bool = False  # named like RBAC objects (system:controller:...), not as DNS names
+    # obj -> field errors the API server would let through (RBAC verbs it does not know)
+    validate: Callable[[dict], dict[str, list[str]]] | None = None
 
     @property
     def group(self) -> str:
@@ -69,6 +76,9 @@ class Kind:
         """Whether some of its values are hidden until asked for (a template
         cannot ask about `redact`: it would call it)."""
         return self.redact is not None
+
+    def lock_reason(self, obj: dict) -> str:
+        return self.locked(obj) if self.locked and isinstance(obj, dict) else ""
 
     def shown(self, obj: dict) -> dict:
         """The object as pages and answers may carry it."""
@@ -137,6 +147,78 @@ DESIRED = Column("desired", _("Desired"), _field("spec", "replicas", default=1))
 READY = Column("ready", _("Ready"), _field("status", "readyReplicas"))
 UPDATED = Column("updated", _("Up to date"), _field("status", "updatedReplicas"))
 AVAILABLE = Column("available", _("Available"), _field("status", "availableReplicas"))
+
+RBAC = "rbac.authorization.k8s.io/v1"
+RULES = Column("rules", _("Rules"), cr.rule_count)
+ORIGIN = Column("origin", _("Origin"), cr.origin)
+BINDING_COLUMNS = (Column("role", _("Role"), cr.role_ref), Column("subjects", _("Subjects"), cr.subjects), ORIGIN, AGE)
+
+
+def _rules(name: str) -> dict:
+    return {"rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}]}
+
+
+def _binding(role_kind: str) -> Callable[[str], dict]:
+    return lambda name: {
+        "roleRef": {"apiGroup": RBAC.rpartition("/")[0], "kind": role_kind, "name": "view"},
+        "subjects": [{"apiGroup": RBAC.rpartition("/")[0], "kind": "Group", "name": f"{name}-readers"}],
+    }
+
+
+# Who may do what. Cluster-scoped ones only at a cluster's address (platform
+# admins: workloads/places.py); built-in and portal-managed ones read-only.
+RBAC_KINDS = (
+    Kind(
+        "Role",
+        RBAC,
+        "roles",
+        _("Roles"),
+        (RULES, ORIGIN, AGE),
+        c.always_ready,
+        _rules,
+        locked=cr.locked,
+        segment_names=True,
+        validate=cr.rules_errors,
+    ),
+    Kind(
+        "RoleBinding",
+        RBAC,
+        "rolebindings",
+        _("RoleBindings"),
+        BINDING_COLUMNS,
+        c.always_ready,
+        _binding("ClusterRole"),
+        locked=cr.locked,
+        segment_names=True,
+        validate=cr.binding_errors,
+    ),
+    Kind(
+        "ClusterRole",
+        RBAC,
+        "clusterroles",
+        _("ClusterRoles"),
+        (RULES, Column("aggregation", _("Aggregation"), cr.aggregation), ORIGIN, AGE),
+        c.always_ready,
+        _rules,
+        namespaced=False,
+        locked=cr.locked,
+        segment_names=True,
+        validate=cr.rules_errors,
+    ),
+    Kind(
+        "ClusterRoleBinding",
+        RBAC,
+        "clusterrolebindings",
+        _("ClusterRoleBindings"),
+        BINDING_COLUMNS,
+        c.always_ready,
+        _binding("ClusterRole"),
+        namespaced=False,
+        locked=cr.locked,
+        segment_names=True,
+        validate=cr.binding_errors,
+    ),
+)
 
 KINDS: dict[str, Kind] = {
     kind.plural: kind
@@ -344,6 +426,7 @@ KINDS: dict[str, Kind] = {
                 }
             },
         ),
+        *RBAC_KINDS,
     )
 }
 

@@ -27,6 +27,8 @@ FIELD_MANAGER = "kube-portal-workloads"
 PROPAGATION = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
 # A DNS subdomain: every kind's names are (at most) that, and none holds a "/".
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+# RBAC objects are named by path segments: anything but "/" and "%", not "." or ".." (system:controller:...).
+SEGMENT_NAME = re.compile(r"^(?!\.\.?$)[^/%]{1,253}$")
 
 
 def object_path(kind: Kind, namespace: str, name: str) -> str:
@@ -174,8 +176,12 @@ def checked_manifests(documents: list, *, namespace: str) -> list[tuple[Kind, di
             field, message = problem
             errors.setdefault(document_field(field, where), []).append(message)
             continue
-        obj = dict(document, metadata=dict(document["metadata"], namespace=namespace))
-        checked.append((kind_of(obj), obj))
+        kind = kind_of(document)
+        for field, messages in (kind.validate(document) if kind.validate else {}).items():
+            errors.setdefault(document_field(field, where), []).extend(messages)
+        meta = {key: value for key, value in document["metadata"].items() if key != "namespace"}
+        obj = dict(document, metadata=dict(meta, namespace=namespace) if kind.namespaced else meta)
+        checked.append((kind, obj))
     if errors:
         raise ManifestError(_("Some manifests cannot be applied; nothing was applied."), field_errors=errors)
     return checked
@@ -195,14 +201,22 @@ def _refusal(document, namespace: str) -> tuple[str, str] | None:
         return "kind", _("%(kind)s objects are made by their controller; they are read-only here.") % {
             "kind": kind.kind
         }
+    if kind.namespaced != bool(namespace):
+        if kind.namespaced:
+            return "kind", _("%(kind)s objects live in a namespace: apply them at a namespace's address.") % {
+                "kind": kind.kind
+            }
+        return "kind", _("%(kind)s objects belong to the whole cluster: apply them at the cluster's address.") % {
+            "kind": kind.kind
+        }
     meta = document.get("metadata")
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
         return "metadata.name", _("Every manifest needs metadata.name.")
-    if not NAME.match(meta["name"]):
+    if not (SEGMENT_NAME if kind.segment_names else NAME).match(meta["name"]):
         return "metadata.name", _(
             "A name is lower-case letters, digits, '-' and '.', starting and ending with a letter or digit."
         )
-    if meta.get("namespace") not in (None, "", namespace):
+    if kind.namespaced and meta.get("namespace") not in (None, "", namespace):
         return "metadata.namespace", _("This manifest names namespace %(other)s; it can only go to %(here)s.") % {
             "other": meta["namespace"],
             "here": namespace,

@@ -76,7 +76,7 @@ def not_ready(view):
 
 def may_write(user, namespace, kind: Kind) -> bool:
     """Whether to offer write controls; the services refuse on their own anyway."""
-    if kind.read_only or places.spans_cluster(namespace):
+    if kind.read_only or (places.spans_cluster(namespace) and kind.namespaced):
         return False
     return places.role_in(user, namespace) in EDITING_ROLES or places.as_platform(user, namespace)
 
@@ -108,12 +108,19 @@ def page_context(request, namespace, kind: Kind, **extra) -> dict:
     return {
         "namespace": namespace,
         "kind": kind,
-        "kinds": sorted(KINDS.values(), key=lambda k: str(k.label)),
+        "kinds": kinds_at(namespace),
         **switchable(request.user, namespace),
         "columns": kind.columns,
         "may_write": may_write(request.user, namespace, kind),
         **extra,
     }
+
+
+def kinds_at(namespace) -> list[Kind]:
+    """The kinds the kind switcher offers: a cluster's address lists them all,
+    a namespace holds only the namespaced ones."""
+    every = places.spans_cluster(namespace)
+    return sorted((k for k in KINDS.values() if every or k.namespaced), key=lambda k: str(k.label))
 
 
 def switchable(user, namespace) -> dict:
@@ -175,6 +182,13 @@ def cells(kind: Kind, row: dict) -> list:
     return [row["columns"].get(column.name) for column in kind.columns]
 
 
-def kind_and_namespace(request, pk, plural) -> tuple[Kind, object]:
-    """The kind (404 if unknown) and the ready team namespace of a page's address."""
-    return kind_or_404(plural), ready_namespace(request, pk)
+def kind_and_namespace(request, pk, plural, *, listing: bool = False) -> tuple[Kind, object]:
+    """The kind (404 if unknown) and the ready namespace of a page's address.
+    A cluster-scoped kind (ClusterRoles) lives at its cluster's address
+    (`<cluster>:*`, platform admins) and nowhere else; a namespaced kind is
+    only listed there (`listing`)."""
+    kind = kind_or_404(plural)
+    namespace = ready_namespace(request, pk, every=listing or not kind.namespaced)
+    if not kind.namespaced and not places.spans_cluster(namespace):
+        raise Http404(_("%(kind)s objects belong to the whole cluster, not to a namespace.") % {"kind": kind.kind})
+    return kind, namespace

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from clusters import kube
 from rbac.choices import EDITING_ROLES
 from rbac.models import TeamNamespace
-from workloads import objects, places
+from workloads import bindings, objects, places
 from workloads.actions import Action, Call
-from workloads.errors import NotAllowed, mapped
+from workloads.errors import NotAllowed, document_field, mapped
 from workloads.kinds import Kind
 from workloads.selectors import client_as
 
@@ -58,6 +58,21 @@ def require_editor(user, namespace) -> None:
     )
 
 
+def refuse_locked(client, kind: Kind, namespace: str, name: str, *, field: str = "") -> None:
+    """Refuse to change an object the portal leaves alone (`Kind.locked`: a
+    built-in ClusterRole, one the portal's reconciler owns); one that does not
+    exist yet is not locked."""
+    if kind.locked is None:
+        return
+    try:
+        current = objects.get_object(client, kind, namespace, name)
+    except kube.KubeNotFound:
+        return
+    reason = kind.lock_reason(current)
+    if reason:
+        raise NotAllowed(reason, field_errors={field: [reason]} if field else None)
+
+
 def live_apply(*, user, namespace, documents: list, dry_run: bool = False) -> list[dict]:
     """Server-side apply of manifests in a team namespace, as `user`.
 
@@ -68,7 +83,17 @@ def live_apply(*, user, namespace, documents: list, dry_run: bool = False) -> li
     require_editor(user, namespace)
     checked = objects.checked_manifests(documents, namespace=namespace.name)
     several = len(checked) > 1
+    foreign = {}
+    for index, (kind, obj) in enumerate(checked):
+        foreign.update(bindings.check_subjects(user, namespace, kind, obj, document=index if several else None))
+    if foreign:
+        raise objects.ManifestError(
+            _("A team binds only its own groups, members and ServiceAccounts."), field_errors=foreign
+        )
     with client_as(user, namespace) as client:
+        for index, (kind, obj) in enumerate(checked):
+            where = document_field("metadata.name", index if several else None)
+            refuse_locked(client, kind, namespace.name, obj["metadata"]["name"], field=where)
         for run in (True,) if dry_run else (True, False):
             results = []
             for index, (kind, obj) in enumerate(checked):
@@ -96,6 +121,7 @@ def live_delete(*, user, namespace, kind: Kind, name: str, propagation: str = "b
             _("%(kind)s objects are made by their controller; they are read-only here.") % {"kind": kind.kind}
         )
     with client_as(user, namespace) as client:
+        refuse_locked(client, kind, namespace.name, name)
         objects.delete_object(client, kind, namespace.name, name, propagation=propagation)
 
 
@@ -111,6 +137,8 @@ def live_action(*, user, namespace, kind: Kind, name: str, action: Action, data=
             raise ActionInvalid(form)
         cleaned = form.cleaned_data
     with client_as(user, namespace) as client, mapped(name=name):
+        if action.changes:
+            refuse_locked(client, kind, namespace.name, name)
         return action.run(
             Call(
                 client=client,

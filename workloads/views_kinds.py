@@ -16,6 +16,7 @@ object named "new" is not shown here: that name is the apply page's.)
 """
 
 import copy
+from urllib.parse import quote
 
 import yaml
 from django import forms
@@ -31,7 +32,7 @@ from portal.audit import audit_describe
 from portal.errors import PortalError
 from workloads import objects, places, selectors, services
 from workloads.forms_create import has_form
-from workloads.pages import audit, badge, cells, kind_or_404, not_ready, page_context, ready_namespace
+from workloads.pages import audit, badge, cells, kind_and_namespace, not_ready, page_context
 from workloads.views_actions import detail_sections
 
 RESULTS = {"created": gettext_lazy("created"), "configured": gettext_lazy("configured")}
@@ -74,7 +75,7 @@ LIST_FIELDS = {
 @not_ready
 def kind_list(request, pk, plural):
     """One page of a kind's objects in a team namespace, with filters."""
-    kind, namespace = kind_or_404(plural), ready_namespace(request, pk, every=True)
+    kind, namespace = kind_and_namespace(request, pk, plural, listing=True)
     name, selector = request.GET.get("name", "").strip(), request.GET.get("selector", "").strip()
     token = request.GET.get("continue", "")
     rows, next_token, error = [], "", ""
@@ -111,13 +112,13 @@ def kind_list(request, pk, plural):
 
 
 NAME_SLOT = "--name--"  # not a valid object name, so it cannot be one
+URL_SAFE = ":@!$&'()*+,;="  # as Django's reverse() leaves them in a path
 
 
 def _rows(namespace, kind, items: list[dict]) -> list[dict]:
     """The list's rows with their cells, badge and link. The link is reversed
-    once per namespace and filled in per row (object names need no quoting:
-    they are DNS names), which a 100-row page notices."""
-    if places.spans_cluster(namespace):
+    once per namespace and filled in per row, which a 100-row page notices."""
+    if places.spans_cluster(namespace) and kind.namespaced:
         addresses = places.places_by_name(namespace.cluster, {row["namespace"] for row in items})
     else:
         addresses = {row["namespace"]: namespace.pk for row in items}
@@ -130,7 +131,7 @@ def _rows(namespace, kind, items: list[dict]) -> list[dict]:
             **row,
             "cells": cells(kind, row),
             "badge": badge(row),
-            "url": links[row["namespace"]].replace(NAME_SLOT, row["name"]),
+            "url": links[row["namespace"]].replace(NAME_SLOT, quote(row["name"], safe=URL_SAFE)),
         }
         for row in items
     ]
@@ -162,6 +163,8 @@ def detail(request, namespace, kind, name, *, status=200, error="", bound=None):
         yaml=_object_yaml(found["object"]) if found else "",
     )
     if found:
+        page["locked"] = kind.lock_reason(found["object"])
+        page["may_write"] = page["may_write"] and not page["locked"]
         page.update(
             detail_sections(request, namespace, kind, name, found["object"], may_write=page["may_write"], bound=bound)
         )
@@ -172,13 +175,13 @@ def detail(request, namespace, kind, name, *, status=200, error="", bound=None):
 @not_ready
 def kind_detail(request, pk, plural, name):
     """One object: its columns and status, its YAML, and the writers' actions."""
-    kind, namespace = kind_or_404(plural), ready_namespace(request, pk)
+    kind, namespace = kind_and_namespace(request, pk, plural)
     return detail(request, namespace, kind, name)
 
 
 def _changing(request, pk, plural, name, verb):
     """The kind and namespace of a change to one object, audited before anything is checked."""
-    kind, namespace = kind_or_404(plural), ready_namespace(request, pk)
+    kind, namespace = kind_and_namespace(request, pk, plural)
     audit(request, namespace, kind, verb, name)
     return kind, namespace
 
@@ -221,7 +224,7 @@ def _apply(request, namespace, form: ManifestForm, *, dry_run: bool):
 @not_ready
 def kind_apply(request, pk, plural):
     """Server-side apply of YAML as the user: a dry run first, or for real."""
-    kind, namespace = kind_or_404(plural), ready_namespace(request, pk)
+    kind, namespace = kind_and_namespace(request, pk, plural)
     status, results = 200, []
     dry_run = "dry_run" in request.POST
     if request.method != "POST":

@@ -6,12 +6,14 @@ manifests at once. Each test works in a namespace of its own that the
 from functools import partial
 
 import pytest
+import yaml
 
 from clusters import kube
 from portal.models import AuditEvent
 from rbac.identity import identity_for
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
+from tests.workloads.addresses import author_of, place_of, team_template
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -20,8 +22,8 @@ from workloads.kinds import KINDS
 pytestmark = pytest.mark.devcluster
 
 YAML = "application/yaml"
-# Kubernetes' view role (a team viewer's) reads no Secrets: the API server refuses them.
-VIEWERS_CANNOT_READ = {"Secret"}
+# Kubernetes' view role (a team viewer's) reads no Secrets and no RBAC objects: the API server refuses them.
+VIEWERS_CANNOT_READ = {"Secret", "Role", "RoleBinding"}
 
 
 def url(namespace, plural, tail=""):
@@ -39,8 +41,8 @@ def assert_audited(action, kind, name, result="success"):
     return event
 
 
-def _bad_labels(kind, name) -> dict:
-    manifest = kind.template(name)
+def _bad_labels(kind, name, team) -> dict:
+    manifest = team_template(kind, name, team)
     manifest["metadata"]["labels"] = {"not a label key!": "x"}
     return manifest
 
@@ -54,13 +56,14 @@ def _create_as_platform(tenancy, namespace, kind, name):
         objects.apply_object(client, kind, manifest)
 
 
-@pytest.mark.parametrize("plural", sorted(KINDS))
+@pytest.mark.parametrize("plural", sorted(p for p, k in KINDS.items() if k.namespaced))
 def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenancy, ready_ns, unique, plural):
     kind = KINDS[plural]
     name = unique(kind.kind.lower()[:20])
     # One client signs in as each role in turn: call these for each request.
-    developer = partial(api.as_, tenancy.developer)
-    manifest = kind.template_yaml(name)
+    author = author_of(kind, tenancy)
+    developer = partial(api.as_, author)
+    manifest = yaml.safe_dump(team_template(kind, name, tenancy.team_a))
 
     if kind.read_only:
         body = assert_error_shape(developer().post(url(ready_ns, plural, "apply/"), manifest, content_type=YAML), 400)
@@ -81,7 +84,9 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
         assert_error_shape(developer().get(url(ready_ns, plural, f"{name}/")), 404)
 
         # Bad input: the API server's own message, on its field, and nothing applied.
-        bad = developer().post(url(ready_ns, plural, "apply/"), {"documents": [_bad_labels(kind, name)]}, format="json")
+        bad = developer().post(
+            url(ready_ns, plural, "apply/"), {"documents": [_bad_labels(kind, name, tenancy.team_a)]}, format="json"
+        )
         body = assert_error_shape(bad, 400)
         fields = [field for field in body["errors"] if field.startswith("metadata.labels")]
         assert fields, body
@@ -189,13 +194,69 @@ def test_every_kind_is_listed_shown_applied_and_deleted_as_the_member(api, tenan
         return
     deleted = developer().delete(url(ready_ns, plural, f"{name}/"), QUERY_STRING="propagation=foreground")
     assert deleted.status_code == 204, deleted.content
-    assert assert_audited(f"{kind.kind.lower()}.destroy", kind.kind, name).actor == tenancy.developer
+    assert assert_audited(f"{kind.kind.lower()}.destroy", kind.kind, name).actor == author
 
     def gone():
         response = developer().get(url(ready_ns, plural, f"{name}/"))
         return response.status_code == 404 or None
 
     wait_for(gone, 60, 0.5, what=f"{kind.kind} {name} to be deleted")
+
+
+@pytest.mark.parametrize("plural", sorted(p for p, k in KINDS.items() if not k.namespaced))
+def test_every_cluster_scoped_kind_is_a_platform_admin_s_at_the_cluster_s_address(
+    api, tenancy, ready_ns, unique, plural
+):
+    kind = KINDS[plural]
+    name = unique(kind.kind.lower()[:20])
+    everywhere = place_of(kind, tenancy, ready_ns)
+    admin = partial(api.as_, tenancy.admin)
+    manifest = kind.template_yaml(name)
+    try:
+        dry = admin().post(url(everywhere, plural, "apply/?dry_run=1"), manifest, content_type=YAML)
+        assert dry.status_code == 200 and dry.json()["results"][0]["dry_run"], dry.content
+        assert_error_shape(admin().get(url(everywhere, plural, f"{name}/")), 404)
+        bad = admin().post(
+            url(everywhere, plural, "apply/"), {"documents": [_bad_labels(kind, name, tenancy.team_a)]}, format="json"
+        )
+        assert [f for f in assert_error_shape(bad, 400)["errors"] if f.startswith("metadata.labels")]
+
+        created = admin().post(url(everywhere, plural, "apply/"), manifest, content_type=YAML)
+        assert created.status_code == 201, created.content
+        event = assert_audited(f"{kind.kind.lower()}.apply", kind.kind, name)
+        assert (event.team, event.target_cluster, event.target_namespace) == (None, tenancy.cluster.slug, "")
+        page = admin().get(url(everywhere, plural), {"name": name}).json()
+        assert [c["name"] for c in page["columns"]] == [c.name for c in kind.columns]
+        (row,) = page["items"]
+        assert row["name"] == name and row["namespace"] == ""
+        assert admin().get(url(everywhere, plural, f"{name}/")).json()["object"]["metadata"]["name"] == name
+
+        # Team members, whatever their role, find no such kind anywhere; nobody signed in, nothing.
+        for who in ("owner", "maintainer", "developer", "viewer", "b-owner"):
+            member = partial(api.as_, tenancy.users[who])
+            for response in (
+                member().get(url(everywhere, plural)),
+                member().get(url(ready_ns, plural)),
+                member().get(url(everywhere, plural, f"{name}/")),
+                member().post(url(everywhere, plural, "apply/"), manifest, content_type=YAML),
+                member().delete(url(everywhere, plural, f"{name}/")),
+            ):
+                assert_error_shape(response, 404)
+            with kube.client_for(tenancy.cluster, identity=identity_for(tenancy.users[who])) as client:
+                with pytest.raises(kube.KubeForbidden):
+                    objects.apply_object(client, kind, kind.template(name), dry_run=True)
+        assert_error_shape(api.as_(None).get(url(everywhere, plural)), 401)
+
+        deleted = admin().delete(url(everywhere, plural, f"{name}/"))
+        assert deleted.status_code == 204, deleted.content
+        assert_audited(f"{kind.kind.lower()}.destroy", kind.kind, name)
+        assert_error_shape(admin().get(url(everywhere, plural, f"{name}/")), 404)
+    finally:
+        with kube.client_for(tenancy.cluster) as client:
+            try:
+                objects.delete_object(client, kind, "", name)
+            except kube.KubeNotFound:
+                pass
 
 
 def test_a_list_comes_in_pages_and_several_manifests_apply_at_once(api, tenancy, ready_ns, unique):

@@ -16,6 +16,7 @@ from portal.models import AuditEvent
 from tests.api.conftest import ready_ns  # noqa: F401
 from tests.rbac.conftest import tenancy, unique  # noqa: F401
 from tests.support.wait import wait_for
+from tests.workloads.addresses import author_of, place_of, team_template
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -74,7 +75,8 @@ def test_every_kind_is_listed_applied_and_shown_through_the_same_pages(
 ):
     kind = KINDS[plural]
     name = unique(kind.kind.lower()[:20])
-    developer = as_(tenancy.developer)
+    developer = as_(author_of(kind, tenancy))
+    ready_ns = place_of(kind, tenancy, ready_ns)
 
     empty = developer.get(url(ready_ns, plural), {"name": name})
     assert empty.status_code == 200
@@ -92,7 +94,7 @@ def test_every_kind_is_listed_applied_and_shown_through_the_same_pages(
             objects.apply_object(client, kind, manifest)
     else:
         assert html.escape(kind.template_yaml("example")) in text(form)
-        manifest = kind.template_yaml(name)
+        manifest = yaml.safe_dump(team_template(kind, name, tenancy.team_a), sort_keys=False)
         dry = developer.post(url(ready_ns, plural, "new/"), {"manifest": manifest, "dry_run": "1"})
         assert dry.status_code == 200
         assert "Dry run: nothing was applied" in text(dry) and name in text(dry)

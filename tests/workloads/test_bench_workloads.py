@@ -32,5 +32,5 @@ def test_it_measures_a_tiny_namespace():
                 text,
             )
     peaks = re.findall(r"\| [\d.]+ MiB \| ([\d.]+) MiB \|", text)
-    assert len(peaks) == 4 and all(float(p) > 20 for p in peaks), text
+    assert len(peaks) == 5 and all(float(p) > 20 for p in peaks), text
     assert "created 3 pods in bench-0" in text and "created 3 pods in bench-1" in text, text

@@ -117,7 +117,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, ManifestYAMLParser, ManifestXYAMLParser]
     lookup_field = "name"
-    lookup_value_regex = r"[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?"
+    lookup_value_regex = r"[^/]+"  # DNS names, and RBAC's path segments (system:controller:...)
 
     def initial(self, request, *args, **kwargs):
         # Named before authentication, so that a refused attempt is recorded as precisely.
@@ -141,10 +141,19 @@ class LiveObjectViewSet(viewsets.ViewSet):
                 request._request.audit_data = {}
         return response
 
-    def _namespace(self, *, every: bool = False):
-        """The namespace of the address (workloads/places.py); `every` allows
-        `<cluster>:*`, all of a cluster's namespaces (lists only)."""
-        namespace = places.place_for(self.request.user, self.kwargs["namespace_pk"], every=every)
+    def _namespace(self, *, listing: bool = False):
+        """The namespace of the address (workloads/places.py). `<cluster>:*`
+        (all of a cluster's namespaces) lists any kind and is the only address
+        of cluster-scoped kinds (ClusterRoles)."""
+        kind = self._kind()
+        namespace = places.place_for(
+            self.request.user, self.kwargs["namespace_pk"], every=listing or not kind.namespaced
+        )
+        if not kind.namespaced and not places.spans_cluster(namespace):
+            raise exceptions.NotFound(
+                _("%(kind)s objects belong to the whole cluster: use the address %(cluster)s:*.")
+                % {"kind": kind.kind, "cluster": namespace.cluster.slug}
+            )
         if self.request.method not in SAFE_METHODS:
             audit_describe(self.request, team=namespace.team, cluster=namespace.cluster.slug, namespace=namespace.name)
         if namespace.phase != NamespacePhase.READY:
@@ -158,7 +167,7 @@ class LiveObjectViewSet(viewsets.ViewSet):
         return kind_for(self.kwargs["plural"])
 
     def list(self, request, namespace_pk=None, plural=None):
-        kind, namespace = self._kind(), self._namespace(every=True)
+        kind, namespace = self._kind(), self._namespace(listing=True)
         try:
             limit = int(request.query_params.get("limit", objects.LIST_LIMIT))
         except ValueError:

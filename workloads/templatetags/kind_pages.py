@@ -6,7 +6,18 @@ from django import template
 register = template.Library()
 
 # What stands for the spec of kinds that have none (a ConfigMap is its data).
-SPEC_LIKE = ("type", "template", "data", "binaryData", "stringData", "immutable")
+SPEC_LIKE = (
+    "type",
+    "template",
+    "data",
+    "binaryData",
+    "stringData",
+    "immutable",
+    "rules",
+    "aggregationRule",
+    "roleRef",
+    "subjects",
+)
 # The reads every object's page shows first, in this order (a StatefulSet's and
 # a DaemonSet's pods and a CronJob's Jobs are its owned objects); the kind's own after them.
 RELATED_FIRST = ("conditions", "owned", "pods", "jobs", "events")
