@@ -5,6 +5,7 @@ checked, and a team's maintainer held by the API server itself (escalation)
 and by the portal (bindings stay within the team)."""
 
 import pytest
+import yaml
 
 from clusters import kube
 from portal.models import AuditEvent
@@ -203,3 +204,27 @@ def test_a_maintainer_binds_within_the_team_and_cannot_escalate(api, tenancy, re
         format="json",
     )
     assert answer.status_code == 403, answer.content
+
+
+def test_an_edit_cannot_bind_outside_the_team_either(api, tenancy, ready_ns, unique):
+    maintainer = api.as_(tenancy.maintainer)
+    name = unique("edited")
+    team_viewers = group(team_role_group(tenancy.team_a.slug, "viewer"))
+    doc = binding("RoleBinding", name, "ClusterRole", "kube-portal:team-view", [team_viewers])
+    assert (
+        maintainer.post(url(ready_ns.pk, "rolebindings", "apply/"), {"documents": [doc]}, format="json").status_code
+        == 201
+    )
+    shown = maintainer.get(url(ready_ns.pk, "rolebindings", f"{name}/edit/")).json()
+    edited = yaml.safe_load(shown["yaml"])
+    edited["subjects"].append({"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "portal:b-owner"})
+    form = {
+        "manifest": yaml.safe_dump(edited),
+        "resource_version": shown["resource_version"],
+        "fingerprint": shown["fingerprint"],
+    }
+    answer = page_client(tenancy.maintainer).post(page(ready_ns.pk, "rolebindings", f"{name}/edit/apply/"), form)
+    assert answer.status_code == 400
+    assert "binds only its own" in answer.content.decode()
+    subjects = maintainer.get(url(ready_ns.pk, "rolebindings", f"{name}/")).json()["object"]["subjects"]
+    assert [s["name"] for s in subjects] == [team_viewers["name"]]

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from clusters import kube
 from portal.errors import ConflictError
-from workloads import objects
+from workloads import bindings, objects
 from workloads.actions.base import Action, Call, register
 from workloads.errors import NON_FIELD
 from workloads.kinds import KINDS
@@ -184,6 +184,9 @@ def _apply(call: Call, obj: dict, *, dry_run: bool) -> dict:
 
 def _save(call: Call) -> dict:
     ((_kind, obj),) = objects.checked_manifests([_edited(call)], namespace=call.namespace)
+    foreign = bindings.check_subjects(call.user, call.team_namespace, call.kind, obj)
+    if foreign:
+        raise EditRefused(_("A team binds only its own groups, members and ServiceAccounts."), field_errors=foreign)
     for retry in (False, True):
         try:
             _apply(call, obj, dry_run=True)  # a refusal stops here, with nothing applied
