@@ -6,9 +6,12 @@ from rest_framework import routers, serializers
 from clusters.api import views as cluster_views
 from hosts.api import views as host_views
 from jobs.api import views as job_views
+from portal.api_users import UserViewSet
 from portal.models import AuditEvent
 from portal.viewsets import PortalReadOnlyViewSet
 from rbac.api import views as rbac_views
+from rbac.api.reconcile import ClusterReconcileViewSet, NamespaceReconcileViewSet
+from rbac.api.token_obtain import TokenObtainViewSet
 from workloads.api import views as workload_views
 from workloads.places import PLACE
 
@@ -74,6 +77,11 @@ router.register("quota-plans", rbac_views.QuotaPlanViewSet, basename="quotaplan"
 router.register("namespaces", rbac_views.TeamNamespaceViewSet, basename="teamnamespace")
 router.register("quota-changes", rbac_views.QuotaChangeViewSet, basename="quotachange")
 router.register("tokens", rbac_views.ApiTokenViewSet, basename="apitoken")
+router.register("auth/token", TokenObtainViewSet, basename="token-obtain")
+router.register("users", UserViewSet, basename="user")
+# Reconcile now: one cluster's team namespaces, or one namespace.
+router.register(r"clusters/(?P<slug>[^/.]+)/reconcile", ClusterReconcileViewSet, basename="cluster-reconcile")
+router.register(r"namespaces/(?P<pk>[0-9]+)/reconcile", NamespaceReconcileViewSet, basename="namespace-reconcile")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 # Live objects of every registered kind (workloads/kinds.py) in a team namespace.
 router.register(

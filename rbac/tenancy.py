@@ -12,11 +12,15 @@ from rbac.models import QuotaChangeRequest, QuotaPlan, TeamNamespace
 from rbac.namespace_names import namespace_name_check
 
 
-def namespaces_reconcile_soon(*, cluster_id: int) -> None:
-    """Converge the cluster's team namespaces right after this transaction."""
+def namespaces_reconcile_soon(*, cluster_id: int, only: list[int] | None = None, actor_id: int | None = None) -> None:
+    """Converge the cluster's team namespaces (or those in `only`) right after
+    this transaction; `actor_id` is who asked, named by the drift it repairs."""
     from rbac.tasks import namespaces_reconcile
 
-    transaction.on_commit(lambda: namespaces_reconcile.delay(cluster_id))
+    if only is None and actor_id is None:
+        transaction.on_commit(lambda: namespaces_reconcile.delay(cluster_id))
+    else:
+        transaction.on_commit(lambda: namespaces_reconcile.delay(cluster_id, only=only, actor_id=actor_id))
 
 
 def clusters_reconcile_soon(*, namespaces) -> None:
@@ -25,6 +29,26 @@ def clusters_reconcile_soon(*, namespaces) -> None:
     ids = namespaces.filter(phase__in=RECONCILED_PHASES).values_list("cluster_id", flat=True)
     for cluster_id in set(ids):
         namespaces_reconcile_soon(cluster_id=cluster_id)
+
+
+def namespace_reconcile_now(*, namespace: TeamNamespace, user) -> dict:
+    """Queue a reconcile of this one namespace at once (the periodic one may be
+    minutes away); returns what was queued."""
+    if namespace.phase not in RECONCILED_PHASES:
+        raise ConflictError(
+            _("The namespace is %(phase)s: there is nothing in the cluster to reconcile.")
+            % {"phase": namespace.get_phase_display()}
+        )
+    namespaces_reconcile_soon(cluster_id=namespace.cluster_id, only=[namespace.pk], actor_id=user.pk)
+    return {"cluster": namespace.cluster.slug, "namespaces": [namespace.name]}
+
+
+def cluster_reconcile_now(*, cluster, user) -> dict:
+    """Queue a reconcile of every team namespace of `cluster` (and the
+    cluster-wide objects they rely on) at once; returns what was queued."""
+    names = TeamNamespace.objects.filter(cluster=cluster, phase__in=RECONCILED_PHASES).order_by("name")
+    namespaces_reconcile_soon(cluster_id=cluster.pk, actor_id=user.pk)
+    return {"cluster": cluster.slug, "namespaces": list(names.values_list("name", flat=True))}
 
 
 def _locked(namespace: TeamNamespace) -> TeamNamespace:

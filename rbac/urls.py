@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rbac import views
+from rbac import views, views_reconcile
 from rbac import views_namespaces as ns_views
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
@@ -23,6 +23,9 @@ urlpatterns = [
     path("namespaces/<int:pk>/delete/", ns_views.NamespaceDeleteView.as_view(), name="namespace-delete"),
     path("namespaces/<int:pk>/approve/", ns_views.namespace_approve, name="namespace-approve"),
     path("namespaces/<int:pk>/reject/", ns_views.namespace_reject, name="namespace-reject"),
+    path("namespaces/<int:pk>/reconcile/", views_reconcile.namespace_reconcile, name="namespace-reconcile"),
+    # Here rather than under /clusters/: the clusters app does not import the tenancy app.
+    path("clusters/<slug:slug>/reconcile/", views_reconcile.cluster_reconcile, name="cluster-reconcile"),
     path("namespaces/<int:pk>/quota-change/", ns_views.quota_change_create, name="quotachange-create"),
     path("<slug:slug>/", views.TeamDetailView.as_view(), name="team-detail"),
     path("<slug:slug>/edit/", views.TeamEditView.as_view(), name="team-edit"),

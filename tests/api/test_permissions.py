@@ -77,6 +77,8 @@ class TestClusters(APIResourceTests):
             ),
             live=("admin",),
         ),
+        # Queued after commit: the cell needs no cluster (tests/rbac/test_reconcile_now.py runs one).
+        ExtraAction("reconcile", "post", {"admin": 202} | ADMIN_ONLY),
         ExtraAction(
             "health",
             "get",
@@ -369,6 +371,13 @@ class TestNamespaces(APIResourceTests):
             payload=lambda ns: {"confirm": ns.name},
         ),
         ExtraAction(
+            "reconcile",
+            "post",
+            {"admin": 202, "owner": 202, "maintainer": 202, "developer": 403, "viewer": 403}
+            | {"outsider": 404, "anonymous": 401},
+            prepare=lambda ns: TeamNamespace.objects.filter(pk=ns.pk).update(phase="ready"),
+        ),
+        ExtraAction(
             "approve",
             "post",
             {"admin": 200, "owner": 403, "maintainer": 403, "developer": 403, "viewer": 403}
@@ -582,12 +591,18 @@ def test_the_creator_of_a_job_may_cancel_it_whatever_their_role(world, api):
 # case, with the same standing roles, runs for every registered kind against the
 # devcluster in tests/api/test_kinds_live.py.
 LIVE_RESOURCES = {"liveobject"}
+# Not a resource but a sign-in door (POST only, for anyone): tests/api/test_token_obtain.py.
+DOORS = {"token-obtain"}
+# Routes of another resource's action, tested as its extra action ("reconcile" of
+# TestClusters and TestNamespaces).
+ACTION_ROUTES = {"cluster-reconcile", "namespace-reconcile"}
 
 
 def test_every_api_resource_has_its_permission_matrix():
     """A new resource registered on the router must join the generic cases above."""
+    import tests.api.test_permissions_users  # noqa: F401  (its cases register as subclasses)
     from portal.api import router
 
-    covered = {cls.basename for cls in APIResourceTests.__subclasses__()} | LIVE_RESOURCES
+    covered = {cls.basename for cls in APIResourceTests.__subclasses__()} | LIVE_RESOURCES | DOORS | ACTION_ROUTES
     registered = {basename for _, _, basename in router.registry}
     assert registered <= covered, f"no generic test cases for: {sorted(registered - covered)}"
