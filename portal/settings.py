@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import BASE_DIR, PRODUCTION, VAR_DIR, dns_labels, encryption_keys, env, rate, secret_key
+from rbac.role_table import role_table_markdown
 
 SECRET_KEY = secret_key()
 PORTAL_ENCRYPTION_KEYS = encryption_keys()
@@ -205,7 +206,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kubernetes Portal API",
-    "DESCRIPTION": "Clusters, nodes, hosts, teams, quotas, namespaces, jobs and audit.",
+    # The role table is built from the rules the code enforces (rbac/role_table.py).
+    "DESCRIPTION": "Clusters, nodes, hosts, teams, quotas, namespaces, jobs and audit.\n\n"
+    "Authenticate with a personal API token as `Authorization: Bearer <token>`: create one on the Tokens "
+    "page, or exchange a username and password for one with `POST /api/v1/auth/token/`.\n\n"
+    "## What each team role may do\n\n" + role_table_markdown(),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

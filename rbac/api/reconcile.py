@@ -5,7 +5,8 @@ reconcile is queued on the same Celery task the periodic one uses; the answer
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -34,6 +35,8 @@ class NamespaceReconcileViewSet(AuditedMixin, viewsets.GenericViewSet):
     permission_classes = [TeamRolePermission]
     write_roles = MANAGERS
     serializer_class = ReconcileQueuedSerializer
+    # For the schema's path parameter; the lookup is scoped in create().
+    queryset = TeamNamespace.objects.none()
     audit_kind = "Namespace"
 
     def audit_action(self, request) -> str:
@@ -50,6 +53,7 @@ class NamespaceReconcileViewSet(AuditedMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         responses={202: ReconcileQueuedSerializer},
         description="Queue a reconcile of this team namespace at once: drift repaired, status refreshed. "
         "Its team's owners and maintainers, and platform admins.",
@@ -68,6 +72,8 @@ class ClusterReconcileViewSet(AuditedMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsPlatformAdmin]
     serializer_class = ReconcileQueuedSerializer
+    # For the schema's path parameter; the lookup is scoped in create().
+    queryset = Cluster.objects.none()
     lookup_field = "slug"
     audit_kind = "Cluster"
 

@@ -1,0 +1,64 @@
+"""What each team role may do: one table, built from the code's rules, the
+same in the docs, the management command and the API description, and true
+of what the API actually allows."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from portal.permissions import MANAGERS, OWNER_ONLY
+from rbac.api import views as rbac_views
+from rbac.api.reconcile import NamespaceReconcileViewSet
+from rbac.choices import TeamRole
+from rbac.role_table import RULES, role_table_markdown
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "api-quickstart.md"
+
+
+def test_the_docs_hold_the_generated_table():
+    text = DOC.read_text()
+    match = re.search(r"<!-- role-table:start -->\n(.*)<!-- role-table:end -->", text, re.DOTALL)
+    assert match, "docs/api-quickstart.md lost its role-table markers"
+    assert match.group(1) == role_table_markdown(), "regenerate it: manage.py role_table"
+
+
+def test_the_command_prints_it():
+    out = io.StringIO()
+    call_command("role_table", stdout=out)
+    assert out.getvalue() == role_table_markdown()
+
+
+def test_the_api_description_carries_it(db, api, world):
+    schema = api.as_(world.viewer).get("/api/schema/", {"format": "json"}).json()
+    assert role_table_markdown() in schema["info"]["description"]
+
+
+def test_the_rows_are_the_role_sets_the_api_checks():
+    allowed = dict(RULES)
+    assert rbac_views.TeamViewSet.write_roles is OWNER_ONLY
+    assert rbac_views.MembershipViewSet.write_roles is OWNER_ONLY
+    assert allowed["Change the team's settings and its members"] is OWNER_ONLY
+    for viewset in (rbac_views.TeamNamespaceViewSet, rbac_views.QuotaChangeViewSet, NamespaceReconcileViewSet):
+        assert viewset.write_roles is MANAGERS, viewset
+    assert allowed["Request namespaces; change, delete and reconcile them; ask for quota changes"] is MANAGERS
+
+
+def _may(row: str, role: str) -> bool:
+    return TeamRole(role) in dict(RULES)[row]
+
+
+@pytest.mark.parametrize("role", [r.value for r in TeamRole])
+def test_what_the_table_says_is_what_the_api_does(world, api, role, django_capture_on_commit_callbacks):
+    client = api.as_(world.users[role])
+    team = client.patch("/api/v1/teams/team-a/", {"description": "changed"}, format="json")
+    assert (team.status_code == 200) == _may("Change the team's settings and its members", role), team.content
+    namespaces = "Request namespaces; change, delete and reconcile them; ask for quota changes"
+    changed = client.patch(f"/api/v1/namespaces/{world.ns_a.pk}/", {"network_isolated": False}, format="json")
+    assert (changed.status_code == 200) == _may(namespaces, role), changed.content
+    reconcile = client.post(f"/api/v1/namespaces/{world.ns_a.pk}/reconcile/")
+    assert (reconcile.status_code == 202) == _may(namespaces, role), reconcile.content
+    seen = client.get(f"/api/v1/namespaces/{world.ns_a.pk}/")
+    assert (seen.status_code == 200) == _may("See the team, its members, namespaces, quotas and workloads", role)
