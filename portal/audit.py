@@ -117,6 +117,11 @@ def result_for_status(status_code: int) -> str:
         return AuditResult.SUCCESS
     if status_code in (401, 403):
         return AuditResult.DENIED
+    if status_code == 404:
+        # A write to another team's object is answered 404, as if it did not
+        # exist, so as not to tell it does; the trail says what it was (a
+        # refusal, not invalid input), and one filter finds probing across teams.
+        return AuditResult.REFUSED
     if status_code < 500:
         return AuditResult.INVALID
     return AuditResult.FAILED

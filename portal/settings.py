@@ -315,6 +315,13 @@ JOB_HOST_CONCURRENCY = env.int("JOB_HOST_CONCURRENCY", default=10)
 
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 
+# Audit events are kept this many days, then purged daily in batches (0 keeps them all).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["audit-events-purge"] = {
+    "task": "portal.tasks.audit_events_purge",
+    "schedule": timedelta(days=1),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,14 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from portal import views
+from portal import views, views_audit
 from portal.api import router
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("audit/", views.audit_list, name="audit-list"),
+    path("audit/", views_audit.audit_list, name="audit-list"),
+    path("audit/export.csv", views_audit.audit_export, {"fmt": "csv"}, name="audit-export-csv"),
+    path("audit/export.jsonl", views_audit.audit_export, {"fmt": "jsonl"}, name="audit-export-jsonl"),
     path("tokens/", include("rbac.urls_tokens")),
     path("clusters/", include("clusters.urls")),
     path("hosts/", include("hosts.urls")),

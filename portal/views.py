@@ -1,7 +1,6 @@
-"""Portal-wide pages: dashboard, audit trail, health, error pages."""
+"""Portal-wide pages: dashboard, health, error pages (the audit trail: views_audit.py)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -10,7 +9,6 @@ from clusters.models import Cluster
 from clusters.views import clusters_overview
 from jobs.models import Job
 from portal.errors import api_not_found, api_server_error
-from portal.models import AuditChannel, AuditEvent, AuditResult
 from rbac.choices import NamespacePhase, TeamRole
 from rbac.models import Membership, Team, TeamNamespace
 
@@ -34,30 +32,6 @@ def dashboard(request):
             "namespace_count": namespaces.count(),
             "pending_approval": namespaces.filter(phase=NamespacePhase.PENDING_APPROVAL).count(),
             "jobs": Job.objects.for_user(user).select_related("cluster", "team")[:DASHBOARD_ROWS],
-        },
-    )
-
-
-@login_required
-def audit_list(request):
-    events = AuditEvent.objects.for_user(request.user).select_related("team")
-    filters = {
-        "actor_name": request.GET.get("actor", "").strip(),
-        "channel": request.GET.get("channel", ""),
-        "result": request.GET.get("result", ""),
-        "action__startswith": request.GET.get("action", "").strip(),
-        "target_name__icontains": request.GET.get("target", "").strip(),
-    }
-    events = events.filter(**{k: v for k, v in filters.items() if v})
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "portal/audit_list.html",
-        {
-            "page_obj": page,
-            "channels": AuditChannel.choices,
-            "results": AuditResult.choices,
-            "params": request.GET,
         },
     )
 

@@ -93,5 +93,5 @@ def test_audit_events_filter_by_action_prefix_and_time(many, api):
     client = api.as_(many.admin)
     client.patch("/api/v1/teams/team-a/", {"description": "x"}, format="json")
     body = client.get("/api/v1/audit-events/?action=team.&channel=api").json()
-    assert body["count"] == 1 and body["results"][0]["target_name"] == "team-a"
-    assert client.get("/api/v1/audit-events/?since=2999-01-01T00:00:00Z").json()["count"] == 0
+    assert [event["target_name"] for event in body["results"]] == ["team-a"]
+    assert client.get("/api/v1/audit-events/?since=2999-01-01T00:00:00Z").json()["results"] == []
