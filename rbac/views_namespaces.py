@@ -108,8 +108,8 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
             "quota_change_form": QuotaChangeForm(namespace=obj),
             "reject_form": NamespaceRejectForm(),
             "in_cluster": obj.phase in IN_CLUSTER,
-            # The live objects' pages (workloads/views_kinds.py), one per registered kind.
-            "kinds": sorted(KINDS.values(), key=lambda kind: str(kind.label)),
+            # The live objects' pages (workloads/views_kinds.py), one per namespaced kind.
+            "kinds": sorted((k for k in KINDS.values() if k.namespaced), key=lambda kind: str(kind.label)),
         }
 
 
