@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.scoping import team_limit
+
 
 class AuditChannel(models.TextChoices):
     UI = "ui", _("Web UI")
@@ -36,6 +38,9 @@ class AuditEventQuerySet(models.QuerySet):
 
         # A subquery, not a join: no DISTINCT, so a page walks the (created, id) index.
         teams = Membership.objects.filter(user=user, role__in=[TeamRole.OWNER, TeamRole.MAINTAINER])
+        limit = team_limit(user)  # a team-limited API token reads its teams' events only
+        if limit is not None:
+            teams = teams.filter(team__in=limit)
         return self.filter(team__in=teams.values("team_id"))
 
 

@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.audit.AuditMiddleware",
+    # After the audit, which records its refusals: a read-only API token changes nothing.
+    "rbac.authentication.ReadOnlyTokenMiddleware",
     # Last: turns a locked-out login into the lockout answer (portal.throttling).
     "axes.middleware.AxesMiddleware",
 ]

@@ -19,6 +19,13 @@ MANAGING_ROLES = (TeamRole.OWNER, TeamRole.MAINTAINER)
 EDITING_ROLES = (TeamRole.OWNER, TeamRole.MAINTAINER, TeamRole.DEVELOPER)
 
 
+class ApiTokenAccess(models.TextChoices):
+    # GET, HEAD and OPTIONS only: every other method is refused (403).
+    READ = "read", _("Read only")
+    # Whatever the token's owner may do (within the token's teams).
+    WRITE = "write", _("Read and write")
+
+
 class NamespacePhase(models.TextChoices):
     # Requested, waiting for a platform admin's approval.
     PENDING_APPROVAL = "pending_approval", _("Pending approval")

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from clusters.models import Cluster
 from portal.forms import PortalModelForm
 from portal.validators import dns_label
-from rbac.choices import MANAGING_ROLES
-from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+from rbac.choices import MANAGING_ROLES, ApiTokenAccess
+from rbac.models import Membership, QuotaPlan, Team, TeamNamespace, token_teams_choosable
 
 
 class TeamForm(PortalModelForm):
@@ -171,3 +171,31 @@ class ApiTokenForm(forms.Form):
         label=_("Expires in (days)"),
         help_text=_("Leave empty for a token that does not expire."),
     )
+    access = forms.ChoiceField(
+        choices=ApiTokenAccess.choices,
+        widget=forms.RadioSelect,
+        # As the API: a token made without a choice reads and writes, as tokens did before scopes.
+        required=False,
+        initial=ApiTokenAccess.WRITE,
+        label=_("Access"),
+        help_text=_("A read-only token is refused for anything that changes something."),
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Limit to teams"),
+        help_text=_(
+            "None ticked: all your teams. A limited token reaches only these teams, in the portal and "
+            "in the clusters; a platform admin's limited token acts as a member of these teams only, "
+            "without platform-admin rights."
+        ),
+    )
+
+    def clean_access(self):
+        return self.cleaned_data["access"] or ApiTokenAccess.WRITE
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only teams the user is a member of: a token never reaches more than its owner.
+        self.fields["teams"].queryset = token_teams_choosable(user)

@@ -17,7 +17,8 @@ def team_role_group(team_slug: str, role: str) -> str:
 
 
 def user_groups(user) -> list[str]:
-    memberships = Membership.objects.filter(user=user).select_related("team").order_by("team__slug")
+    # Membership.for_user: a team-limited token's user has only its teams' groups.
+    memberships = Membership.objects.for_user(user).filter(user=user).select_related("team").order_by("team__slug")
     return [team_role_group(m.team.slug, m.role) for m in memberships]
 
 

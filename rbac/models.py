@@ -10,9 +10,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.scoping import TeamScopedQuerySet
+from portal.scoping import TeamScopedQuerySet, within_team_limit
 from portal.validators import dns_label
-from rbac.choices import MANAGING_ROLES, NamespacePhase, TeamRole
+from rbac.choices import MANAGING_ROLES, ApiTokenAccess, NamespacePhase, TeamRole
 from rbac.quantities import parse_quantity, quantity
 from rbac.validators import not_reserved
 
@@ -58,7 +58,8 @@ class Team(models.Model):
         return self.name
 
     def role_of(self, user) -> str | None:
-        if not user.is_authenticated:
+        # A request with a team-limited token has no role outside its teams.
+        if not user.is_authenticated or not within_team_limit(user, self.pk):
             return None
         membership = self.memberships.filter(user=user).only("role").first()
         return membership.role if membership else None
@@ -316,6 +317,12 @@ class ApiTokenQuerySet(models.QuerySet):
         )
 
 
+def token_teams_choosable(user):
+    """The teams a token of `user` may be limited to: those they are a member
+    of (a platform admin too: a limited token acts as a member only)."""
+    return Team.objects.filter(memberships__user=user).order_by("name")
+
+
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the value is shown once."""
 
@@ -329,6 +336,15 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Scope: what the token may reach of its owner's rights (never more).
+    access = models.CharField(_("access"), max_length=8, choices=ApiTokenAccess.choices, default=ApiTokenAccess.WRITE)
+    teams = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="+",
+        verbose_name=_("teams"),
+        help_text=_("Teams the token is limited to; none: every team of its owner."),
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -349,6 +365,10 @@ class ApiToken(models.Model):
     @classmethod
     def generate_key(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def read_only(self) -> bool:
+        return self.access == ApiTokenAccess.READ
 
     @property
     def is_active(self) -> bool:

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
 from portal.errors import ConflictError, PortalError
-from rbac.choices import RECONCILED_PHASES, NamespacePhase, TeamRole
-from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from rbac.choices import RECONCILED_PHASES, ApiTokenAccess, NamespacePhase, TeamRole
+from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace, token_teams_choosable
 from rbac.namespace_names import namespace_name_check
 from rbac.tenancy import clusters_reconcile_soon, namespaces_reconcile_soon
 
@@ -295,10 +295,19 @@ def team_namespace_delete(*, namespace: TeamNamespace) -> None:
 
 
 @transaction.atomic
-def api_token_create(*, user, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
-    """Create a token; returns it with its value, which is never shown again."""
+def api_token_create(
+    *, user, name: str, expires_in_days: int | None, access: str = ApiTokenAccess.WRITE, teams=()
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with its value, which is never shown again.
+    `access` read or write; `teams` limits it to some of its owner's teams
+    (none: all of them). A token never reaches more than its owner."""
     if ApiToken.objects.filter(user=user, name=name).exists():
         raise PortalError(_("You already have a token with this name."), field_errors={"name": [_("Already used.")]})
+    teams = list(teams)
+    foreign = sorted(str(team) for team in set(teams) - set(token_teams_choosable(user)))
+    if foreign:
+        message = _("You are not a member of %(teams)s.") % {"teams": ", ".join(foreign)}
+        raise PortalError(message, field_errors={"teams": [message]})
     key = ApiToken.generate_key()
     token = _save(
         ApiToken(
@@ -307,8 +316,10 @@ def api_token_create(*, user, name: str, expires_in_days: int | None) -> tuple[A
             key_prefix=key[: len(ApiToken.PREFIX) + 6],
             key_hash=ApiToken.hash_key(key),
             expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+            access=access,
         )
     )
+    token.teams.set(teams)
     return token, key
 
 

@@ -15,7 +15,7 @@ from rbac.models import ApiToken
 
 @login_required
 def token_list(request):
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST or None, user=request.user)
     created_key = None
     status = 200
     if request.method == "POST":
@@ -26,11 +26,14 @@ def token_list(request):
                     user=request.user,
                     name=form.cleaned_data["name"],
                     expires_in_days=form.cleaned_data["expires_in_days"],
+                    access=form.cleaned_data["access"],
+                    teams=form.cleaned_data["teams"],
                 )
                 audit_describe(request, name=token.name)
-                form = ApiTokenForm()
+                form = ApiTokenForm(user=request.user)
             except PortalError as exc:
-                form.add_error("name", exc.message)
+                for field in exc.field_errors or ["name"]:
+                    form.add_error(field if field in form.fields else None, exc.message)
                 status = 400
         else:
             status = 400
@@ -38,7 +41,7 @@ def token_list(request):
         request,
         "rbac/token_list.html",
         {
-            "tokens": ApiToken.objects.for_user(request.user),
+            "tokens": ApiToken.objects.for_user(request.user).prefetch_related("teams"),
             "form": form,
             "created_key": created_key,
         },

@@ -19,7 +19,7 @@ class ClusterQuerySet(models.QuerySet):
             return self
         from rbac.models import Team
 
-        teams = Team.objects.filter(memberships__user=user)
+        teams = Team.objects.for_user(user)
         return self.filter(
             models.Q(team_namespaces__team__in=teams)
             | models.Q(pk__in=Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id"))
@@ -34,7 +34,7 @@ class ClusterQuerySet(models.QuerySet):
             return self
         from rbac.models import Team
 
-        return self.usable_by_teams(teams if teams is not None else Team.objects.filter(memberships__user=user))
+        return self.usable_by_teams(teams if teams is not None else Team.objects.for_user(user))
 
     def usable_by_teams(self, teams):
         """The one rule for where teams may request namespaces: the clusters

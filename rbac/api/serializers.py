@@ -7,7 +7,7 @@ from portal.errors import PortalError
 from portal.serializers import ServiceModelSerializer
 from rbac import services, tenancy
 from rbac.choices import NamespacePhase
-from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
+from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace, token_teams_choosable
 
 
 class ScopedSlugField(serializers.SlugRelatedField):
@@ -180,6 +180,13 @@ class NamespaceRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
+class TokenTeamsField(serializers.SlugRelatedField):
+    """A team the token's owner is a member of (any other is "does not exist")."""
+
+    def get_queryset(self):
+        return token_teams_choosable(self.context["request"].user)
+
+
 class ApiTokenSerializer(serializers.ModelSerializer):
     expires_in_days = serializers.IntegerField(
         write_only=True,
@@ -190,6 +197,16 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         help_text=_("Days until the token expires; null for a token that does not expire."),
     )
     active = serializers.BooleanField(source="is_active", read_only=True)
+    teams = TokenTeamsField(
+        slug_field="slug",
+        queryset=Team.objects.all(),
+        many=True,
+        required=False,
+        help_text=_(
+            "Slugs of teams of yours the token is limited to; empty: all your teams. A platform admin's "
+            "limited token acts as a member of those teams only, without platform-admin rights."
+        ),
+    )
 
     class Meta:
         model = ApiToken
@@ -197,6 +214,8 @@ class ApiTokenSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "key_prefix",
+            "access",
+            "teams",
             "expires_in_days",
             "created",
             "expires_at",

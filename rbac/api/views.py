@@ -19,7 +19,7 @@ from portal.permissions import MANAGERS, OWNER_ONLY, IsPlatformAdmin, IsPlatform
 from portal.viewsets import AuditedMixin, PortalModelViewSet, ScopedViewSetMixin
 from rbac import services, tenancy
 from rbac.api import serializers as s
-from rbac.choices import NamespacePhase
+from rbac.choices import ApiTokenAccess, NamespacePhase
 from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
 from rbac.selectors import IN_CLUSTER, team_quota_totals
 from rbac.team_kubeconfig import team_kubeconfig
@@ -324,6 +324,9 @@ class ApiTokenViewSet(
     audit_kind = "ApiToken"
     ordering_fields = ["created", "name", "last_used_at"]
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("teams")
+
     @extend_schema(responses={201: s.ApiTokenCreatedSerializer})
     def create(self, request, *args, **kwargs):
         if isinstance(request.auth, ApiToken):
@@ -333,7 +336,11 @@ class ApiTokenViewSet(
         serializer.is_valid(raise_exception=True)
         days = serializer.validated_data.get("expires_in_days", settings.API_TOKEN_DEFAULT_DAYS)
         token, key = services.api_token_create(
-            user=request.user, name=serializer.validated_data["name"], expires_in_days=days
+            user=request.user,
+            name=serializer.validated_data["name"],
+            expires_in_days=days,
+            access=serializer.validated_data.get("access", ApiTokenAccess.WRITE),
+            teams=serializer.validated_data.get("teams", ()),
         )
         audit_describe(request, name=token.name)
         token.token = key
