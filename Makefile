@@ -87,6 +87,14 @@ bench-bootstrap: setup
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_BOOTSTRAP_DB)) $(PY) manage.py migrate -v0
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),$(BENCH_BOOTSTRAP_DB)) $(PY) manage.py bench_bootstrap $(BENCH_ARGS)
 
+## bench-audit: the audit trail at 1,000,000 events (PostgreSQL, its own database; BENCH_AUDIT_DB to use
+## another): first page of the filtered list (API and HTML) and streamed CSV exports with the peak memory
+BENCH_AUDIT_DB ?= postgres://portal:portal@127.0.0.1:5432/portal_bench_audit
+bench-audit: setup
+	DATABASE_URL=$(BENCH_AUDIT_DB) $(PY) manage.py bench_audit --create-database
+	DATABASE_URL=$(BENCH_AUDIT_DB) $(PY) manage.py migrate -v0
+	DATABASE_URL=$(BENCH_AUDIT_DB) DEBUG=false API_THROTTLE_USER=100000/minute $(PY) manage.py bench_audit $(BENCH_ARGS)
+
 ## bench-workloads: first page of a 5,000-pod namespace (API and HTML) vs the raw API server GET, and the
 ## portal's peak memory, on its own devcluster (throwaway database, BENCH_DATABASE_URL to use another)
 BENCH_WORKLOADS_DB ?= sqlite:///$(CURDIR)/var/bench-workloads.sqlite3

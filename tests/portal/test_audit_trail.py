@@ -3,12 +3,14 @@ same events for the same filters, page by keyset without repeats, and refuse
 bad filters with a message per field."""
 
 import base64
+import importlib
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
 
+from portal.audit import audit_record
 from tests.portal.audit_support import newest_first, spread
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +158,30 @@ def test_the_page_renders_its_filter_form_from_the_filter_definition(world, clie
     # The exports carry the same filters.
     assert 'href="/audit/export.csv?result=refused&amp;actor=alice"' in html
     assert 'href="/audit/export.jsonl?result=refused&amp;actor=alice"' in html
+
+
+def test_free_text_takes_wildcards_literally(world, api):
+    spread(world, 6)
+    audit_record(channel="api", action="configmap.edit", name="half_100%")
+    assert [
+        e["target_name"] for e in api.as_(world.admin).get("/api/v1/audit-events/?q=_100%25").json()["results"]
+    ] == ["half_100%"]
+    assert api.as_(world.admin).get("/api/v1/audit-events/?q=%25%25").json()["results"] == []
+
+
+def test_free_text_reads_the_trigram_index_of_migration_0003(world):
+    from django.db import connection
+
+    from portal.audit_filters import EVENT_TEXT_SQL, AuditEventFilterSet
+    from portal.models import AuditEvent
+
+    migration = importlib.import_module("portal.migrations.0003_audit_indexes_refused")
+    assert migration.EVENT_TEXT_SQL == EVENT_TEXT_SQL  # the index is on the filter's very expression
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index is PostgreSQL's")
+    filterset = AuditEventFilterSet({"q": "rare-word"}, queryset=AuditEvent.objects.all())
+    assert filterset.is_valid()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be read whole otherwise
+        plan = filterset.qs.order_by().explain()
+    assert migration.TEXT_INDEX in plan, plan
