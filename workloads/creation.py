@@ -105,17 +105,25 @@ class Creation:
     """A kind's create form: its main form and rows, the manifests they make,
     and where a field path of those manifests goes back on the form."""
 
-    def __init__(self, kind, data=None):
+    def __init__(self, kind, data=None, *, user=None, namespace=None):
         self.kind = kind
         form_class = FORMS[kind.plural]
-        self.form = form_class(data)
-        self.rows = {prefix: rows(_managed(data, prefix), prefix=prefix) for prefix, rows in form_class.ROWS.items()}
-        self.places = SERVICE_PLACES if form_class is ServiceForm else POD_PLACES
+        # A form whose choices depend on who asks where (workloads/forms_rbac.py) is PLACED.
+        placed = {"user": user, "namespace": namespace} if getattr(form_class, "PLACED", False) else {}
+        self.form = form_class(data, **placed)
+        row_kwargs = getattr(self.form, "row_kwargs", lambda prefix: {})
+        self.rows = {
+            prefix: rows(_managed(data, prefix), prefix=prefix, form_kwargs=row_kwargs(prefix))
+            for prefix, rows in form_class.ROWS.items()
+        }
+        self.places = getattr(form_class, "PLACES", None) or (
+            SERVICE_PLACES if form_class is ServiceForm else POD_PLACES
+        )
 
     def is_valid(self) -> bool:
         valid = self.form.is_valid()
         valid = all([rows.is_valid() for rows in self.rows.values()]) and valid
-        if valid and isinstance(self.form, ServiceForm):
+        if valid and hasattr(self.form, "check_rows"):  # what only the rows together can say
             self.form.check_rows(self.rows)
             valid = all(rows.is_valid() for rows in self.rows.values())
         return valid
@@ -148,7 +156,10 @@ class Creation:
         if not groups:  # the list as a whole
             rows.non_form_errors().append(message)  # the same list the page shows
             return True
-        used = [index for index, _values in filled(rows)]
+        if hasattr(self.form, "manifest_rows"):  # a row may make several items (a team's groups)
+            used = self.form.manifest_rows(target.prefix, rows)
+        else:
+            used = [index for index, _values in filled(rows)]
         position = int(groups[0])
         if position >= len(used):
             return False

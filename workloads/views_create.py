@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+import workloads.forms_rbac  # noqa: F401  its forms (Roles, bindings) register into FORMS
 from clusters import kube
 from portal.errors import PortalError
 from rbac.quantities import format_quantity, parse_quantity, quantity_value
@@ -49,14 +50,14 @@ def kind_create(request, pk, plural):
         raise Http404(_("%(kind)s objects have no create form; apply YAML instead.") % {"kind": kind.kind})
     status, preview, error = 200, None, ""
     if request.method != "POST":
-        creation = Creation(kind)
+        creation = Creation(kind, user=request.user, namespace=namespace)
         if not may_write(request.user, namespace, kind):
             status, error = 403, _refusal(request, namespace)
     else:
         # A preview or the move to the YAML page changes nothing: recorded as such.
         verb = "create" if "create" in request.POST else "create-preview"
         audit(request, namespace, kind, verb, request.POST.get("name", ""))
-        creation = Creation(kind, request.POST)
+        creation = Creation(kind, request.POST, user=request.user, namespace=namespace)
         if not may_write(request.user, namespace, kind):
             status, error = 403, _refusal(request, namespace)
         elif not creation.is_valid():
