@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -373,3 +375,13 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+@receiver(pre_delete, sender=Team)
+def _revoke_tokens_left_without_teams(sender, instance, **kwargs):
+    """A token limited to teams that are all deleted would read as limited to
+    none, that is to every team of its owner: it is revoked, never widened."""
+    now = timezone.now()
+    for token in ApiToken.objects.filter(teams=instance, revoked_at__isnull=True).prefetch_related("teams"):
+        if {team.pk for team in token.teams.all()} == {instance.pk}:
+            ApiToken.objects.filter(pk=token.pk).update(revoked_at=now)

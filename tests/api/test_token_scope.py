@@ -384,3 +384,16 @@ def test_the_page_offers_read_and_write_and_defaults_to_write(world):
     assert client.post("/tokens/", {"name": "plain", "expires_in_days": "30"}).status_code == 200
     token = ApiToken.objects.get(user=world.owner, name="plain")
     assert not token.read_only and not token.teams.exists()
+
+
+def test_a_token_whose_teams_are_all_deleted_is_revoked_not_widened(two_teams):
+    w = two_teams
+    only_b, key = token_for(w.both, teams=[w.team_b], name="only-b")
+    a_and_b, _ = token_for(w.both, teams=[w.team_a, w.team_b], name="a-and-b")
+    w.ns_b.delete()
+    w.team_b.delete()
+    assert assert_error_shape(bearer(key).get("/api/v1/teams/"), 401)["detail"] == "This token has been revoked."
+    only_b.refresh_from_db()
+    a_and_b.refresh_from_db()
+    assert only_b.revoked_at is not None
+    assert a_and_b.revoked_at is None and list(a_and_b.teams.all()) == [w.team_a]
