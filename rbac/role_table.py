@@ -6,8 +6,12 @@ Kubernetes ClusterRole each role is bound to (rbac.team_roles).
 Used in three places, so they cannot disagree: `manage.py role_table` prints
 it (docs/api-quickstart.md holds that output; a test compares the two), and
 the API's description (SPECTACULAR_SETTINGS) carries it. It is built when
-settings are read, before translations can be: plain English, no lazy text.
+settings are read, before translations can be: its texts are marked for
+translation (gettext_noop) and a page passes `translate=gettext` to show them
+in the reader's language.
 """
+
+from django.utils.translation import gettext_noop
 
 from portal.permissions import MANAGERS, OWNER_ONLY
 from rbac.choices import EDITING_ROLES, TeamRole
@@ -17,25 +21,33 @@ EVERY_ROLE = tuple(TeamRole)
 
 # (what, the roles allowed): each role set is the one the code checks.
 RULES = [
-    ("See the team, its members, namespaces, quotas and workloads", EVERY_ROLE),
-    ("Download a kubeconfig for the team's namespaces", EVERY_ROLE),
-    ("Create, change and delete workloads in the team's namespaces", EDITING_ROLES),
-    ("Request namespaces; change, delete and reconcile them; ask for quota changes", MANAGERS),
-    ("Change the team's settings and its members", OWNER_ONLY),
+    (gettext_noop("See the team, its members, namespaces, quotas and workloads"), EVERY_ROLE),
+    (gettext_noop("Download a kubeconfig for the team's namespaces"), EVERY_ROLE),
+    (gettext_noop("Create, change and delete workloads in the team's namespaces"), EDITING_ROLES),
+    (gettext_noop("Request namespaces; change, delete and reconcile them; ask for quota changes"), MANAGERS),
+    (gettext_noop("Change the team's settings and its members"), OWNER_ONLY),
 ]
 
-YES, NO = "yes", "no"
+YES, NO = gettext_noop("yes"), gettext_noop("no")
 
 
-def role_rows() -> list[list[str]]:
+def _as_is(text: str) -> str:
+    return text
+
+
+def role_rows(translate=_as_is) -> list[list[str]]:
     """The table as rows of cells, the header first."""
-    header = ["What", *(role.name.title() for role in TeamRole)]
-    rows = [[what, *(YES if role in allowed else NO for role in TeamRole)] for what, allowed in RULES]
+    header = [translate(gettext_noop("What")), *(translate(role.name.title()) for role in TeamRole)]
+    rows = [
+        [translate(what), *(translate(YES) if role in allowed else translate(NO) for role in TeamRole)]
+        for what, allowed in RULES
+    ]
     rows.append(
         [
-            "Kubernetes ClusterRole in the team's namespaces",
+            translate(gettext_noop("Kubernetes ClusterRole in the team's namespaces")),
             *(
-                f"`{ROLE_CLUSTERROLES[role]}` (`{SOURCES[ROLE_CLUSTERROLES[role]]}` minus impersonation)"
+                translate(gettext_noop("`%(role)s` (`%(source)s` minus impersonation)"))
+                % {"role": ROLE_CLUSTERROLES[role], "source": SOURCES[ROLE_CLUSTERROLES[role]]}
                 for role in TeamRole
             ),
         ]
@@ -43,12 +55,17 @@ def role_rows() -> list[list[str]]:
     return [header, *rows]
 
 
+PLATFORM_ADMINS = gettext_noop(
+    "Platform admins may do all of this in every team, and approve namespace requests and quota changes."
+)
+
+
 def role_table_markdown() -> str:
     rows = role_rows()
     lines = [_row(rows[0]), _row(["---"] * len(rows[0])), *(_row(row) for row in rows[1:])]
     lines += [
         "",
-        "Platform admins may do all of this in every team, and approve namespace requests and quota changes.",
+        PLATFORM_ADMINS,
     ]
     return "\n".join(lines) + "\n"
 
