@@ -406,6 +406,7 @@ _APPLY_TARGETS = {
     "RoleBinding": ("rbac", "namespaced_role_binding", True),
     "NetworkPolicy": ("networking", "namespaced_network_policy", True),
     "ClusterRole": ("rbac", "cluster_role", False),
+    "ClusterRoleBinding": ("rbac", "cluster_role_binding", False),
 }
 
 

@@ -9,6 +9,7 @@ from portal.api_audit import AuditEventViewSet
 from portal.api_users import UserViewSet
 from rbac.api import views as rbac_views
 from rbac.api.access import WhoCanViewSet
+from rbac.api.grants import ClusterGrantViewSet
 from rbac.api.reconcile import ClusterReconcileViewSet, NamespaceReconcileViewSet
 from rbac.api.token_obtain import TokenObtainViewSet
 from workloads.api import views as workload_views
@@ -26,6 +27,7 @@ router.register("quota-plans", rbac_views.QuotaPlanViewSet, basename="quotaplan"
 router.register("namespaces", rbac_views.TeamNamespaceViewSet, basename="teamnamespace")
 router.register("quota-changes", rbac_views.QuotaChangeViewSet, basename="quotachange")
 router.register("who-can", WhoCanViewSet, basename="who-can")
+router.register("cluster-grants", ClusterGrantViewSet, basename="clustergrant")
 router.register("tokens", rbac_views.ApiTokenViewSet, basename="apitoken")
 router.register("auth/token", TokenObtainViewSet, basename="token-obtain")
 router.register("users", UserViewSet, basename="user")

@@ -385,3 +385,7 @@ def _revoke_tokens_left_without_teams(sender, instance, **kwargs):
     for token in ApiToken.objects.filter(teams=instance, revoked_at__isnull=True).prefetch_related("teams"):
         if {team.pk for team in token.teams.all()} == {instance.pk}:
             ApiToken.objects.filter(pk=token.pk).update(revoked_at=now)
+
+
+# Declared in its own module (one job per module); imported here so Django registers it.
+from rbac.grants import ClusterGrant  # noqa: E402, F401

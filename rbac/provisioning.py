@@ -18,6 +18,7 @@ import re
 from django.conf import settings
 
 from rbac import team_roles
+from rbac.choices import TeamRole
 from rbac.identity import team_role_group
 from rbac.models import Membership, TeamNamespace
 from rbac.namespace_names import OWNER_ANNOTATION
@@ -216,3 +217,29 @@ def team_role_objects(source_rules: dict[str, list[dict]]) -> list[dict]:
         for name, source in team_roles.SOURCES.items()
         if source in source_rules
     ]
+
+
+GRANT_LABEL = "portal.kube/grant"
+
+
+def grant_object(grant, team_slugs: list[str]) -> dict:
+    """The ClusterRoleBinding of a cluster grant (rbac/grants.py): its
+    ClusterRole bound to each team's role groups and to its other subjects."""
+    roles = [grant.team_role] if grant.team_role else [role.value for role in TeamRole]
+    subjects = [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team_role_group(slug, role)}
+        for slug in sorted(team_slugs)
+        for role in roles
+    ]
+    for subject in grant.subjects:
+        if subject["kind"] == "ServiceAccount":
+            subjects.append({"kind": "ServiceAccount", "name": subject["name"], "namespace": subject["namespace"]})
+        else:
+            subjects.append({"apiGroup": "rbac.authorization.k8s.io", "kind": subject["kind"], "name": subject["name"]})
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": grant.binding_name, "labels": {MANAGED_BY: MANAGER, GRANT_LABEL: grant.name}},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": grant.role},
+        "subjects": subjects,
+    }

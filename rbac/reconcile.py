@@ -31,8 +31,9 @@ from clusters.models import Cluster
 from portal.audit import audit_record
 from portal.models import AuditChannel
 from rbac import provisioning as p
-from rbac import team_roles
+from rbac import reconcile_grants, team_roles
 from rbac.choices import RECONCILED_PHASES, NamespacePhase
+from rbac.grants import ClusterGrant
 from rbac.models import Membership, TeamNamespace
 from rbac.namespace_names import is_owned_by
 
@@ -48,7 +49,10 @@ _LISTS = {
     "RoleBinding": ("rbac", "list_role_binding_for_all_namespaces", "delete_namespaced_role_binding"),
     "NetworkPolicy": ("networking", "list_network_policy_for_all_namespaces", "delete_namespaced_network_policy"),
     "ClusterRole": ("rbac", "list_cluster_role", "delete_cluster_role"),
+    "ClusterRoleBinding": ("rbac", "list_cluster_role_binding", "delete_cluster_role_binding"),
 }
+# Bindings whose roleRef changed are replaced: Kubernetes refuses roleRef updates.
+BINDINGS = ("RoleBinding", "ClusterRoleBinding")
 # Where failures of the cluster-wide objects are reported (every namespace's status lists them too).
 CLUSTER_SCOPE = "(cluster)"
 
@@ -148,7 +152,7 @@ def _converge_object(client, obj: dict, actual: dict, repaired: dict, failures: 
     if _covers(_owned_part(obj), current):
         return
     try:
-        if obj["kind"] == "RoleBinding" and current is not None and not _covers(obj["roleRef"], current.get("roleRef")):
+        if obj["kind"] in BINDINGS and current is not None and not _covers(obj["roleRef"], current.get("roleRef")):
             # roleRef is immutable: a binding to another role is a new binding.
             _delete(client, key)
         _apply(client, obj)
@@ -192,7 +196,9 @@ def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=
     targets = active if only is None else [tn for tn in active if tn.pk in set(only)]
     report.namespaces = len(targets)
     # A cluster whose last team namespace went still needs its identities removed.
-    if not active and not TeamNamespace.objects.filter(cluster=cluster).exists():
+    # (A deleted grant's binding is deleted by the service that deletes it.)
+    grants = list(ClusterGrant.objects.filter(cluster=cluster).prefetch_related("teams"))
+    if not active and not grants and not TeamNamespace.objects.filter(cluster=cluster).exists():
         return report
     members = _members_by_team(active)
     with kube.client_for(cluster) as client:
@@ -203,6 +209,11 @@ def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=
         report.applied += repaired["applied"]
         report.deleted += repaired["deleted"]
         report.failed.update(cluster_failures)
+        if only is None:  # a namespace's reconcile-now leaves the cluster's grants alone
+            grant_report = reconcile_grants.converge(client, grants, actual, actor=actor)
+            report.applied += grant_report["applied"]
+            report.deleted += grant_report["deleted"]
+            report.failed.update(grant_report["failed"])
         keys_by_namespace: dict[str, list[str]] = {}
         for key in actual:
             keys_by_namespace.setdefault(key.split("/", 2)[1], []).append(key)

@@ -13,7 +13,7 @@ from portal.models import AuditEvent
 from rbac.identity import identity_for
 from tests.api.generic import assert_error_shape
 from tests.support.wait import wait_for
-from tests.workloads.addresses import author_of, place_of, team_template
+from tests.workloads.addresses import author_of, delete_cluster_object, place_of, team_template
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -252,11 +252,7 @@ def test_every_cluster_scoped_kind_is_a_platform_admin_s_at_the_cluster_s_addres
         assert_audited(f"{kind.kind.lower()}.destroy", kind.kind, name)
         assert_error_shape(admin().get(url(everywhere, plural, f"{name}/")), 404)
     finally:
-        with kube.client_for(tenancy.cluster) as client:
-            try:
-                objects.delete_object(client, kind, "", name)
-            except kube.KubeNotFound:
-                pass
+        delete_cluster_object(tenancy, kind, name)
 
 
 def test_a_list_comes_in_pages_and_several_manifests_apply_at_once(api, tenancy, ready_ns, unique):

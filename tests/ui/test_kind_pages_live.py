@@ -16,7 +16,7 @@ from portal.models import AuditEvent
 from tests.api.conftest import ready_ns  # noqa: F401
 from tests.rbac.conftest import tenancy, unique  # noqa: F401
 from tests.support.wait import wait_for
-from tests.workloads.addresses import author_of, place_of, team_template
+from tests.workloads.addresses import author_of, delete_cluster_object, place_of, team_template
 from workloads import objects
 from workloads.actions import actions_for
 from workloads.actions.scale import SCALE
@@ -72,9 +72,12 @@ def test_every_kind_is_listed_applied_and_shown_through_the_same_pages(
     unique,  # noqa: F811
     as_,
     plural,
+    request,
 ):
     kind = KINDS[plural]
     name = unique(kind.kind.lower()[:20])
+    if not kind.namespaced:
+        request.addfinalizer(lambda: delete_cluster_object(tenancy, kind, name))
     developer = as_(author_of(kind, tenancy))
     ready_ns = place_of(kind, tenancy, ready_ns)
 
@@ -200,10 +203,10 @@ def test_viewers_read_only_other_teams_find_nothing_and_delete_asks_for_the_name
     applied = developer.post(url(ready_ns, "configmaps", "new/"), {"manifest": kind.template_yaml(name), "apply": "1"})
     assert applied.status_code == 302, text(applied)
 
-    # The namespace page links every kind's list.
+    # The namespace page links every namespaced kind's list (ClusterRoles are no namespace's).
     namespace_page = text(developer.get(f"/teams/namespaces/{ready_ns.pk}/"))
-    for plural in KINDS:
-        assert url(ready_ns, plural) in namespace_page
+    for plural, listed_kind in KINDS.items():
+        assert (url(ready_ns, plural) in namespace_page) is listed_kind.namespaced, plural
 
     # A viewer reads, sees no write controls, and a forged POST is refused with a message.
     listed = text(viewer.get(url(ready_ns, "configmaps")))

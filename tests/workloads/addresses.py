@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 from django.test import Client
 
+from clusters import kube
 from rbac.identity import team_role_group
+from workloads import objects
 
 
 def api_url(namespace, plural, tail=""):
@@ -31,7 +33,9 @@ def team_template(kind, name, team) -> dict:
     """The kind's template, bound within the team where it binds anyone
     (workloads/bindings.py: a team binds only its own)."""
     manifest = json.loads(json.dumps(kind.template(name)))  # no shared parts: YAML without aliases
-    for subject in manifest.get("subjects") or []:
+    # (A cluster-wide binding keeps its template's made-up group: binding a
+    # team's group cluster-wide would give the team more for other tests.)
+    for subject in manifest.get("subjects") or [] if kind.namespaced else []:
         subject.update(kind="Group", name=team_role_group(team.slug, "viewer"))
     return manifest
 
@@ -48,3 +52,12 @@ def place_of(kind, tenancy, namespace):
     """Where the generic tests find `kind`: the team namespace, or for
     cluster-scoped kinds the cluster's address (`<cluster>:*`)."""
     return namespace if kind.namespaced else SimpleNamespace(pk=f"{tenancy.cluster.slug}:*", name="")
+
+
+def delete_cluster_object(tenancy, kind, name):
+    """Cluster-scoped objects outlive the test's namespace: delete them (a finalizer)."""
+    with kube.client_for(tenancy.cluster) as client:
+        try:
+            objects.delete_object(client, kind, "", name)
+        except kube.KubeNotFound:
+            pass
