@@ -27,6 +27,8 @@ from portal.throttling import AnonThrottle, client_address
 from portal.viewsets import AuditedMixin
 from rbac import services
 from rbac.api.serializers import ApiTokenCreatedSerializer, ApiTokenSerializer
+from rbac.choices import ApiTokenAccess
+from rbac.models import token_teams_choosable
 
 # Far below the API's general rate: each request here is a password guess.
 DEFAULT_RATE = "10/minute"
@@ -48,9 +50,25 @@ class TokenObtainThrottle(SimpleRateThrottle):
 class TokenObtainSerializer(ApiTokenSerializer):
     username = serializers.CharField(write_only=True, max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    # Slugs only here: which teams are the user's is known once the password is checked (create()).
+    teams = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        help_text=ApiTokenSerializer._declared_fields["teams"].help_text,
+    )
 
     class Meta(ApiTokenSerializer.Meta):
-        fields = ["username", "password", "name", "expires_in_days"]
+        fields = ["username", "password", "name", "access", "teams", "expires_in_days"]
+
+
+def _teams_of(user, slugs: list[str]) -> list:
+    """The user's teams named by `slugs`; a slug of no team of theirs reads as missing."""
+    teams = {team.slug: team for team in token_teams_choosable(user).filter(slug__in=slugs)}
+    missing = [slug for slug in slugs if slug not in teams]
+    if missing:
+        message = serializers.SlugRelatedField.default_error_messages["does_not_exist"]
+        raise exceptions.ValidationError({"teams": [message.format(slug_name="slug", value=missing[0])]})
+    return [teams[slug] for slug in dict.fromkeys(slugs)]
 
 
 BAD_CREDENTIALS = _("These credentials do not sign anyone in.")
@@ -72,7 +90,8 @@ class TokenObtainViewSet(AuditedMixin, mixins.CreateModelMixin, viewsets.Generic
     @extend_schema(
         request=TokenObtainSerializer,
         responses={201: ApiTokenCreatedSerializer},
-        description="Sign in with a username and password and get a new personal API token, returned this once. "
+        description="Sign in with a username and password and get a new personal API token, returned this once, "
+        "read-write or read-only (`access`), optionally limited to some of your teams (`teams`). "
         "Send it as `Authorization: Bearer <token>`. Wrong credentials and inactive accounts get one generic "
         "400; repeated failures lock the username out from your address as failed logins do (429).",
     )
@@ -99,6 +118,12 @@ class TokenObtainViewSet(AuditedMixin, mixins.CreateModelMixin, viewsets.Generic
         # The event names who obtained the token (this request carries no session).
         django_request.user = user
         days = data.get("expires_in_days", settings.API_TOKEN_DEFAULT_DAYS)
-        token, key = services.api_token_create(user=user, name=data["name"], expires_in_days=days)
+        token, key = services.api_token_create(
+            user=user,
+            name=data["name"],
+            expires_in_days=days,
+            access=data.get("access", ApiTokenAccess.WRITE),
+            teams=_teams_of(user, data.get("teams", [])),
+        )
         token.token = key
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)

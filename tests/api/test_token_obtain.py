@@ -133,3 +133,24 @@ def test_a_session_or_token_is_not_needed_and_not_used(world):
     response = _obtain("owner", PASSWORD, client=client)
     assert response.status_code == 201
     assert ApiToken.objects.get(pk=response.json()["id"]).user == world.owner
+
+
+def test_a_read_only_token_limited_to_a_team(world):
+    response = _obtain("outsider", PASSWORD, access="read", teams=["team-b"])
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["access"], body["teams"]) == ("read", ["team-b"])
+    token = ApiToken.objects.get(pk=body["id"])
+    assert (token.access, [t.slug for t in token.teams.all()]) == ("read", ["team-b"])
+    bearer = APIClient()
+    bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {body['token']}")
+    assert bearer.get("/api/v1/teams/team-b/").status_code == 200
+    assert bearer.patch("/api/v1/teams/team-b/", {"description": "x"}, format="json").status_code == 403
+
+
+def test_a_team_not_of_the_users_is_refused_as_missing(world):
+    body = assert_error_shape(_obtain("outsider", PASSWORD, teams=["team-a"]), 400)
+    assert body["errors"] == {"teams": ["Object with slug=team-a does not exist."]}
+    assert not ApiToken.objects.exists()
+    body = assert_error_shape(_obtain("outsider", PASSWORD, access="admin"), 400)
+    assert "access" in body["errors"]
