@@ -230,3 +230,33 @@ def test_a_maintainer_binds_only_their_team(tenancy, ready_ns, unique, platform_
     assert chosen.status_code == 400
     assert "team-b is not one of the available choices" in " ".join(field_errors(text(chosen), "subjects-0-team"))
     assert live(platform_client, "rolebindings", other, ready_ns.name) is None
+
+
+def test_a_role_of_the_namespace_bound_and_escalation_refused_on_the_page(tenancy, ready_ns, unique, platform_client):  # noqa: F811
+    maintainer = page_client(tenancy.maintainer)
+    role = unique("form-own-role")
+    created = maintainer.post(
+        form_url(ready_ns.pk, "roles"),
+        {"name": role, "create": "1", **rows("rules", {"resources": "configmaps", "verbs": ["get"]})},
+    )
+    assert created.status_code == 302
+    url = form_url(ready_ns.pk, "rolebindings")
+    assert f'<option value="{role}">' in text(maintainer.get(url))  # the namespace's Roles are offered
+
+    team_viewers = {"kind": "Team", "team": "team-a", "team_role": "viewer"}
+    name = unique("form-own-binding")
+    bound = maintainer.post(
+        url, {"name": name, "role_kind": "Role", "role_name": role, "create": "1", **rows("subjects", team_viewers)}
+    )
+    assert bound.status_code == 302
+    assert live(platform_client, "rolebindings", name, ready_ns.name)["roleRef"]["kind"] == "Role"
+
+    # More rights than the maintainer holds: the API server refuses them (impersonated), said on the page.
+    climb = unique("form-climb")
+    form = {"name": climb, "role_kind": "ClusterRole", "role_name": "cluster-admin", **rows("subjects", team_viewers)}
+    refused = maintainer.post(url, {**form, "create": "1"})
+    assert refused.status_code == 403
+    assert "attempting to grant RBAC permissions not currently held" in text(refused)
+    # A developer holds no RBAC rights at all.
+    assert page_client(tenancy.developer).post(url, {**form, "role_name": "view", "create": "1"}).status_code == 403
+    assert live(platform_client, "rolebindings", climb, ready_ns.name) is None
