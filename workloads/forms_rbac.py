@@ -86,6 +86,10 @@ class RuleForm(RowForm):
     def is_blank(self) -> bool:
         return not any(self.cleaned_data.get(name) for name in self.REQUIRED_ANY)  # no verb ticked is []
 
+    def verbs_given(self) -> list[str]:
+        """The ticked verbs, then the typed ones, each once."""
+        return list(dict.fromkeys([*self.cleaned_data["verbs"], *_words(self.cleaned_data["other_verbs"])]))
+
     def clean(self):
         data = super().clean()
         if self.is_blank() or self.errors:
@@ -98,7 +102,7 @@ class RuleForm(RowForm):
             )
         elif not urls and not resources:
             self.add_error("resources", _("Name the resources (or * for all) this rule grants."))
-        verbs = [*data["verbs"], *(v for v in _words(data["other_verbs"]) if v not in data["verbs"])]
+        verbs = self.verbs_given()
         allowed = cr.URL_VERBS if urls else cr.RESOURCE_VERBS
         unknown = [verb for verb in verbs if verb not in allowed]
         if not verbs:
@@ -113,7 +117,7 @@ class RuleForm(RowForm):
 
     def rule(self) -> dict:
         data = self.cleaned_data
-        verbs = [*data["verbs"], *(v for v in _words(data["other_verbs"]) if v not in data["verbs"])]
+        verbs = self.verbs_given()
         urls = _words(data.get("non_resource_urls", ""))
         if urls:
             return {"nonResourceURLs": urls, "verbs": verbs}
