@@ -154,6 +154,7 @@ def test_operations_are_grouped_by_resource_and_described_by_their_own_docs(sche
 
 def test_the_schema_says_what_may_be_null_and_how_job_events_are_listed(schema):
     components = schema["components"]["schemas"]
+    assert components["AuditEvent"]["properties"]["team"].get("nullable") is True
     for field in ("team", "cluster", "host", "created_by"):
         assert components["Job"]["properties"][field].get("nullable") is True, field
     assert "format" not in components["Cluster"]["properties"]["api_server_url"]
