@@ -10,6 +10,7 @@ import inspect
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc, get_view_model
+from rest_framework.parsers import FormParser, MultiPartParser
 
 ERROR = "Error"
 ERROR_SCHEMA = {
@@ -61,6 +62,12 @@ class PortalAutoSchema(AutoSchema):
         path = self._tokenize_path()
         # Live objects of the kind registry read as one resource, whatever the namespace.
         return ["kinds"] if "kinds" in path else path[:1]
+
+    def map_parsers(self) -> list[str]:
+        # Form encodings are accepted for the browsable API's HTML forms, but they
+        # cannot say null, an empty list or a nested object: the contract is JSON.
+        form = (FormParser, MultiPartParser)
+        return list(dict.fromkeys(p.media_type for p in self.view.get_parsers() if not isinstance(p, form)))
 
     def get_description(self) -> str:
         action = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)

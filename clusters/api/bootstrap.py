@@ -91,7 +91,9 @@ class BootstrapActions:
     @action(detail=False, methods=["post"], url_path="bootstrap", permission_classes=[IsPlatformAdmin])
     def bootstrap_start(self, request):
         """Record the cluster, reserve its hosts and start the bootstrap job."""
-        audit_describe(request, action="cluster.bootstrap", kind="Cluster", name=request.data.get("slug", ""))
+        # The body may be any JSON (a list, a number): the serializer says what is wrong with it.
+        slug = request.data.get("slug", "") if hasattr(request.data, "get") else ""
+        audit_describe(request, action="cluster.bootstrap", kind="Cluster", name=slug)
         data = BootstrapStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = bootstrap_services.bootstrap_start(

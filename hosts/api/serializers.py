@@ -130,7 +130,11 @@ class FactsGatherSerializer(serializers.Serializer):
 
 class PreflightPlanSerializer(serializers.Serializer):
     control_plane = serializers.ListField(
-        child=serializers.CharField(max_length=100), max_length=500, help_text=_("Names of the control-plane hosts.")
+        child=serializers.CharField(max_length=100),
+        min_length=1,  # so the schema says so too (minItems); the plan's own check gives the same message
+        max_length=500,
+        error_messages={"min_length": _("A cluster needs at least one control-plane host.")},
+        help_text=_("Names of the control-plane hosts."),
     )
     workers = serializers.ListField(
         child=serializers.CharField(max_length=100),
