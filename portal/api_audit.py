@@ -12,12 +12,13 @@ from portal.audit_export import COLUMNS, FORMATS, export_response
 from portal.audit_filters import AuditEventFilterSet
 from portal.keyset import KeysetPagination
 from portal.models import AuditEvent
+from portal.serializers import SlugRelatedField
 from portal.viewsets import PortalReadOnlyViewSet
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
     # Events of no team (platform actions) and of a since deleted team have none.
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    team = SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent

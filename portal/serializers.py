@@ -22,3 +22,14 @@ class ServiceModelSerializer(serializers.ModelSerializer):
 
     def update_with_service(self, instance, data):
         raise NotImplementedError
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, refusing a NUL character before the lookup: PostgreSQL cannot
+    hold one in text, and the query would fail with a 500 instead of the
+    field's own 400."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClusterPhaseEnum": "clusters.choices.ClusterPhase",
         "TeamNamespacePhaseEnum": "rbac.choices.NamespacePhase",
+        "TeamRoleEnum": "rbac.choices.TeamRole",
     },
     # Swagger UI assets come from PyPI (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

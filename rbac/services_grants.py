@@ -52,7 +52,11 @@ def grant_update(*, grant: ClusterGrant, user, teams=None, **fields) -> ClusterG
 
 def grant_delete(*, grant: ClusterGrant) -> None:
     """Delete the binding in the cluster first (the reconciler may not visit a
-    cluster with no team namespaces and no grants), then the grant."""
+    cluster with no team namespaces and no grants), then the grant. A cluster
+    the portal holds no credential for has nothing the portal made."""
+    if not grant.cluster.kubeconfig:
+        grant.delete()
+        return
     try:
         with kube.client_for(grant.cluster) as client:
             client.rbac.delete_cluster_role_binding(grant.binding_name)

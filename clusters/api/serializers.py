@@ -5,7 +5,7 @@ from rest_framework import serializers
 from clusters.models import Cluster, ClusterPhaseChange, Node
 from clusters.services import clusters as cluster_services
 from clusters.services.nodes import TAINT_EFFECTS
-from portal.serializers import ServiceModelSerializer
+from portal.serializers import ServiceModelSerializer, SlugRelatedField
 
 CLUSTER_FIELDS = [
     "id",
@@ -199,7 +199,7 @@ class ClusterCheckSerializer(ClusterHealthSerializer):
 
 
 class NodeSerializer(serializers.ModelSerializer):
-    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    cluster = SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Node

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from hosts import services as host_services
 from hosts.models import Host, SSHCredential, cluster_model
 from portal.labels import validate_labels
-from portal.serializers import ServiceModelSerializer
+from portal.serializers import ServiceModelSerializer, SlugRelatedField
 
 
 class SSHCredentialSerializer(ServiceModelSerializer):
@@ -49,8 +49,8 @@ class SSHCredentialSerializer(ServiceModelSerializer):
 
 
 class HostSerializer(ServiceModelSerializer):
-    credential = serializers.SlugRelatedField(slug_field="name", queryset=SSHCredential.objects.all())
-    cluster = serializers.SlugRelatedField(
+    credential = SlugRelatedField(slug_field="name", queryset=SSHCredential.objects.all())
+    cluster = SlugRelatedField(
         slug_field="slug", queryset=cluster_model().objects.all(), required=False, allow_null=True
     )
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from jobs import selectors
 from jobs.choices import StepStatus
 from jobs.models import Job, JobEvent, JobStep
+from portal.serializers import SlugRelatedField
 
 
 class JobStepSerializer(serializers.ModelSerializer):
@@ -72,10 +73,10 @@ class JobProgressSerializer(_CountsSerializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    host = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    team = SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    cluster = SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    host = SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    created_by = SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     steps = JobStepSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
 
@@ -109,7 +110,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobEventSerializer(serializers.ModelSerializer):
-    step = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    step = SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = JobEvent

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from clusters.models import Cluster
 from portal.permissions import IsPlatformAdmin
-from portal.serializers import ServiceModelSerializer
+from portal.serializers import ServiceModelSerializer, SlugRelatedField
 from portal.viewsets import PortalModelViewSet
 from rbac import services_grants
 from rbac.grants import ClusterGrant
@@ -24,8 +24,8 @@ class SubjectSerializer(serializers.Serializer):
 
 
 class ClusterGrantSerializer(ServiceModelSerializer):
-    cluster = serializers.SlugRelatedField(slug_field="slug", queryset=Cluster.objects.all())
-    teams = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), many=True, required=False)
+    cluster = SlugRelatedField(slug_field="slug", queryset=Cluster.objects.all())
+    teams = SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), many=True, required=False)
     subjects = SubjectSerializer(many=True, required=False)
     binding = serializers.CharField(source="binding_name", read_only=True)
 
@@ -79,7 +79,7 @@ class ClusterGrantViewSet(PortalModelViewSet):
         return super().get_queryset().prefetch_related("teams")
 
     def audit_target(self, obj) -> dict:
-        return {"name": obj.binding_name, "cluster": obj.cluster.slug, "kind": "ClusterRoleBinding"}
+        return {"name": obj.name, "cluster": obj.cluster.slug}
 
     def destroy_object(self, instance):
         services_grants.grant_delete(grant=instance)

@@ -4,13 +4,13 @@ from rest_framework import serializers
 
 from clusters.models import Cluster
 from portal.errors import PortalError
-from portal.serializers import ServiceModelSerializer
+from portal.serializers import ServiceModelSerializer, SlugRelatedField
 from rbac import services, tenancy
 from rbac.choices import NamespacePhase
 from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace, token_teams_choosable
 
 
-class ScopedSlugField(serializers.SlugRelatedField):
+class ScopedSlugField(SlugRelatedField):
     """A related object chosen by slug among those the requesting user can see."""
 
     def get_queryset(self):
@@ -61,7 +61,7 @@ class MembershipSerializer(ServiceModelSerializer):
     team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
     # A username typed in: the browsable API's form must not offer every
     # account (staff included) as choices to whoever can open it.
-    user = serializers.SlugRelatedField(
+    user = SlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_active=True),
         style={"base_template": "input.html"},
@@ -121,7 +121,7 @@ class TeamNamespaceSerializer(ServiceModelSerializer):
     team = ScopedSlugField(slug_field="slug", queryset=Team.objects.all())
     cluster = UsableClusterField(slug_field="slug", queryset=Cluster.objects.all())
     plan = ScopedSlugField(slug_field="slug", queryset=QuotaPlan.objects.all())
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    requested_by = SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     labels = serializers.DictField(
         child=serializers.CharField(max_length=63, allow_blank=True, trim_whitespace=False), required=False
     )
@@ -180,7 +180,7 @@ class NamespaceRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
-class TokenTeamsField(serializers.SlugRelatedField):
+class TokenTeamsField(SlugRelatedField):
     """A team the token's owner is a member of (any other is "does not exist")."""
 
     def get_queryset(self):
@@ -269,13 +269,13 @@ class ScopedNamespaceField(serializers.PrimaryKeyRelatedField):
 class QuotaChangeSerializer(serializers.ModelSerializer):
     namespace = ScopedNamespaceField()
     namespace_name = serializers.CharField(source="namespace.name", read_only=True)
-    team = serializers.SlugRelatedField(source="namespace.team", slug_field="slug", read_only=True)
-    cluster = serializers.SlugRelatedField(source="namespace.cluster", slug_field="slug", read_only=True)
+    team = SlugRelatedField(source="namespace.team", slug_field="slug", read_only=True)
+    cluster = SlugRelatedField(source="namespace.cluster", slug_field="slug", read_only=True)
     plan = ScopedSlugField(slug_field="slug", queryset=QuotaPlan.objects.all())
-    previous_plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    previous_plan = SlugRelatedField(slug_field="slug", read_only=True)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    requested_by = SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decided_by = SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = QuotaChangeRequest

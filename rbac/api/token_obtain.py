@@ -23,6 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from portal.audit import audit_describe
 from portal.models import AuditResult
+from portal.serializers import SlugRelatedField
 from portal.throttling import AnonThrottle, client_address
 from portal.viewsets import AuditedMixin
 from rbac import services
@@ -66,7 +67,7 @@ def _teams_of(user, slugs: list[str]) -> list:
     teams = {team.slug: team for team in token_teams_choosable(user).filter(slug__in=slugs)}
     missing = [slug for slug in slugs if slug not in teams]
     if missing:
-        message = serializers.SlugRelatedField.default_error_messages["does_not_exist"]
+        message = SlugRelatedField.default_error_messages["does_not_exist"]
         raise exceptions.ValidationError({"teams": [message.format(slug_name="slug", value=missing[0])]})
     return [teams[slug] for slug in dict.fromkeys(slugs)]
 

@@ -71,3 +71,22 @@ def test_a_plan_needs_a_control_plane_host_and_the_schema_says_so(admin_api, sch
         response = admin_api.post(path, {"control_plane": []}, format="json")
         body = assert_error_shape(response, 400)
         assert body["errors"]["control_plane"] == ["A cluster needs at least one control-plane host."], body
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/v1/cluster-grants/",
+            {"cluster": "p\x00rod", "name": "g", "role": "view", "teams": ["team-a"]},
+            "cluster",
+        ),
+        ("/api/v1/cluster-grants/", {"cluster": "prod", "name": "g", "role": "view", "teams": ["team\x00-a"]}, "teams"),
+        ("/api/v1/memberships/", {"team": "team\x00-a", "user": "viewer", "role": "viewer"}, "team"),
+        ("/api/v1/namespaces/", {"team": "team-a", "cluster": "pr\x00od", "name": "x", "plan": "small"}, "cluster"),
+    ],
+)
+def test_a_nul_character_in_a_related_slug_is_the_field_s_400_not_a_500(admin_api, path, body, field):
+    # PostgreSQL text cannot hold NUL: the lookup failed in the database (psycopg.DataError, a 500).
+    body = assert_error_shape(admin_api.post(path, body, format="json"), 400)
+    assert field in body["errors"] or any(key.startswith(f"{field}[") for key in body["errors"]), body

@@ -10,6 +10,7 @@ from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job, JobEvent, JobStep
 from portal.audit import audit_record
 from rbac.choices import NamespacePhase, TeamRole
+from rbac.grants import ClusterGrant
 from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
 from rbac.services import api_token_create
 from tests.api.generic import APIResourceTests, ExtraAction
@@ -590,6 +591,44 @@ def test_the_creator_of_a_job_may_cancel_it_whatever_their_role(world, api):
 # Live objects (workloads/kinds.py) have no rows to make here: their one generic
 # case, with the same standing roles, runs for every registered kind against the
 # devcluster in tests/api/test_kinds_live.py.
+# A platform admin's resource: everyone else is refused everything.
+PLATFORM_ONLY = (403, "", 403, 403, 403, 403)
+
+
+class TestClusterGrants(APIResourceTests):
+    url = "/api/v1/cluster-grants/"
+    basename = "clustergrant"
+    kind = "ClusterGrant"
+    matrix = {
+        #              list  sees  get  create update delete
+        "admin": (200, "ab", 200, 201, 200, 204),
+        "owner": PLATFORM_ONLY,
+        "maintainer": PLATFORM_ONLY,
+        "developer": PLATFORM_ONLY,
+        "viewer": PLATFORM_ONLY,
+        "outsider": PLATFORM_ONLY,
+        "anonymous": ANON,
+    }
+
+    def make_a(self, world):
+        grant = ClusterGrant.objects.create(cluster=world.cluster, name="grant-a", role="view")
+        grant.teams.set([world.team_a])
+        return grant
+
+    def make_b(self, world):
+        grant = ClusterGrant.objects.create(cluster=world.cluster, name="grant-b", role="view")
+        grant.teams.set([world.team_b])
+        return grant
+
+    def create_payload(self, world):
+        return {"cluster": world.cluster.slug, "name": "readers", "role": "view", "teams": [world.team_a.slug]}
+
+    def update_payload(self, world, obj):
+        return {"role": "edit"}
+
+
+# Not a resource but a question to the API server: tests/rbac/test_who_can_live.py.
+QUESTIONS = {"who-can"}
 LIVE_RESOURCES = {"liveobject"}
 # Not a resource but a sign-in door (POST only, for anyone): tests/api/test_token_obtain.py.
 DOORS = {"token-obtain"}
@@ -604,5 +643,6 @@ def test_every_api_resource_has_its_permission_matrix():
     from portal.api import router
 
     covered = {cls.basename for cls in APIResourceTests.__subclasses__()} | LIVE_RESOURCES | DOORS | ACTION_ROUTES
+    covered |= QUESTIONS
     registered = {basename for _, _, basename in router.registry}
     assert registered <= covered, f"no generic test cases for: {sorted(registered - covered)}"

@@ -68,10 +68,11 @@ def test_a_grant_becomes_a_binding_kept_by_the_reconciler(
     grant_cleanup.append(body["binding"])
     assert body["phase"] == "pending" and body["binding"] == f"kube-portal:grant:{name}"
     event = AuditEvent.objects.latest("pk")
-    assert (event.action, event.result, event.target_name, event.target_cluster) == (
+    assert (event.action, event.result, event.target_kind, event.target_name, event.target_cluster) == (
         "clustergrant.create",
         "success",
-        body["binding"],
+        "ClusterGrant",
+        name,
         tenancy.cluster.slug,
     )
 
