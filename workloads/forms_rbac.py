@@ -266,6 +266,13 @@ BINDING_PLACES = [
 ROLE_DATALIST = "role-names"
 
 
+# The kind names stay as Kubernetes spells them; the words around them are translated.
+ROLE_KIND_LABELS = {
+    "ClusterRole": gettext_lazy("ClusterRole (the cluster's)"),
+    "Role": gettext_lazy("Role (this namespace's)"),
+}
+
+
 class RoleBindingForm(forms.Form):
     ROWS = {"subjects": _rows(SubjectForm, 4)}
     PLACES = BINDING_PLACES
@@ -284,7 +291,7 @@ class RoleBindingForm(forms.Form):
     def __init__(self, *args, user=None, namespace=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.namespace = user, namespace
-        self.fields["role_kind"].choices = [(kind, kind) for kind in self.ROLE_KINDS]
+        self.fields["role_kind"].choices = [(kind, ROLE_KIND_LABELS[kind]) for kind in self.ROLE_KINDS]
 
     def teams(self) -> list[tuple[str, str]]:
         """The teams one may bind here: a team's own members only their team."""
