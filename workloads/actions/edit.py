@@ -61,11 +61,26 @@ def editable_yaml(obj: dict) -> str:
     return yaml.safe_dump(editable(obj), sort_keys=False, default_flow_style=False)
 
 
+# Bookkeeping the API server and controllers write beside a change of the
+# spec (which the fingerprint sees anyway): the deployment controller's
+# revision lands just after a Deployment is created or its template changes,
+# and must not read as "someone changed it meanwhile".
+BOOKKEEPING = ("resourceVersion", "generation")
+CONTROLLER_ANNOTATIONS = ("deployment.kubernetes.io/revision", "deprecated.daemonset.template.generation")
+
+
 def fingerprint(obj: dict) -> str:
     """What an edit starts from, apart from the version: equal fingerprints
     mean only the status (or bookkeeping) moved on."""
     shown = editable(obj)
-    (shown.get("metadata") or {}).pop("resourceVersion", None)
+    meta = shown.get("metadata") or {}
+    for field in BOOKKEEPING:
+        meta.pop(field, None)
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in CONTROLLER_ANNOTATIONS}
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
 
 
