@@ -210,10 +210,7 @@ def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=
         report.deleted += repaired["deleted"]
         report.failed.update(cluster_failures)
         if only is None:  # a namespace's reconcile-now leaves the cluster's grants alone
-            grant_report = reconcile_grants.converge(client, grants, actual, actor=actor)
-            report.applied += grant_report["applied"]
-            report.deleted += grant_report["deleted"]
-            report.failed.update(grant_report["failed"])
+            _converge_grants(client, grants, actual, report, actor)
         keys_by_namespace: dict[str, list[str]] = {}
         for key in actual:
             keys_by_namespace.setdefault(key.split("/", 2)[1], []).append(key)
@@ -227,6 +224,26 @@ def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=
             _record_status(tn, repaired, {**cluster_failures, **failures}, _observed_quota(actual, tn.name), actor)
         report.api_calls = client.request_count
     return report
+
+
+def _converge_grants(client, grants, actual, report: ReconcileReport, actor) -> None:
+    """Each cluster grant's ClusterRoleBinding (rbac/grants.py), recorded on
+    the grant; the bindings of grants that are gone, deleted."""
+    desired_keys = set()
+    for grant in grants:
+        obj = p.grant_object(grant, [team.slug for team in grant.teams.all()])
+        key = _object_key(obj)
+        desired_keys.add(key)
+        repaired, failures = {"applied": [], "deleted": []}, {}
+        _converge_object(client, obj, actual, repaired, failures)
+        report.applied += repaired["applied"]
+        report.failed.update(failures)
+        reconcile_grants.record(
+            grant, key, drifted=key in repaired["applied"], failure=failures.get(key, ""), actor=actor
+        )
+    repaired = {"applied": [], "deleted": []}
+    _delete_undesired(client, reconcile_grants.orphans(actual, desired_keys), repaired, report.failed)
+    report.deleted += repaired["deleted"]
 
 
 def _converge_cluster(client, active, members, namespaces, actual, repaired, failures) -> None:

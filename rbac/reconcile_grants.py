@@ -1,47 +1,29 @@
-"""The cluster grants' part of a reconcile (rbac/reconcile.py calls it with
-the cluster's managed objects, listed once): apply each grant's
-ClusterRoleBinding where the cluster's differs (someone edited it by hand:
-repaired, and said so on the grant), delete portal grant bindings no grant
-declares any more, and record each grant's phase and message."""
+"""The cluster grants' part of a reconcile (rbac/reconcile.py converges their
+bindings with its own steps, from the managed objects it listed once): which
+portal grant bindings no grant declares any more, and what a grant records
+after a run (its phase and message; a binding changed by hand was repaired)."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clusters import kube
 from portal.audit import audit_record
 from portal.models import AuditChannel, AuditResult
 from rbac import provisioning as p
 from rbac.grants import ClusterGrant, GrantPhase
 
 
-def converge(client: kube.KubeClient, grants: list[ClusterGrant], actual: dict, *, actor=None) -> dict:
-    from rbac.reconcile import _converge_object, _delete_undesired, _object_key  # the reconciler's own steps
-
-    report = {"applied": [], "deleted": [], "failed": {}}
-    desired_keys = set()
-    for grant in grants:
-        obj = p.grant_object(grant, [team.slug for team in grant.teams.all()])
-        key = _object_key(obj)
-        desired_keys.add(key)
-        repaired, failures = {"applied": [], "deleted": []}, {}
-        _converge_object(client, obj, actual, repaired, failures)
-        report["applied"] += repaired["applied"]
-        report["failed"].update(failures)
-        _record(grant, key, drifted=key in repaired["applied"], failure=failures.get(key, ""), actor=actor)
-    undesired = [
+def orphans(actual: dict, desired_keys: set[str]) -> list[str]:
+    """Keys of the portal's grant bindings that no grant declares any more."""
+    return [
         key
         for key, obj in actual.items()
         if key.startswith("ClusterRoleBinding/")
         and p.GRANT_LABEL in ((obj.get("metadata") or {}).get("labels") or {})
         and key not in desired_keys
     ]
-    repaired = {"applied": [], "deleted": []}
-    _delete_undesired(client, undesired, repaired, report["failed"])
-    report["deleted"] += repaired["deleted"]
-    return report
 
 
-def _record(grant: ClusterGrant, key: str, *, drifted: bool, failure: str, actor) -> None:
+def record(grant: ClusterGrant, key: str, *, drifted: bool, failure: str, actor) -> None:
     was = grant.phase
     if failure:
         grant.phase, grant.message = GrantPhase.FAILED, failure

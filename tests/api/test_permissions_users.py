@@ -5,9 +5,7 @@ from django.contrib.auth import get_user_model
 
 from tests.api.generic import APIResourceTests
 from tests.api.test_permissions import ANON
-
-# A non-admin is refused everything here, even a DELETE (405 only once allowed in).
-NON_ADMIN = (403, "", 403, 403, 403, 403)
+from tests.api.test_permissions import PLATFORM_ONLY as NON_ADMIN  # refused everything, even a DELETE
 
 
 class TestUsers(APIResourceTests):
