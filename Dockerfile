@@ -19,4 +19,4 @@ RUN PORTAL_ENV=production SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost 
     python manage.py collectstatic --noinput
 
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -30,7 +30,7 @@ from jobs.models import Job
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
-from rbac.quantities import format_quantity, percent_of, quantity_value, sum_quantities
+from portal.quantities import format_quantity, percent_of, quantity_value, sum_quantities
 
 PHASE_HISTORY_ROWS = 20
 

@@ -28,7 +28,7 @@ class Job(models.Model):
         _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
     )
     params = models.JSONField(default=dict, blank=True)
-    team = models.ForeignKey("rbac.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    team = models.ForeignKey("portal.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     cluster = models.ForeignKey(
         "clusters.Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )

@@ -1,4 +1,3 @@
-# Load the Celery app with Django so `shared_task` binds to it.
-from portal.celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The shared kernel: teams and roles (teams.py, roles.py), encryption, the
+audit trail, errors, permissions, scoping and the generic views every app
+builds on. It imports no other app of the project."""

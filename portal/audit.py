@@ -180,9 +180,8 @@ def audit_record(
 
 
 def _channel(request) -> str:
-    from rbac.models import ApiToken
-
-    if isinstance(getattr(request, "auth", None), ApiToken):
+    # Session logins leave `auth` empty; only an API token (rbac/authentication.py) sets it.
+    if getattr(request, "auth", None) is not None:
         return AuditChannel.TOKEN
     if request.path.startswith("/api/"):
         return AuditChannel.API

@@ -13,6 +13,15 @@ _NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
 MAX_LABELS = 64
 
+# The portal's own marks on what it makes in clusters (rbac/provisioning.py
+# applies them; cluster health reads them to tell team namespaces apart).
+MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGER = "kube-portal"
+MANAGED_SELECTOR = f"{MANAGED_BY}={MANAGER}"
+TEAM_LABEL = "portal.kube/team"
+USER_LABEL = "portal.kube/user"
+GRANT_LABEL = "portal.kube/grant"
+
 
 def label_key_error(key: str) -> str | None:
     prefix, _slash, name = key.rpartition("/")

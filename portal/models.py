@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import team_limit
+from portal.teams import Membership, Team, TeamRole  # noqa: F401  (Team: registered with the portal app)
 
 
 class AuditChannel(models.TextChoices):
@@ -33,9 +34,6 @@ class AuditEventQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        from rbac.choices import TeamRole
-        from rbac.models import Membership
-
         teams = Membership.objects.filter(user=user, role__in=[TeamRole.OWNER, TeamRole.MAINTAINER])
         limit = team_limit(user)  # a team-limited API token reads its teams' events only
         if limit is not None:
@@ -61,7 +59,7 @@ class AuditEvent(models.Model):
     actor_name = models.CharField(max_length=150, blank=True, help_text=_("Kept when the user is deleted."))
     channel = models.CharField(max_length=16, choices=AuditChannel.choices)
     action = models.CharField(max_length=100)
-    team = models.ForeignKey("rbac.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey("portal.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     target_cluster = models.CharField(max_length=100, blank=True)
     target_namespace = models.CharField(max_length=253, blank=True)
     target_kind = models.CharField(max_length=100, blank=True)

@@ -3,7 +3,7 @@ queryset; these classes decide who may write."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from rbac.choices import MANAGING_ROLES, TeamRole
+from portal.roles import MANAGING_ROLES, TeamRole
 
 
 def team_role(user, team) -> str | None:

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 
 from clusters import kube
 from portal.errors import PortalError
-from rbac.choices import TeamRole
+from portal.roles import TeamRole
+from portal.teams import Team
 from rbac.identity import team_role_group, user_groups
-from rbac.models import Team, TeamNamespace
+from rbac.models import TeamNamespace
 
 # Whom a group-only subject (a group, a team) is impersonated as: a user no
 # binding names, so the rules listed are the groups' (and everyone's).

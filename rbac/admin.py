@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from portal.teams import Membership, Team
+from rbac.models import ApiToken, QuotaPlan, TeamNamespace
 
 
 class MembershipInline(admin.TabularInline):

@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
 from portal.forms import PortalModelForm
+from portal.roles import MANAGING_ROLES
+from portal.teams import Membership, Team
 from portal.validators import dns_label
-from rbac.choices import MANAGING_ROLES, ApiTokenAccess
-from rbac.models import Membership, QuotaPlan, Team, TeamNamespace, token_teams_choosable
+from rbac.choices import ApiTokenAccess
+from rbac.models import QuotaPlan, TeamNamespace, token_teams_choosable
 
 
 class TeamForm(PortalModelForm):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rbac.choices import TeamRole
+from portal.roles import TeamRole
 
 SUBJECT_KINDS = ("User", "Group", "ServiceAccount")
 BINDING_PREFIX = "kube-portal:grant:"
@@ -52,7 +52,7 @@ class ClusterGrant(models.Model):
     cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="grants")
     name = models.SlugField(_("name"), max_length=63, help_text=_("The binding is called kube-portal:grant:<name>."))
     role = models.CharField(_("ClusterRole"), max_length=253, help_text=_("The ClusterRole to bind, e.g. view."))
-    teams = models.ManyToManyField("rbac.Team", blank=True, related_name="grants", verbose_name=_("teams"))
+    teams = models.ManyToManyField("portal.Team", blank=True, related_name="grants", verbose_name=_("teams"))
     team_role = models.CharField(
         _("team role"),
         max_length=16,

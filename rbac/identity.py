@@ -7,7 +7,7 @@ server itself refuses cross-team access, whatever the portal's own checks do.
 """
 
 from clusters import kube
-from rbac.models import Membership
+from portal.teams import Membership
 
 GROUP_PREFIX = "portal:team:"
 

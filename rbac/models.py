@@ -12,87 +12,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.scoping import TeamScopedQuerySet, within_team_limit
+from portal.quantities import parse_quantity, quantity
+from portal.scoping import TeamScopedQuerySet
+from portal.teams import Team
 from portal.validators import dns_label
-from rbac.choices import MANAGING_ROLES, ApiTokenAccess, NamespacePhase, TeamRole
-from rbac.quantities import parse_quantity, quantity
+from rbac.choices import ApiTokenAccess, NamespacePhase
 from rbac.validators import not_reserved
-
-
-class TeamQuerySet(TeamScopedQuerySet):
-    team_path = ""
-
-
-class Team(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[dns_label])
-    description = models.TextField(_("description"), blank=True)
-    # Namespace self-service policy.
-    max_namespaces = models.PositiveIntegerField(_("maximum namespaces"), default=5)
-    allowed_clusters = models.ManyToManyField(
-        "clusters.Cluster",
-        blank=True,
-        related_name="+",
-        verbose_name=_("allowed clusters"),
-        help_text=_(
-            "Clusters the team may request namespaces on; with none, only the clusters "
-            "where the team already has namespaces."
-        ),
-    )
-    allowed_plans = models.ManyToManyField(
-        "rbac.QuotaPlan",
-        blank=True,
-        related_name="+",
-        verbose_name=_("allowed quota plans"),
-        help_text=_("Quota plans the team may choose for its namespaces; none means every plan."),
-    )
-    auto_approve_namespaces = models.BooleanField(_("approve namespace requests automatically"), default=False)
-    created = models.DateTimeField(auto_now_add=True)
-
-    objects = TeamQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def role_of(self, user) -> str | None:
-        # A request with a team-limited token has no role outside its teams.
-        if not user.is_authenticated or not within_team_limit(user, self.pk):
-            return None
-        membership = self.memberships.filter(user=user).only("role").first()
-        return membership.role if membership else None
-
-    def is_managed_by(self, user) -> bool:
-        """Owners and maintainers manage the team's namespaces and jobs."""
-        return self.role_of(user) in MANAGING_ROLES
-
-
-class MembershipQuerySet(TeamScopedQuerySet):
-    team_path = "team"
-
-
-class Membership(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
-    )
-    role = models.CharField(_("role"), max_length=16, choices=TeamRole.choices, default=TeamRole.DEVELOPER)
-    created = models.DateTimeField(auto_now_add=True)
-
-    objects = MembershipQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        ordering = ["team__name", "user__username"]
-        constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_unique_user")]
-
-    def __str__(self):
-        return f"{self.user} in {self.team} ({self.role})"
 
 
 class QuotaPlanQuerySet(models.QuerySet):
@@ -223,6 +148,10 @@ class QuotaPlan(models.Model):
 
 class TeamNamespaceQuerySet(TeamScopedQuerySet):
     team_path = "team"
+
+    def gone(self):
+        """Records of namespaces no cluster holds: deleted, or rejected before they existed."""
+        return self.filter(phase__in=[NamespacePhase.DELETED, NamespacePhase.REJECTED])
 
 
 class TeamNamespace(models.Model):

@@ -17,17 +17,13 @@ import re
 
 from django.conf import settings
 
+from portal.labels import GRANT_LABEL, MANAGED_BY, MANAGED_SELECTOR, MANAGER, TEAM_LABEL, USER_LABEL  # noqa: F401  (callers say p.TEAM_LABEL)
+from portal.roles import TeamRole
+from portal.teams import Membership
 from rbac import team_roles
-from rbac.choices import TeamRole
 from rbac.identity import team_role_group
-from rbac.models import Membership, TeamNamespace
+from rbac.models import TeamNamespace
 from rbac.namespace_names import OWNER_ANNOTATION
-
-MANAGED_BY = "app.kubernetes.io/managed-by"
-MANAGER = "kube-portal"
-TEAM_LABEL = "portal.kube/team"
-USER_LABEL = "portal.kube/user"
-MANAGED_SELECTOR = f"{MANAGED_BY}={MANAGER}"
 
 QUOTA_NAME = "portal-quota"
 LIMITS_NAME = "portal-limits"
@@ -217,9 +213,6 @@ def team_role_objects(source_rules: dict[str, list[dict]]) -> list[dict]:
         for name, source in team_roles.SOURCES.items()
         if source in source_rules
     ]
-
-
-GRANT_LABEL = "portal.kube/grant"
 
 
 def grant_object(grant, team_slugs: list[str]) -> dict:

@@ -30,11 +30,12 @@ from clusters import kube
 from clusters.models import Cluster
 from portal.audit import audit_record
 from portal.models import AuditChannel
+from portal.teams import Membership
 from rbac import provisioning as p
 from rbac import reconcile_grants, team_roles
 from rbac.choices import RECONCILED_PHASES, NamespacePhase
 from rbac.grants import ClusterGrant
-from rbac.models import Membership, TeamNamespace
+from rbac.models import TeamNamespace
 from rbac.namespace_names import is_owned_by
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ in the reader's language.
 from django.utils.translation import gettext_noop
 
 from portal.permissions import MANAGERS, OWNER_ONLY
-from rbac.choices import EDITING_ROLES, TeamRole
+from portal.roles import EDITING_ROLES, TeamRole
 from rbac.team_roles import ROLE_CLUSTERROLES, SOURCES
 
 EVERY_ROLE = tuple(TeamRole)

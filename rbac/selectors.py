@@ -2,8 +2,8 @@
 
 from collections import defaultdict
 
+from portal.quantities import format_quantity, quota_bars, sum_quantities
 from rbac.choices import NamespacePhase
-from rbac.quantities import format_quantity, quota_bars, sum_quantities
 
 # Namespaces that exist (or are being made or removed) in their cluster.
 IN_CLUSTER = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED, NamespacePhase.TERMINATING)

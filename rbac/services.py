@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
 from portal.errors import ConflictError, PortalError
-from rbac.choices import RECONCILED_PHASES, ApiTokenAccess, NamespacePhase, TeamRole
-from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace, token_teams_choosable
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
+from rbac.choices import RECONCILED_PHASES, ApiTokenAccess, NamespacePhase
+from rbac.models import ApiToken, QuotaPlan, TeamNamespace, token_teams_choosable
 from rbac.namespace_names import namespace_name_check
 from rbac.tenancy import clusters_reconcile_soon, namespaces_reconcile_soon
 

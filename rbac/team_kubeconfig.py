@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from clusters import kube
 from portal.errors import PortalError
+from portal.teams import Membership, Team
 from rbac import provisioning as p
 from rbac.choices import NamespacePhase
-from rbac.models import Membership, Team
 
 
 def _cluster_entry(cluster) -> dict:

@@ -14,7 +14,7 @@ resources) reach teams too. And because a team admin no longer holds
 `edit` or `admin` to anyone.
 """
 
-from rbac.choices import TeamRole
+from portal.roles import TeamRole
 
 ADMIN = "kube-portal:team-admin"
 EDIT = "kube-portal:team-edit"

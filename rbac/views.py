@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
 from portal.throttling import throttled
 from rbac import services
-from rbac.choices import NamespacePhase, TeamRole
+from rbac.choices import NamespacePhase
 from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm
-from rbac.models import Membership, QuotaPlan, Team
+from rbac.models import QuotaPlan
 from rbac.selectors import team_quota_totals
 from rbac.team_kubeconfig import team_kubeconfig
 

@@ -13,14 +13,14 @@ from clusters import kube
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
-from rbac import services, tenancy
-from rbac.choices import EDITING_ROLES, MANAGING_ROLES, NamespacePhase
+from portal.quantities import quota_bars
+from portal.roles import EDITING_ROLES, MANAGING_ROLES
+from portal.teams import Membership
+from rbac import live, services, tenancy
+from rbac.choices import NamespacePhase
 from rbac.forms import NamespaceNetworkForm, NamespaceRejectForm, QuotaChangeForm, TeamNamespaceForm
-from rbac.models import Membership, QuotaChangeRequest, TeamNamespace
-from rbac.quantities import quota_bars
+from rbac.models import QuotaChangeRequest, TeamNamespace
 from rbac.selectors import IN_CLUSTER
-from workloads import selectors as workload_selectors
-from workloads.kinds import KINDS
 
 
 # Phases in which the namespace exists in its cluster (live reads make sense).
@@ -62,7 +62,7 @@ def live_quota(user, namespace) -> tuple[list[dict], str]:
     if namespace.phase not in IN_CLUSTER:
         return [], ""
     try:
-        quota = workload_selectors.namespace_quota(user=user, namespace=namespace)
+        quota = live.namespace_quota(user=user, namespace=namespace)
     except kube.KubeNotFound:
         return [], _("The namespace has no quota in the cluster yet: it has not been provisioned.")
     except kube.KubeError as exc:
@@ -77,7 +77,7 @@ def live_pods(user, namespace) -> tuple[list[dict] | None, str]:
     if namespace.phase not in IN_CLUSTER:
         return None, ""
     try:
-        return workload_selectors.pods_list(user=user, namespace=namespace), ""
+        return live.pods_list(user=user, namespace=namespace), ""
     except kube.KubeError as exc:
         return None, exc.message
 
@@ -108,8 +108,6 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
             "quota_change_form": QuotaChangeForm(namespace=obj),
             "reject_form": NamespaceRejectForm(),
             "in_cluster": obj.phase in IN_CLUSTER,
-            # The live objects' pages (workloads/views_kinds.py), one per namespaced kind.
-            "kinds": sorted((k for k in KINDS.values() if k.namespaced), key=lambda kind: str(kind.label)),
         }
 
 

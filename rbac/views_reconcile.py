@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from clusters.models import Cluster
 from portal.audit import audit_describe
 from portal.errors import PortalError
+from portal.roles import MANAGING_ROLES
 from rbac import tenancy
-from rbac.choices import MANAGING_ROLES
 from rbac.models import TeamNamespace
 
 

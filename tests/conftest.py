@@ -69,8 +69,10 @@ def world(db, make_user):
     admin, owner / maintainer / developer / viewer of team A, and an outsider
     (owner of team B)."""
     from clusters.models import Cluster
-    from rbac.choices import NamespacePhase, TeamRole
-    from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+    from portal.roles import TeamRole
+    from portal.teams import Membership, Team
+    from rbac.choices import NamespacePhase
+    from rbac.models import QuotaPlan, TeamNamespace
 
     cluster = Cluster.objects.create(name="Prod", slug="prod")
     plan = QuotaPlan.objects.create(

@@ -12,9 +12,10 @@ ServiceAccounts of its own namespaces. Platform admins bind whom they like.
 from django.utils.translation import gettext as _
 
 from clusters.kube import IMPERSONATED_USER_PREFIX
-from rbac.choices import TeamRole
+from portal.roles import TeamRole
+from portal.teams import Membership
 from rbac.identity import team_role_group
-from rbac.models import Membership, TeamNamespace
+from rbac.models import TeamNamespace
 from workloads import places
 from workloads.errors import document_field
 from workloads.kinds import Kind

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.labels import parse_labels
+from portal.quantities import parse_quantity, quantity
 from portal.validators import dns_label
-from rbac.quantities import parse_quantity, quantity
 from workloads import cron
 from workloads.actions.scale import MAX_REPLICAS
 

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.errors import PortalError
+from portal.roles import TeamRole
+from portal.teams import Team
 from rbac import team_roles
-from rbac.choices import TeamRole
 from rbac.identity import team_role_group
-from rbac.models import Team
 from workloads import columns_rbac as cr
 from workloads import places, selectors
 from workloads.creation import Rows

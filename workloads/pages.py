@@ -14,7 +14,8 @@ from clusters import kube
 from clusters.models import Cluster
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from rbac.choices import EDITING_ROLES, NamespacePhase
+from portal.roles import EDITING_ROLES
+from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from workloads import columns, places
 from workloads.errors import mapped

@@ -8,43 +8,20 @@ from django.utils.translation import gettext as _
 
 from clusters import kube
 from portal.errors import PortalError
-from rbac import provisioning as p
-from rbac.identity import identity_for
-from rbac.models import TeamNamespace
-from workloads import columns, objects, places
+from rbac import live
+from workloads import columns, objects
 from workloads.errors import NotAllowed, mapped
 from workloads.kinds import Kind
-
-QUOTA_RESOURCES = ("requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "pods", "requests.storage")
-PODS_LIMIT = 500
 
 
 def client_as(user, namespace) -> kube.KubeClient:
     """A client acting for `user` in `namespace` (a team namespace, or for a
     platform admin any namespace: workloads/places.py)."""
-    if places.as_platform(user, namespace):
-        return kube.client_for(namespace.cluster)
     if namespace.team is None:  # places.place_for gives these to platform admins only
-        raise NotAllowed(_("Only platform admins act outside team namespaces."))
-    return kube.client_for(namespace.cluster, identity=identity_for(user))
-
-
-def namespace_quota(*, user, namespace: TeamNamespace) -> dict:
-    """Hard vs used of the namespace's portal quota, read live."""
-    with client_as(user, namespace) as client:
-        quota = client.core.read_namespaced_resource_quota(p.QUOTA_NAME, namespace.name)
-    hard, used = quota.status.hard or {}, quota.status.used or {}
-    return {
-        resource: {"hard": hard[resource], "used": used.get(resource, "0")}
-        for resource in QUOTA_RESOURCES
-        if resource in hard
-    }
-
-
-def pods_list(*, user, namespace: TeamNamespace, limit: int = PODS_LIMIT) -> list[dict]:
-    with client_as(user, namespace) as client:
-        items = client.core.list_namespaced_pod(namespace.name, limit=limit).items
-    return [{"name": pod.metadata.name, "phase": pod.status.phase, "node": pod.spec.node_name or ""} for pod in items]
+        if not user.is_staff:
+            raise NotAllowed(_("Only platform admins act outside team namespaces."))
+        return kube.client_for(namespace.cluster)
+    return live.client_as(user, namespace)
 
 
 # --- any registered kind (workloads.kinds) -------------------------------------------------

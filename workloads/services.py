@@ -5,7 +5,7 @@ server's RBAC and quota admission decide, not only the portal; see
 from django.utils.translation import gettext as _
 
 from clusters import kube
-from rbac.choices import EDITING_ROLES
+from portal.roles import EDITING_ROLES
 from rbac.models import TeamNamespace
 from workloads import bindings, objects, places
 from workloads.actions import Action, Call

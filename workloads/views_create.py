@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 import workloads.forms_rbac  # noqa: F401  its forms (Roles, bindings) register into FORMS
 from clusters import kube
 from portal.errors import PortalError
-from rbac.quantities import format_quantity, parse_quantity, quantity_value
+from portal.quantities import format_quantity, parse_quantity, quantity_value
+from rbac import live
 from workloads import objects, selectors, services
 from workloads.creation import Creation, manifests_yaml
 from workloads.errors import NotAllowed
@@ -214,7 +215,7 @@ def _quota_fits(request, namespace, creation: Creation, pod: dict) -> bool:
                 figure = f"{part}.{resource}"
                 per_pod[figure] = per_pod.get(figure, 0) + parse_quantity(value)
     try:
-        quota = selectors.namespace_quota(user=request.user, namespace=namespace)
+        quota = live.namespace_quota(user=request.user, namespace=namespace)
     except kube.KubeNotFound:  # no portal quota (yet): nothing to add up against
         return True
     fits = True

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clusters.choices import ClusterPhase, ClusterProvider
 from portal.fields import EncryptedTextField
+from portal.teams import Team
 from portal.validators import dns_label
 
 
@@ -17,7 +18,6 @@ class ClusterQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        from rbac.models import Team
 
         teams = Team.objects.for_user(user)
         return self.filter(
@@ -32,7 +32,6 @@ class ClusterQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        from rbac.models import Team
 
         return self.usable_by_teams(teams if teams is not None else Team.objects.for_user(user))
 
@@ -40,7 +39,6 @@ class ClusterQuerySet(models.QuerySet):
         """The one rule for where teams may request namespaces: the clusters
         on a team's allowed list; a team with no list, only the clusters where
         it already has namespaces. Never a cluster the team cannot see."""
-        from rbac.models import Team
 
         listed = Team.allowed_clusters.through.objects.filter(team__in=teams).values("cluster_id")
         unlisted = teams.filter(allowed_clusters__isnull=True)

@@ -54,9 +54,7 @@ def cluster_delete(*, cluster: Cluster) -> None:
 
     Records of namespaces that are gone (deleted, or rejected before they
     existed) go with it; a live one keeps the cluster (409, ProtectedError)."""
-    from rbac.choices import NamespacePhase
-
-    cluster.team_namespaces.filter(phase__in=[NamespacePhase.DELETED, NamespacePhase.REJECTED]).delete()
+    cluster.team_namespaces.gone().delete()
     cluster.delete()
 
 

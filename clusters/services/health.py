@@ -25,7 +25,7 @@ from clusters import kube
 from clusters.choices import ClusterPhase
 from clusters.models import Cluster, ClusterPhaseChange
 from clusters.services.inventory import cluster_nodes_sync
-from rbac.provisioning import TEAM_LABEL
+from portal.labels import TEAM_LABEL
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from rest_framework import serializers
 from clusters.models import Cluster
 from portal.permissions import IsPlatformAdmin
 from portal.serializers import ServiceModelSerializer, SlugRelatedField
+from portal.teams import Team
 from portal.viewsets import PortalModelViewSet
 from rbac import services_grants
 from rbac.grants import ClusterGrant
-from rbac.models import Team
 
 
 class SubjectSerializer(serializers.Serializer):

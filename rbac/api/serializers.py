@@ -5,9 +5,10 @@ from rest_framework import serializers
 from clusters.models import Cluster
 from portal.errors import PortalError
 from portal.serializers import ServiceModelSerializer, SlugRelatedField
+from portal.teams import Membership, Team
 from rbac import services, tenancy
 from rbac.choices import NamespacePhase
-from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace, token_teams_choosable
+from rbac.models import ApiToken, QuotaChangeRequest, QuotaPlan, TeamNamespace, token_teams_choosable
 
 
 class ScopedSlugField(SlugRelatedField):

@@ -16,15 +16,15 @@ from jobs.api.serializers import JobSerializer
 from portal.audit import audit_describe
 from portal.errors import ConflictError
 from portal.permissions import MANAGERS, OWNER_ONLY, IsPlatformAdmin, IsPlatformAdminOrReadOnly, TeamRolePermission
+from portal.teams import Membership, Team
 from portal.viewsets import AuditedMixin, PortalModelViewSet, ScopedViewSetMixin
-from rbac import services, tenancy
+from rbac import live, services, tenancy
 from rbac.api import serializers as s
 from rbac.choices import ApiTokenAccess, NamespacePhase
-from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
+from rbac.live import QUOTA_RESOURCES
+from rbac.models import ApiToken, QuotaChangeRequest, QuotaPlan, TeamNamespace
 from rbac.selectors import IN_CLUSTER, team_quota_totals
 from rbac.team_kubeconfig import team_kubeconfig
-from workloads import selectors as workload_selectors
-from workloads.selectors import QUOTA_RESOURCES
 
 
 class YAMLRenderer(BaseRenderer):
@@ -236,7 +236,7 @@ class TeamNamespaceViewSet(PortalModelViewSet):
                 % {"phase": namespace.get_phase_display()}
             )
         try:
-            quota = workload_selectors.namespace_quota(user=request.user, namespace=namespace)
+            quota = live.namespace_quota(user=request.user, namespace=namespace)
         except kube.KubeNotFound:
             raise ConflictError(
                 _("The namespace has no quota in the cluster yet: it has not been provisioned.")

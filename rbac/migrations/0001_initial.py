@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import rbac.quantities
+import portal.quantities
 from django.conf import settings
 from django.db import migrations, models
 
@@ -24,22 +24,22 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
                 ('slug', models.SlugField(unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', "Use at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit.")], verbose_name='slug')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
-                ('requests_cpu', models.CharField(blank=True, help_text='e.g. 4 or 500m', max_length=32, validators=[rbac.quantities.quantity], verbose_name='CPU requests')),
-                ('limits_cpu', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='CPU limits')),
-                ('requests_memory', models.CharField(blank=True, help_text='e.g. 8Gi', max_length=32, validators=[rbac.quantities.quantity], verbose_name='memory requests')),
-                ('limits_memory', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='memory limits')),
-                ('requests_storage', models.CharField(blank=True, help_text='e.g. 100Gi', max_length=32, validators=[rbac.quantities.quantity], verbose_name='storage requests')),
+                ('requests_cpu', models.CharField(blank=True, help_text='e.g. 4 or 500m', max_length=32, validators=[portal.quantities.quantity], verbose_name='CPU requests')),
+                ('limits_cpu', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='CPU limits')),
+                ('requests_memory', models.CharField(blank=True, help_text='e.g. 8Gi', max_length=32, validators=[portal.quantities.quantity], verbose_name='memory requests')),
+                ('limits_memory', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='memory limits')),
+                ('requests_storage', models.CharField(blank=True, help_text='e.g. 100Gi', max_length=32, validators=[portal.quantities.quantity], verbose_name='storage requests')),
                 ('pods', models.PositiveIntegerField(blank=True, null=True, verbose_name='pods')),
                 ('services', models.PositiveIntegerField(blank=True, null=True, verbose_name='services')),
                 ('persistentvolumeclaims', models.PositiveIntegerField(blank=True, null=True, verbose_name='persistent volume claims')),
                 ('configmaps', models.PositiveIntegerField(blank=True, null=True, verbose_name='config maps')),
                 ('secrets', models.PositiveIntegerField(blank=True, null=True, verbose_name='secrets')),
-                ('default_request_cpu', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='default CPU request')),
-                ('default_request_memory', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='default memory request')),
-                ('default_limit_cpu', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='default CPU limit')),
-                ('default_limit_memory', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='default memory limit')),
-                ('max_cpu', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='maximum CPU per container')),
-                ('max_memory', models.CharField(blank=True, max_length=32, validators=[rbac.quantities.quantity], verbose_name='maximum memory per container')),
+                ('default_request_cpu', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='default CPU request')),
+                ('default_request_memory', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='default memory request')),
+                ('default_limit_cpu', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='default CPU limit')),
+                ('default_limit_memory', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='default memory limit')),
+                ('max_cpu', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='maximum CPU per container')),
+                ('max_memory', models.CharField(blank=True, max_length=32, validators=[portal.quantities.quantity], verbose_name='maximum memory per container')),
                 ('created', models.DateTimeField(auto_now_add=True)),
             ],
             options={

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from portal.wsgi import application
+from config.wsgi import application
 from rbac.models import ApiToken
 
 # Enough to find the shapes each operation answers with, at a CI-friendly size.

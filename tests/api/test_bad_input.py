@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 
 from clusters.models import Cluster
 from hosts.models import Host, SSHCredential
-from rbac.choices import TeamRole
-from rbac.models import Membership, QuotaPlan, TeamNamespace
+from portal.roles import TeamRole
+from portal.teams import Membership
+from rbac.models import QuotaPlan, TeamNamespace
 from tests.api.generic import assert_error_shape
 from tests.support import credentials
 
@@ -567,7 +568,7 @@ def test_a_team_owner_may_put_the_policy_back_unchanged(world, api):
 
 
 def test_a_new_team_requests_its_first_namespace_once_a_cluster_is_allowed_for_it(world, api, make_user):
-    from rbac.models import Team
+    from portal.teams import Team
 
     team = Team.objects.create(name="Fresh", slug="fresh")
     owner = make_user("fresh-owner")

@@ -9,9 +9,11 @@ from hosts.models import Host, SSHCredential
 from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job, JobEvent, JobStep
 from portal.audit import audit_record
-from rbac.choices import NamespacePhase, TeamRole
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
+from rbac.choices import NamespacePhase
 from rbac.grants import ClusterGrant
-from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
+from rbac.models import ApiToken, QuotaChangeRequest, QuotaPlan, TeamNamespace
 from rbac.services import api_token_create
 from tests.api.generic import APIResourceTests, ExtraAction
 from tests.support import credentials, live
@@ -640,7 +642,7 @@ ACTION_ROUTES = {"cluster-reconcile", "namespace-reconcile"}
 def test_every_api_resource_has_its_permission_matrix():
     """A new resource registered on the router must join the generic cases above."""
     import tests.api.test_permissions_users  # noqa: F401  (its cases register as subclasses)
-    from portal.api import router
+    from config.api import router
 
     covered = {cls.basename for cls in APIResourceTests.__subclasses__()} | LIVE_RESOURCES | DOORS | ACTION_ROUTES
     covered |= QUESTIONS

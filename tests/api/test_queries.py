@@ -6,8 +6,9 @@ from clusters.models import Cluster, Node
 from hosts.models import Host, SSHCredential
 from jobs.models import Job, JobStep
 from portal.audit import audit_record
-from rbac.choices import TeamRole
-from rbac.models import Membership, Team, TeamNamespace
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
+from rbac.models import TeamNamespace
 
 # Pages of an unordered list overlap or skip rows.
 pytestmark = pytest.mark.filterwarnings("error::django.core.paginator.UnorderedObjectListWarning")

@@ -21,10 +21,11 @@ from jobs.models import Job
 from portal.audit import audit_record
 from portal.errors import PortalError
 from portal.models import AuditEvent
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
 from rbac.authentication import scoped_user
-from rbac.choices import TeamRole
 from rbac.identity import identity_for, team_role_group
-from rbac.models import ApiToken, Membership, QuotaChangeRequest, QuotaPlan, Team, TeamNamespace
+from rbac.models import ApiToken, QuotaChangeRequest, QuotaPlan, TeamNamespace
 from rbac.services import api_token_create
 from tests.api.generic import assert_error_shape
 

@@ -62,7 +62,8 @@ def test_an_admin_imports_the_devcluster_and_sees_it_live(world, page, login, de
 
 def test_a_team_requests_a_namespace_deploys_and_sees_the_quota_move(world, page, login, devcluster, portal_cleanup):
     from clusters.services.clusters import cluster_create
-    from rbac.models import QuotaPlan, Team, TeamNamespace
+    from portal.teams import Team
+    from rbac.models import QuotaPlan, TeamNamespace
     from rbac.reconcile import reconcile_cluster
 
     cluster = cluster_create(

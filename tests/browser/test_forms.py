@@ -25,7 +25,8 @@ contexts:
 
 def test_it_creates_a_team_a_quota_plan_and_refuses_an_unreachable_cluster(world, page, login):
     from clusters.models import Cluster
-    from rbac.models import QuotaPlan, Team
+    from portal.teams import Team
+    from rbac.models import QuotaPlan
 
     login(page, world.admin)
 

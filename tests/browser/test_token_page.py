@@ -5,8 +5,9 @@ import re
 
 import pytest
 
-from rbac.choices import TeamRole
-from rbac.models import ApiToken, Membership
+from portal.roles import TeamRole
+from portal.teams import Membership
+from rbac.models import ApiToken
 
 pytestmark = pytest.mark.browser
 

@@ -166,7 +166,8 @@ def test_the_portal_brings_up_a_cluster_that_teams_can_use(api, world, site):
 
 def _team_uses(world, cluster):
     """A team namespace on the new cluster and a Deployment in it, through the portal."""
-    from rbac.models import QuotaPlan, Team, TeamNamespace
+    from portal.teams import Team
+    from rbac.models import QuotaPlan, TeamNamespace
     from rbac.reconcile import reconcile_cluster
     from tests.support.wait import wait_for
 

@@ -8,7 +8,8 @@ from hosts.models import Host, SSHCredential
 from jobs.models import Job
 from portal.audit import audit_record
 from portal.models import AuditEvent
-from rbac.models import ApiToken, Membership, QuotaPlan, Team, TeamNamespace
+from portal.teams import Membership, Team
+from rbac.models import ApiToken, QuotaPlan, TeamNamespace
 from rbac.services import api_token_create
 
 ROLES = ("admin", "owner", "maintainer", "developer", "viewer", "outsider")
@@ -85,7 +86,7 @@ def test_memberships_are_visible_to_the_teams_members_only(things):
 
 
 def test_a_user_in_two_teams_sees_both_without_duplicates(things):
-    from rbac.choices import TeamRole
+    from portal.roles import TeamRole
 
     Membership.objects.create(team=things.team_b, user=things.developer, role=TeamRole.VIEWER)
     assert _names(Team.objects.for_user(things.developer), "slug") == ["team-a", "team-b"]

@@ -9,9 +9,11 @@ from clusters.services import clusters as cluster_services
 from hosts import services as host_services
 from hosts.models import Host
 from portal.errors import ConflictError, PortalError
+from portal.roles import TeamRole
+from portal.teams import Membership
 from rbac import services
-from rbac.choices import NamespacePhase, TeamRole
-from rbac.models import ApiToken, Membership, TeamNamespace
+from rbac.choices import NamespacePhase
+from rbac.models import ApiToken, TeamNamespace
 from tests.support import credentials
 
 

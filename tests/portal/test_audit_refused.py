@@ -5,7 +5,7 @@ exists) and recorded as refused, not as invalid input: one filter
 import pytest
 
 from portal.models import AuditEvent
-from rbac.models import Membership
+from portal.teams import Membership
 
 pytestmark = pytest.mark.django_db
 

@@ -66,6 +66,6 @@ def test_the_purge_runs_daily_and_the_setting_reads_the_environment(settings):
 
     assert settings.CELERY_BEAT_SCHEDULE["audit-events-purge"]["task"] == "portal.tasks.audit_events_purge"
     code = "import django; django.setup(); from django.conf import settings; print(settings.AUDIT_RETENTION_DAYS)"
-    env = {**os.environ, "AUDIT_RETENTION_DAYS": "42", "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    env = {**os.environ, "AUDIT_RETENTION_DAYS": "42", "DJANGO_SETTINGS_MODULE": "config.settings"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "42"

@@ -7,8 +7,10 @@ import yaml
 
 from clusters import kube
 from clusters.services.clusters import cluster_create
-from rbac.choices import NamespacePhase, TeamRole
-from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
+from rbac.choices import NamespacePhase
+from rbac.models import QuotaPlan, TeamNamespace
 from tests.support import live
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from clusters import kube
-from rbac import team_roles
+from rbac import live, team_roles
 from rbac.choices import NamespacePhase
 from rbac.identity import identity_for
 from rbac.reconcile import reconcile_cluster
@@ -18,7 +18,7 @@ from rbac.team_kubeconfig import team_kubeconfig
 from tests.rbac.conftest import make_team_namespace
 from tests.support.live import pod
 from tests.support.wait import wait_for
-from workloads import selectors, services
+from workloads import services
 
 pytestmark = pytest.mark.devcluster
 
@@ -38,7 +38,7 @@ def spaces(tenancy, unique):
 
 def _can(user, tn) -> bool:
     try:
-        selectors.pods_list(user=user, namespace=tn)
+        live.pods_list(user=user, namespace=tn)
         return True
     except kube.KubeForbidden:
         return False
@@ -55,12 +55,12 @@ def test_a_developer_cannot_touch_another_teams_namespace(tenancy, spaces):
     with pytest.raises(kube.KubeForbidden):
         services.deployment_create(user=tenancy.developer, namespace=b, name="web", image="registry.example/w:1")
     with pytest.raises(kube.KubeForbidden):
-        selectors.pods_list(user=tenancy.developer, namespace=b)
+        live.pods_list(user=tenancy.developer, namespace=b)
 
 
 def test_a_viewer_reads_but_cannot_change_anything(tenancy, spaces):
     a, _b = spaces
-    assert selectors.pods_list(user=tenancy.viewer, namespace=a) == []
+    assert live.pods_list(user=tenancy.viewer, namespace=a) == []
     with pytest.raises(kube.KubeForbidden):
         services.deployment_create(user=tenancy.viewer, namespace=a, name="web", image="registry.example/w:1")
 
@@ -120,7 +120,7 @@ def test_no_pods_beyond_the_quota_through_the_portal(tenancy, spaces, platform_c
     wait_for(stuck_at_quota, 30, what="the ReplicaSet to hit the quota")
     assert len(platform_client.core.list_namespaced_pod(a.name).items) == 3
     quota = wait_for(
-        lambda: (q := selectors.namespace_quota(user=tenancy.viewer, namespace=a))["pods"]["used"] == "3" and q,
+        lambda: (q := live.namespace_quota(user=tenancy.viewer, namespace=a))["pods"]["used"] == "3" and q,
         30,
         what="quota used = 3",
     )

@@ -110,7 +110,7 @@ def test_the_namespace_page_lists_each_object_that_failed(tenancy, foreign_names
 
 
 def test_approval_checks_the_name_again(tenancy, api, platform_client, unique):
-    from rbac.models import Team
+    from portal.teams import Team
 
     Team.objects.filter(pk=tenancy.team_a.pk).update(auto_approve_namespaces=False)
     name = unique("late")

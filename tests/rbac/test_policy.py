@@ -94,7 +94,7 @@ def test_a_quota_change_to_a_plan_outside_the_policy_is_refused(world):
 
 
 def test_an_owner_cannot_rename_the_team_slug_through_the_page_or_the_api(world, client, api):
-    from rbac.models import Team
+    from portal.teams import Team
 
     client.force_login(world.owner)
     page = client.post(
@@ -136,7 +136,7 @@ def test_a_plan_the_api_server_would_refuse_as_a_limit_range_is_refused(world, a
 
 
 def test_the_request_page_says_why_a_new_team_has_no_cluster_to_choose(world, client, make_user):
-    from rbac.models import Membership, Team
+    from portal.teams import Membership, Team
 
     team = Team.objects.create(name="Fresh", slug="fresh")
     owner = make_user("fresh-owner")

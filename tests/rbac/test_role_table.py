@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from portal.permissions import MANAGERS, OWNER_ONLY
+from portal.roles import TeamRole
 from rbac.api import views as rbac_views
 from rbac.api.reconcile import NamespaceReconcileViewSet
-from rbac.choices import TeamRole
 from rbac.role_table import RULES, role_table_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api-quickstart.md"

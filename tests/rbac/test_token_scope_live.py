@@ -8,10 +8,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from clusters import kube
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
 from rbac.authentication import scoped_user
-from rbac.choices import NamespacePhase, TeamRole
+from rbac.choices import NamespacePhase
 from rbac.identity import identity_for, team_role_group
-from rbac.models import Membership, Team
 from rbac.reconcile import reconcile_cluster
 from rbac.services import api_token_create
 from tests.rbac.conftest import make_team_namespace

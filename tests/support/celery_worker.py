@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ class Worker:
                     "-m",
                     "celery",
                     "-A",
-                    "portal",
+                    "config",
                     "worker",
                     "-n",
                     self.name,

@@ -192,8 +192,9 @@ def delete_portal_objects(devcluster) -> list[str]:
     namespace) of the test's teams. The identity namespace and the team
     ClusterRoles stay: every test applies the same ones. Returns the names of
     the namespaces deleted."""
+    from portal.teams import Team
     from rbac import provisioning
-    from rbac.models import Team, TeamNamespace
+    from rbac.models import TeamNamespace
     from rbac.namespace_names import OWNER_ANNOTATION
 
     deleted = []

@@ -135,7 +135,7 @@ WRITES = [
 @pytest.mark.parametrize("path,data", [pytest.param(p, d, id=n) for n, p, d in WRITES])
 @pytest.mark.parametrize("role,status", [("viewer", 403), ("developer", 403), ("outsider", 404)])
 def test_it_refuses_writes_from_the_wrong_role(world, more, client_as, path, data, role, status):
-    from rbac.models import Membership, Team
+    from portal.teams import Membership, Team
 
     values = {
         "ns_a": world.ns_a.pk,

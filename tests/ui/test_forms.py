@@ -113,7 +113,7 @@ def test_it_creates_a_quota_plan_and_refuses_a_bad_quantity(world, client_as):
 
 
 def test_it_lets_an_owner_edit_the_description_but_not_the_policy(world, client_as):
-    from rbac.models import Team
+    from portal.teams import Team
 
     client = client_as("owner")
     form = client.get("/teams/team-a/edit/").content.decode()
@@ -127,7 +127,7 @@ def test_it_lets_an_owner_edit_the_description_but_not_the_policy(world, client_
 
 
 def test_it_creates_a_team_with_its_policy(world, client_as):
-    from rbac.models import Team
+    from portal.teams import Team
 
     response = client_as("admin").post(
         "/teams/new/",
@@ -174,7 +174,7 @@ def test_it_refuses_a_namespace_for_a_team_the_user_does_not_manage(world, clien
 
 
 def test_it_adds_a_member_and_keeps_an_unknown_username_on_the_page(world, client_as, make_user):
-    from rbac.models import Membership
+    from portal.teams import Membership
 
     make_user("newcomer")
     client = client_as("owner")
@@ -192,7 +192,7 @@ def test_it_adds_a_member_and_keeps_an_unknown_username_on_the_page(world, clien
 
 
 def test_it_changes_roles_but_keeps_the_last_owner(world, client_as):
-    from rbac.models import Membership
+    from portal.teams import Membership
 
     client = client_as("owner")
     viewer = Membership.objects.get(user=world.viewer)

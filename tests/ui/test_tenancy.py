@@ -244,7 +244,7 @@ def test_the_namespace_delete_page_says_what_it_deletes(world, pending, client_a
 
 
 def test_a_namespace_request_shows_the_policy_errors(world, client_as):
-    from rbac.models import Team
+    from portal.teams import Team
 
     Team.objects.filter(pk=world.team_a.pk).update(max_namespaces=1)
     response = client_as("owner").post(

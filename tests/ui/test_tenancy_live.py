@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.devcluster, pytest.mark.django_db]
 @pytest.fixture
 def live(world, devcluster, portal_cleanup):
     from clusters.services.clusters import cluster_create
-    from rbac.models import QuotaPlan, Team
+    from portal.teams import Team
+    from rbac.models import QuotaPlan
 
     cluster = cluster_create(name="Dev", slug="dev", kubeconfig=yaml.safe_dump(devcluster.admin_kubeconfig_dict()))
     plan = QuotaPlan.objects.create(

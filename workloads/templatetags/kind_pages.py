@@ -3,6 +3,8 @@
 import yaml
 from django import template
 
+from workloads.kinds import KINDS
+
 register = template.Library()
 
 # What stands for the spec of kinds that have none (a ConfigMap is its data).
@@ -37,3 +39,10 @@ def related_first(sections) -> list:
     """The detail page's reads with conditions, owned objects and events first."""
     order = {name: index for index, name in enumerate(RELATED_FIRST)}
     return sorted(sections or [], key=lambda section: order.get(section["action"].name, len(order)))
+
+
+@register.simple_tag
+def namespaced_kinds() -> list:
+    """The kinds a namespace holds, by label: the links a team namespace's page
+    (templates/rbac/) shows, so rbac/ names no workloads code."""
+    return sorted((kind for kind in KINDS.values() if kind.namespaced), key=lambda kind: str(kind.label))

@@ -15,9 +15,11 @@ from django.db import transaction
 
 from clusters import kube
 from clusters.services.clusters import cluster_create
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
 from rbac import provisioning as p
-from rbac.choices import NamespacePhase, TeamRole
-from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+from rbac.choices import NamespacePhase
+from rbac.models import QuotaPlan, TeamNamespace
 from rbac.reconcile import reconcile_cluster
 
 

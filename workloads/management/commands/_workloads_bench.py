@@ -168,7 +168,7 @@ class PortalServer:
             self.port = probe.getsockname()[1]
         argv = [
             str(Path(sys.executable).with_name("gunicorn")),
-            "portal.wsgi",
+            "config.wsgi",
             f"--bind=127.0.0.1:{self.port}",
             "--workers=1",
             "--timeout=120",

@@ -32,9 +32,11 @@ from django.db import connection
 from django.test import Client
 
 from clusters.services.clusters import cluster_create
-from rbac.choices import NamespacePhase, TeamRole
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
+from rbac.choices import NamespacePhase
 from rbac.identity import identity_for
-from rbac.models import Membership, QuotaPlan, Team, TeamNamespace
+from rbac.models import QuotaPlan, TeamNamespace
 from rbac.reconcile import reconcile_cluster
 from workloads import objects
 from workloads.management.commands._workloads_bench import (

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from portal import views, views_audit
-from portal.api import router
+from config import views
+from config.api import router
+from portal import views_audit
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -27,5 +28,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
 ]
 
-handler404 = "portal.views.not_found"
-handler500 = "portal.views.server_error"
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"

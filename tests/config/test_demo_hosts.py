@@ -10,11 +10,11 @@ import time
 
 import pytest
 
+from config.demo_hosts import CREDENTIAL_NAME, demo_hosts_register
+from config.management.commands.rundev import Command
 from hosts import ssh
 from hosts.choices import SudoMode
 from hosts.models import Host, SSHCredential
-from portal.demo_hosts import CREDENTIAL_NAME, demo_hosts_register
-from portal.management.commands.rundev import Command
 from portal.models import AuditEvent
 from testhosts import network, pytest_plugin
 from testhosts.errors import TestHostsError

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from rbac.quantities import parse_quantity, quantity
+from portal.quantities import parse_quantity, quantity
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ class Command(BaseCommand):
                             "-m",
                             "celery",
                             "-A",
-                            "portal",
+                            "config",
                             "worker",
                             "-B",
                             "-c",
@@ -119,7 +119,7 @@ class Command(BaseCommand):
                 self.stdout.write("Stopping the demo hosts …")
                 host_run.stop()
             if started_demo:
-                from portal.demo import demo_cluster_stop
+                from config.demo import demo_cluster_stop
 
                 self.stdout.write("Stopping the demo cluster …")
                 demo_cluster_stop()
@@ -140,7 +140,7 @@ class Command(BaseCommand):
         if not shutil.which("go"):
             self.stdout.write("Go is not installed: no demo cluster (the portal runs without one).")
             return False
-        from portal.demo import demo_cluster_register, demo_cluster_start
+        from config.demo import demo_cluster_register, demo_cluster_start
 
         self.stdout.write(
             "Starting the demo cluster (the first start on a machine builds Kubernetes from source: about 7 minutes on 2 cores) …"
@@ -217,7 +217,7 @@ class Command(BaseCommand):
         except (TestHostsError, OSError) as exc:
             self.stderr.write(f"The demo hosts could not start, the portal runs without them: {exc}")
             return None
-        from portal.demo_hosts import demo_hosts_register
+        from config.demo_hosts import demo_hosts_register
 
         try:
             result = demo_hosts_register(run)

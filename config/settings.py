@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "clusters",
     "rbac",
     "workloads",
+    "config",  # the composition root (rundev); last, so every app it names is loaded
 ]
 
 MIDDLEWARE = [
@@ -53,8 +54,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -223,7 +224,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClusterPhaseEnum": "clusters.choices.ClusterPhase",
         "TeamNamespacePhaseEnum": "rbac.choices.NamespacePhase",
-        "TeamRoleEnum": "rbac.choices.TeamRole",
+        "TeamRoleEnum": "portal.roles.TeamRole",
     },
     # Swagger UI assets come from PyPI (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

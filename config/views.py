@@ -9,8 +9,10 @@ from clusters.models import Cluster
 from clusters.views import clusters_overview
 from jobs.models import Job
 from portal.errors import api_not_found, api_server_error
-from rbac.choices import NamespacePhase, TeamRole
-from rbac.models import Membership, Team, TeamNamespace
+from portal.roles import TeamRole
+from portal.teams import Membership, Team
+from rbac.choices import NamespacePhase
+from rbac.models import TeamNamespace
 
 DASHBOARD_ROWS = 10
 

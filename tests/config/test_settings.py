@@ -22,7 +22,7 @@ def _settings(tmp_path, show="", **env):
         "CELERY_BROKER_URL",
     )
     clean = {k: v for k, v in os.environ.items() if k not in configured}
-    clean.update(PORTAL_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="portal.settings", **env)
+    clean.update(PORTAL_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="config.settings", **env)
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DEBUG, len(settings.SECRET_KEY), len(settings.PORTAL_ENCRYPTION_KEYS), "
