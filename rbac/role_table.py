@@ -70,5 +70,10 @@ def role_table_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def code_spans(text: str) -> list[tuple[str, bool]]:
+    """A cell as (text, is code) parts: the markdown's `spans` become <code> on a page."""
+    return [(part, index % 2 == 1) for index, part in enumerate(text.split("`")) if part]
+
+
 def _row(cells) -> str:
     return "| " + " | ".join(cells) + " |"

@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_describe
@@ -19,6 +19,7 @@ from rbac import services
 from rbac.choices import NamespacePhase
 from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm
 from rbac.models import QuotaPlan
+from rbac.role_table import PLATFORM_ADMINS, code_spans, role_rows
 from rbac.selectors import team_quota_totals
 from rbac.team_kubeconfig import team_kubeconfig
 
@@ -239,18 +240,17 @@ def team_kubeconfig_download(request, slug):
 
 @login_required
 def access_overview(request):
-    """How portal team roles map to Kubernetes ClusterRoles in team namespaces."""
+    """What each team role may do (rbac/role_table.py: the same table as the
+    README and the API docs), and the memberships the user can see."""
     memberships = Membership.objects.for_user(request.user).select_related("team", "user")
+    header, *rows = role_rows(translate=gettext)
     return render(
         request,
         "rbac/access_overview.html",
         {
             "memberships": memberships,
-            "role_mapping": [
-                (TeamRole.OWNER.label, "admin"),
-                (TeamRole.MAINTAINER.label, "admin"),
-                (TeamRole.DEVELOPER.label, "edit"),
-                (TeamRole.VIEWER.label, "view"),
-            ],
+            "role_header": header,
+            "role_rows": [[code_spans(cell) for cell in row] for row in rows],
+            "platform_admins": gettext(PLATFORM_ADMINS),
         },
     )

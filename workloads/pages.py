@@ -157,6 +157,7 @@ def _admin_switchable(namespace) -> dict:
 
 
 NAMESPACE_NAMES_TTL = 30  # seconds: namespaces come and go rarely; a switcher may lag that long
+NAMESPACE_NAMES_FAILURE_TTL = 10  # seconds an unreachable cluster's empty answer is kept
 NAMESPACE_NAMES_LIMIT = 500
 
 
@@ -174,7 +175,11 @@ def cluster_namespace_names(cluster) -> list[str]:
                 )[1]
             names = sorted(item["metadata"]["name"] for item in answer.get("items") or [])
         except PortalError:
-            return []  # the switcher still offers the team namespaces it holds
+            # The switcher still offers the team namespaces it holds. The failure
+            # is kept too, briefly: an unreachable cluster would otherwise cost
+            # every admin page its connect timeout.
+            cache.set(key, [], NAMESPACE_NAMES_FAILURE_TTL)
+            return []
         cache.set(key, names, NAMESPACE_NAMES_TTL)
     return names
 

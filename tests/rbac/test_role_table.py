@@ -62,3 +62,44 @@ def test_what_the_table_says_is_what_the_api_does(world, api, role, django_captu
     assert (reconcile.status_code == 202) == _may(namespaces, role), reconcile.content
     seen = client.get(f"/api/v1/namespaces/{world.ns_a.pk}/")
     assert (seen.status_code == 200) == _may("See the team, its members, namespaces, quotas and workloads", role)
+
+
+def test_the_access_page_shows_the_same_table(world, client):
+    """The Access page renders role_rows(): every rule with its yes/no per
+    role, and each role's ClusterRole as code (it once held a stale copy)."""
+    from html.parser import HTMLParser
+
+    from rbac.role_table import role_rows
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.in_table, self.cell = [], False, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and ("id", "role-table") in attrs:
+                self.in_table = True
+            elif self.in_table and tag == "tr":
+                self.rows.append([])
+            elif self.in_table and tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag == "table":
+                self.in_table = False
+            elif self.in_table and tag in ("td", "th") and self.cell is not None:
+                self.rows[-1].append(self.cell.strip())
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    client.force_login(world.viewer)
+    page = client.get("/rbac/")
+    assert page.status_code == 200
+    parsed = Cells()
+    parsed.feed(page.content.decode())
+    expected = [[cell.replace("`", "") for cell in row] for row in role_rows()]
+    assert parsed.rows == expected
+    assert "<code>kube-portal:team-admin</code>" in page.content.decode()
