@@ -11,7 +11,31 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jobs.choices import JOB_TERMINAL, JOB_TRANSITIONS, EventStream, JobStatus, StepStatus
+from portal import stored_text
 from portal.scoping import TeamScopedQuerySet
+
+
+class StoredTextMixin:
+    """`i18n` holds, per text field, what was stored as a message id with its
+    parameters (portal/stored_text.py); the plain column keeps the English
+    text for search, the admin and rows written before. `*_display` is what a
+    reader sees, in the active language."""
+
+    def stored(self, field: str):
+        """The field's text as a Message (or parts) when stored so, else the plain text."""
+        data = (self.i18n or {}).get(field)
+        return stored_text.from_json(data) if data else getattr(self, field)
+
+    def shown(self, field: str) -> str:
+        return stored_text.shown((self.i18n or {}).get(field), getattr(self, field))
+
+    @property
+    def title_display(self) -> str:
+        return self.shown("title")
+
+    @property
+    def message_display(self) -> str:
+        return self.shown("message")
 
 
 class JobQuerySet(TeamScopedQuerySet):
@@ -21,7 +45,7 @@ class JobQuerySet(TeamScopedQuerySet):
         return self.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING])
 
 
-class Job(models.Model):
+class Job(StoredTextMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=64, db_index=True)
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(
@@ -46,6 +70,8 @@ class Job(models.Model):
     cancel_requested = models.BooleanField(default=False)
     message = models.TextField(_("message"), blank=True, help_text=_("Why the job failed or was canceled."))
     last_counter = models.PositiveIntegerField(default=0)
+    # `title` and `message` as message ids and parameters, translated when shown.
+    i18n = models.JSONField(default=dict, blank=True)
 
     objects = JobQuerySet.as_manager()
 
@@ -80,7 +106,7 @@ class Job(models.Model):
         return self.team is not None and self.team.is_managed_by(user)
 
 
-class JobStep(models.Model):
+class JobStep(StoredTextMixin, models.Model):
     """One stage of a job on one host: a stage runs the same step on each of
     its hosts (a row per host; `host` is blank for work that targets none).
     `position` orders the stages; the rows of one stage share it and `name`."""
@@ -101,6 +127,8 @@ class JobStep(models.Model):
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)
+    # `title` and `message` as message ids and parameters, translated when shown.
+    i18n = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("job step")
@@ -132,6 +160,9 @@ class JobEvent(models.Model):
     host = models.CharField(max_length=255, blank=True, default="")
     stream = models.CharField(max_length=8, choices=EventStream.choices, default=EventStream.STDOUT)
     text = models.TextField()
+    # The portal's own lines as message ids and parameters (blank: `text` is
+    # shown as it is, as a host's output always is).
+    text_i18n = models.JSONField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -142,3 +173,7 @@ class JobEvent(models.Model):
 
     def __str__(self):
         return f"{self.job_id}#{self.counter}"
+
+    @property
+    def text_display(self) -> str:
+        return stored_text.shown(self.text_i18n, self.text)

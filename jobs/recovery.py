@@ -6,24 +6,26 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from jobs import state
 from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job
+from portal import stored_text
+from portal.stored_text import Message
 
 logger = logging.getLogger(__name__)
 
 
-def _fail_orphan(job: Job, message: str) -> None:
+def _fail_orphan(job: Job, message: Message) -> None:
     try:
         state.job_transition(job_id=job.pk, to=JobStatus.FAILED, message=message)
     except state.IllegalTransition:
         return  # it finished meanwhile
-    job.steps.filter(status=StepStatus.RUNNING).update(
-        status=StepStatus.FAILED, message=message, finished=timezone.now()
-    )
+    for step in job.steps.filter(status=StepStatus.RUNNING):
+        state.step_set_status(step=step, status=StepStatus.FAILED, message=message)
     state.job_event_append(job_id=job.pk, text=message, stream="system")
-    logger.warning("Job %s failed by recovery: %s", job.pk, message)
+    logger.warning("Job %s failed by recovery: %s", job.pk, stored_text.english(message))
 
 
 def jobs_fail_orphaned_by_worker(*, worker_name: str) -> int:
@@ -34,8 +36,13 @@ def jobs_fail_orphaned_by_worker(*, worker_name: str) -> int:
     for job in orphans:
         _fail_orphan(
             job,
-            f"The worker running this job ({job.worker}) stopped before it finished. "
-            "Resume the job to continue from the step that was interrupted.",
+            Message(
+                gettext_noop(
+                    "The worker running this job (%(worker)s) stopped before it finished. "
+                    "Resume the job to continue from the step that was interrupted."
+                ),
+                worker=job.worker,
+            ),
         )
     return len(orphans)
 
@@ -47,9 +54,14 @@ def jobs_reap_orphans() -> int:
     for job in orphans:
         _fail_orphan(
             job,
-            f"No heartbeat from the worker running this job ({job.worker}) since "
-            f"{job.heartbeat:%Y-%m-%d %H:%M:%S %Z}; the worker is presumed dead. "
-            "Resume the job to continue from the step that was interrupted.",
+            Message(
+                gettext_noop(
+                    "No heartbeat from the worker running this job (%(worker)s) since %(heartbeat)s; "
+                    "the worker is presumed dead. Resume the job to continue from the step that was interrupted."
+                ),
+                worker=job.worker,
+                heartbeat=f"{job.heartbeat:%Y-%m-%d %H:%M:%S %Z}",
+            ),
         )
     return len(orphans)
 
@@ -72,7 +84,12 @@ def job_fail_if_worker_dead(*, job: Job, worker_name: str) -> bool:
         return False
     _fail_orphan(
         job,
-        f"The worker process running this job ({job.worker}) died before it finished. "
-        "Resume the job to continue from the step that was interrupted.",
+        Message(
+            gettext_noop(
+                "The worker process running this job (%(worker)s) died before it finished. "
+                "Resume the job to continue from the step that was interrupted."
+            ),
+            worker=job.worker,
+        ),
     )
     return True

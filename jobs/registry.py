@@ -7,6 +7,9 @@ new job that skips the (step, host) pairs that already succeeded.
 
 from dataclasses import dataclass
 
+from portal import stored_text
+from portal.stored_text import Message
+
 _KINDS: dict[str, type["JobKind"]] = {}
 
 
@@ -19,7 +22,8 @@ class StepSpec:
     `retry_delay` seconds."""
 
     name: str
-    title: str
+    # A Message (stored with its id, shown in the reader's language) or plain text.
+    title: "str | Message"
     hosts: tuple[str, ...] = ()
     timeout: float | None = None
     # A step that raises StepTransientError is tried again this many times.
@@ -53,7 +57,7 @@ class JobKind:
         recorded with the step."""
         raise NotImplementedError
 
-    def failure_hint(self, step) -> str:
+    def failure_hint(self, step) -> "str | Message":
         """What to do next when `step` failed, appended to its message."""
         return ""
 
@@ -67,11 +71,16 @@ class JobKind:
 
 
 class StepFailed(Exception):
-    """A step failed with a message meant for the user."""
+    """A step failed with a message meant for the user: plain text (a host's
+    or an API's words) or a Message, translated when the job is shown."""
 
-    def __init__(self, message: str = "", exit_status: int | None = None):
+    def __init__(self, message: "str | Message | list" = "", exit_status: int | None = None):
         super().__init__(message)
+        self.text = message
         self.exit_status = exit_status
+
+    def __str__(self) -> str:
+        return stored_text.english(self.text)
 
 
 class StepTimedOut(StepFailed):

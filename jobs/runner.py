@@ -13,13 +13,16 @@ from itertools import groupby
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.utils.translation import gettext_noop
 
 from jobs import recovery, state
 from jobs.choices import EventStream, JobStatus, StepStatus
 from jobs.models import Job
 from jobs.registry import JobCanceled, StepFailed, StepTimedOut, StepTransientError, UnknownJobKind, get_kind
+from portal import stored_text
 from portal.audit import audit_record
 from portal.models import AuditChannel, AuditResult
+from portal.stored_text import Message
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ class JobContext:
         self.exit_status: int | None = None
         # The step's first line ("Step 2: Install on web-1"), written with the
         # step's first system line (its first command) to save a write.
-        self.header: str | None = None
+        self.header: Message | None = None
 
     def remaining(self) -> float | None:
         """Seconds left before the step's timeout (None: no limit); give it
@@ -81,11 +84,13 @@ class JobContext:
         """Never let this value reach the job log."""
         self.secrets.append(secret)
 
-    def log(self, text: str, stream: str = EventStream.STDOUT) -> None:
+    def log(self, text: "str | Message | list", stream: str = EventStream.STDOUT) -> None:
+        """Append to the job's log: a host's output as a string, the portal's
+        own lines as Messages (translated when shown)."""
         if self.header is not None:
             header, self.header = self.header, None
             if stream == EventStream.SYSTEM:
-                text = f"{header}\n{text}"  # one write for both
+                text = stored_text.join(header, "\n", *(text if isinstance(text, list) else [text]))  # one write
             else:
                 self.log(header, EventStream.SYSTEM)
         state.job_event_append(job_id=self.job.pk, text=text, stream=stream, step=self.step, secrets=self.secrets)
@@ -105,7 +110,7 @@ class JobContext:
             self.canceled.set()
             raise JobCanceled()
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise StepTimedOut(f"Timed out after {self.timeout:g} s.")
+            raise StepTimedOut(Message(gettext_noop("Timed out after %(seconds)s s."), seconds=f"{self.timeout:g}"))
 
 
 # How often a running job looks for a cancel request, so that the commands its
@@ -157,7 +162,9 @@ def job_run(*, job_id: int, worker_name: str = "") -> str:
         logger.info("Job %s is %s, not pending; not running it again.", job_id, job.status)
         return job.status
     if job.cancel_requested:
-        state.job_transition(job_id=job_id, to=JobStatus.CANCELED, message="Canceled before it started.")
+        state.job_transition(
+            job_id=job_id, to=JobStatus.CANCELED, message=Message(gettext_noop("Canceled before it started."))
+        )
         return JobStatus.CANCELED
     try:
         kind = get_kind(job.kind)
@@ -182,7 +189,7 @@ def job_run(*, job_id: int, worker_name: str = "") -> str:
         cluster=job.cluster.slug if job.cluster else "",
         kind="Job",
         name=str(job.pk),
-        summary={"status": final, "message": message[:500]},
+        summary={"status": final, "message": stored_text.english(message)[:500]},
     )
     try:
         kind.on_finished(job)
@@ -256,7 +263,7 @@ def _close(thing) -> None:
         logger.warning("Closing %r failed", thing, exc_info=True)
 
 
-def _run_steps(job: Job, kind, canceled: threading.Event | None = None) -> tuple[str, str]:
+def _run_steps(job: Job, kind, canceled: threading.Event | None = None) -> tuple[str, "str | Message"]:
     """Run the stages in order; within one, the (step, host) pairs not done yet."""
     steps = job.steps.order_by("position", "host")
     run = _Run(canceled=canceled or threading.Event())
@@ -295,31 +302,44 @@ def _run_stage_on_hosts(job: Job, kind, steps, run: _Run) -> list[tuple[str, str
     return list(run.pool(job.pk).map(on_host, steps))
 
 
-def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
+def _where(step, with_host: str, without: str, **params) -> Message:
+    """The engine's sentence about a step, naming its host when it has one:
+    two whole sentences, so a translation never glues "on web-1" to one."""
+    if step.host:
+        return Message(with_host, position=step.position, title=step.stored("title"), host=step.host, **params)
+    return Message(without, position=step.position, title=step.stored("title"), **params)
+
+
+def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, "str | Message"]:
     """One step on one host, to its final status."""
     spec = kind.spec_for(step)
     ctx = JobContext(job, step, timeout=spec.timeout, secrets=run.secrets, canceled=run.canceled, run=run)
-    where = f" on {step.host}" if step.host else ""
     try:
         ctx.check_canceled()
         state.step_set_status(step=step, status=StepStatus.RUNNING, count_attempt=True)
-        ctx.header = f"Step {step.position}: {step.title}{where}"
+        ctx.header = _where(
+            step, gettext_noop("Step %(position)s: %(title)s on %(host)s"), gettext_noop("Step %(position)s: %(title)s")
+        )
         outcome = _run_with_retries(kind, ctx, step, spec)
         ctx.flush_header()
     except JobCanceled:
         ctx.flush_header()
-        state.step_set_status(step=step, status=StepStatus.CANCELED, message="Canceled.")
-        return JobStatus.CANCELED, f"Canceled during step {step.position} ({step.title}){where}."
+        state.step_set_status(step=step, status=StepStatus.CANCELED, message=Message(gettext_noop("Canceled.")))
+        return JobStatus.CANCELED, _where(
+            step,
+            gettext_noop("Canceled during step %(position)s (%(title)s) on %(host)s."),
+            gettext_noop("Canceled during step %(position)s (%(title)s)."),
+        )
     except StepFailed as exc:
         exit_status = exc.exit_status if exc.exit_status is not None else ctx.exit_status
-        return _fail(ctx, step, state.redact_secrets(str(exc), ctx.secrets), exit_status, kind.failure_hint(step))
+        return _fail(ctx, step, _redacted(exc.text, ctx), exit_status, kind.failure_hint(step))
     except Exception as exc:
         # The traceback may quote a secret the step declared: log it redacted.
         logger.error(
             "Job %s step %s%s raised:\n%s",
             job.pk,
             step.name,
-            where,
+            f" on {step.host}" if step.host else "",
             state.redact_secrets(traceback.format_exc(), ctx.secrets),
         )
         message = f"{type(exc).__name__}: {state.redact_secrets(str(exc), ctx.secrets)}"
@@ -327,6 +347,10 @@ def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, str]:
     done = StepStatus.SKIPPED if outcome == StepStatus.SKIPPED else StepStatus.SUCCEEDED
     state.step_set_status(step=step, status=done, exit_status=ctx.exit_status)
     return JobStatus.SUCCEEDED, ""
+
+
+def _redacted(text, ctx: JobContext):
+    return stored_text.redact(text, ctx.secrets, state.redact_secrets)
 
 
 def _run_with_retries(kind, ctx: JobContext, step, spec):
@@ -338,8 +362,13 @@ def _run_with_retries(kind, ctx: JobContext, step, spec):
             if step.attempts > spec.retries:
                 raise
             ctx.log(
-                f"{state.redact_secrets(str(exc), ctx.secrets)} Trying again in {spec.retry_delay:g} s "
-                f"(attempt {step.attempts + 1} of {spec.retries + 1}).",
+                Message(
+                    gettext_noop("%(error)s Trying again in %(delay)s s (attempt %(attempt)s of %(attempts)s)."),
+                    error=_redacted(exc.text, ctx),
+                    delay=f"{spec.retry_delay:g}",
+                    attempt=step.attempts + 1,
+                    attempts=spec.retries + 1,
+                ),
                 EventStream.SYSTEM,
             )
             _wait(ctx, spec.retry_delay)
@@ -354,11 +383,15 @@ def _wait(ctx: JobContext, seconds: float) -> None:
         time.sleep(min(left, 1.0))
 
 
-def _fail(ctx: JobContext, step, message: str, exit_status: int | None, hint: str = "") -> tuple[str, str]:
+def _fail(ctx: JobContext, step, message, exit_status: int | None, hint="") -> tuple[str, Message]:
     """The step failed: its message, then what to do next when the job's kind knows."""
-    message = f"{message}\n{hint}" if hint else message
+    message = stored_text.join(message, "\n", hint) if hint else message
     ctx.flush_header()
     state.step_set_status(step=step, status=StepStatus.FAILED, message=message, exit_status=exit_status)
     ctx.log(message, EventStream.STDERR)
-    where = f" on {step.host}" if step.host else ""
-    return JobStatus.FAILED, f"Step {step.position} ({step.title}) failed{where}: {message}"
+    return JobStatus.FAILED, _where(
+        step,
+        gettext_noop("Step %(position)s (%(title)s) failed on %(host)s: %(message)s"),
+        gettext_noop("Step %(position)s (%(title)s) failed: %(message)s"),
+        message=message,
+    )

@@ -6,16 +6,25 @@ these services, so the import runs one way.
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jobs import state
 from jobs.choices import JobStatus, StepStatus
 from jobs.models import Job, JobStep
 from jobs.registry import UnknownJobKind, get_kind
 from jobs.tasks import job_run
+from portal import stored_text
 from portal.errors import ConflictError
+from portal.stored_text import Message
 
 # The hard limit leaves the soft one's exception time to record the failure.
 HARD_LIMIT_GRACE_SECONDS = 60
+
+
+def texts(**fields) -> dict:
+    """The `i18n` of a row for its text `fields` that are messages (a
+    plain string stays only in its column)."""
+    return {name: stored_text.to_json(value) for name, value in fields.items() if not isinstance(value, str)}
 
 
 def _enqueue(job: Job) -> None:
@@ -32,18 +41,22 @@ def _enqueue(job: Job) -> None:
 def job_create(
     *,
     kind: str,
-    title: str,
+    title: str | Message,
     params: dict | None = None,
     team=None,
     cluster=None,
     host=None,
     created_by=None,
 ) -> Job:
-    """Record a job with its planned steps and enqueue it after commit."""
+    """Record a job with its planned steps and enqueue it after commit.
+
+    `title` and the steps' titles may be Messages: stored with their id and
+    parameters, they are shown in the reader's language."""
     job_kind = get_kind(kind)
     job = Job.objects.create(
         kind=kind,
-        title=title[:200],
+        title=stored_text.english(title)[:200],
+        i18n=texts(title=title),
         params=params or {},
         team=team,
         cluster=cluster,
@@ -51,7 +64,14 @@ def job_create(
         created_by=created_by if created_by is not None and created_by.is_authenticated else None,
     )
     JobStep.objects.bulk_create(
-        JobStep(job=job, position=i, name=spec.name, title=spec.title, host=step_host)
+        JobStep(
+            job=job,
+            position=i,
+            name=spec.name,
+            title=stored_text.english(spec.title)[:200],
+            i18n=texts(title=spec.title),
+            host=step_host,
+        )
         for i, spec in enumerate(job_kind.steps(job), start=1)
         for step_host in spec.hosts or ("",)
     )
@@ -71,7 +91,7 @@ def job_cancel(*, job: Job, user) -> Job:
             job = state.job_transition(
                 job_id=job.pk,
                 to=JobStatus.CANCELED,
-                message=_("Canceled by %(user)s before it started.") % {"user": user.get_username()},
+                message=Message(gettext_noop("Canceled by %(user)s before it started."), user=user.get_username()),
             )
             job.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELED)
     return job
@@ -86,6 +106,7 @@ def job_resume(*, job: Job, user) -> Job:
     new = Job.objects.create(
         kind=job.kind,
         title=job.title,
+        i18n={"title": job.i18n["title"]} if "title" in (job.i18n or {}) else {},
         params=job.params,
         team=job.team,
         cluster=job.cluster,
@@ -99,6 +120,7 @@ def job_resume(*, job: Job, user) -> Job:
             position=step.position,
             name=step.name,
             title=step.title,
+            i18n={"title": step.i18n["title"]} if "title" in (step.i18n or {}) else {},
             host=step.host,
             status=step.status if step.status in (StepStatus.SUCCEEDED, StepStatus.SKIPPED) else StepStatus.PENDING,
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jobs.choices import EventStream, JobStatus, StepStatus
 from jobs.models import Job, JobEvent, JobStep
+from portal import stored_text
 
 REDACTED = "[redacted]"
 
@@ -18,8 +19,24 @@ class IllegalTransition(Exception):
     pass
 
 
-def job_transition(*, job_id: int, to: str, message: str = "", worker: str | None = None) -> Job:
-    """Move a job to a new status if the state machine allows it."""
+def _set_text(row, field: str, value, limit: int | None = None) -> list[str]:
+    """Store `value` (a string, a Message or parts) in `row.field` as English
+    and, when it is a message, its id and parameters in `row.i18n`; the
+    fields to save."""
+    text = stored_text.english(value)
+    setattr(row, field, text[:limit] if limit else text)
+    i18n = dict(row.i18n or {})
+    if isinstance(value, str):
+        i18n.pop(field, None)
+    else:
+        i18n[field] = stored_text.to_json(value)
+    row.i18n = i18n
+    return [field, "i18n"]
+
+
+def job_transition(*, job_id: int, to: str, message="", worker: str | None = None) -> Job:
+    """Move a job to a new status if the state machine allows it. `message`
+    may be a Message (portal/stored_text.py), translated when shown."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
         if not job.can_transition(to):
@@ -35,8 +52,7 @@ def job_transition(*, job_id: int, to: str, message: str = "", worker: str | Non
             job.finished = now
             fields.append("finished")
         if message:
-            job.message = message
-            fields.append("message")
+            fields += _set_text(job, "message", message)
         job.save(update_fields=fields)
     return job
 
@@ -46,7 +62,7 @@ def job_heartbeat(*, job_id: int) -> None:
 
 
 def step_set_status(
-    *, step: JobStep, status: str, message: str = "", exit_status: int | None = None, count_attempt: bool = False
+    *, step: JobStep, status: str, message="", exit_status: int | None = None, count_attempt: bool = False
 ) -> JobStep:
     now = timezone.now()
     step.status = status
@@ -64,8 +80,7 @@ def step_set_status(
         step.finished = now
         fields.append("finished")
     if message:
-        step.message = message[:10000]
-        fields.append("message")
+        fields += _set_text(step, "message", message, limit=10000)
     step.save(update_fields=fields)
     return step
 
@@ -86,17 +101,26 @@ def redact_secrets(text: str, secrets: list[str]) -> str:
 def job_event_append(
     *,
     job_id: int,
-    text: str,
+    text,
     stream: str = EventStream.STDOUT,
     step: JobStep | None = None,
     secrets: list[str] | None = None,
 ) -> JobEvent:
     """Append output to a job's log; secrets are replaced before anything is
-    stored. The event carries its step's host."""
-    text = redact_secrets(text, secrets or [])
+    stored. The event carries its step's host. `text` is a string (a host's
+    output, shown as it is) or the portal's own line as a Message or parts,
+    stored with its id and parameters and translated when shown."""
+    text = stored_text.redact(text, secrets or [], redact_secrets)
+    i18n = None if isinstance(text, str) else stored_text.to_json(text)
     with transaction.atomic():
         Job.objects.filter(pk=job_id).update(last_counter=F("last_counter") + 1, heartbeat=timezone.now())
         counter = Job.objects.filter(pk=job_id).values_list("last_counter", flat=True).get()
         return JobEvent.objects.create(
-            job_id=job_id, counter=counter, step=step, host=step.host if step else "", stream=stream, text=text
+            job_id=job_id,
+            counter=counter,
+            step=step,
+            host=step.host if step else "",
+            stream=stream,
+            text=stored_text.english(text),
+            text_i18n=i18n,
         )

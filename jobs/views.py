@@ -24,7 +24,7 @@ class JobListView(ObjectListView):
     select_related = ("team", "cluster", "created_by")
     columns = [
         ("pk", "#"),
-        ("title", gettext_lazy("Title")),
+        ("title_display", gettext_lazy("Title")),
         ("get_status_display", gettext_lazy("Status")),
         ("cluster.name", gettext_lazy("Cluster")),
         ("team.name", gettext_lazy("Team")),

@@ -6,8 +6,17 @@ from jobs.choices import StepStatus
 from jobs.models import Job, JobEvent, JobStep
 from portal.serializers import SlugRelatedField
 
+DISPLAY_HELP = "In the language of the request (Accept-Language or the user's choice); `%s` keeps the stored English."
+
+
+def _display(field: str):
+    return serializers.CharField(read_only=True, help_text=DISPLAY_HELP % field)
+
 
 class JobStepSerializer(serializers.ModelSerializer):
+    title_display = _display("title")
+    message_display = _display("message")
+
     class Meta:
         model = JobStep
         fields = [
@@ -21,6 +30,8 @@ class JobStepSerializer(serializers.ModelSerializer):
             "started",
             "finished",
             "message",
+            "title_display",
+            "message_display",
         ]
 
 
@@ -34,6 +45,7 @@ class CurrentStepSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     name = serializers.CharField()
     title = serializers.CharField()
+    title_display = _display("title")
     host = serializers.CharField(help_text="Blank: the portal's own work, on no host.")
     started = serializers.DateTimeField(allow_null=True)
     running_seconds = serializers.SerializerMethodField(help_text="How long it has been running.")
@@ -79,6 +91,8 @@ class JobSerializer(serializers.ModelSerializer):
     created_by = SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     steps = JobStepSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
+    title_display = _display("title")
+    message_display = _display("message")
 
     @extend_schema_field(JobProgressSerializer)
     def get_progress(self, job):
@@ -105,14 +119,17 @@ class JobSerializer(serializers.ModelSerializer):
             "last_counter",
             "steps",
             "progress",
+            "title_display",
+            "message_display",
         ]
         read_only_fields = fields
 
 
 class JobEventSerializer(serializers.ModelSerializer):
     step = SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    text_display = _display("text")
 
     class Meta:
         model = JobEvent
-        fields = ["counter", "step", "host", "stream", "text", "created"]
+        fields = ["counter", "step", "host", "stream", "text", "text_display", "created"]
         read_only_fields = fields
