@@ -4,9 +4,12 @@ what could not be evicted."""
 
 import time
 
+from django.utils.translation import gettext_noop
+
 from clusters import kube
 from clusters.services.inventory import cluster_nodes_sync
 from jobs.registry import JobKind, StepFailed, StepSpec, register
+from portal.stored_text import Message
 
 RETRY_SECONDS = 2.0
 
@@ -37,9 +40,9 @@ class DrainNode(JobKind):
 
     def steps(self, job):
         return [
-            StepSpec("cordon", "Cordon the node"),
-            StepSpec("evict", "Evict its pods"),
-            StepSpec("wait", "Wait for the pods to leave"),
+            StepSpec("cordon", Message(gettext_noop("Cordon the node"))),
+            StepSpec("evict", Message(gettext_noop("Evict its pods"))),
+            StepSpec("wait", Message(gettext_noop("Wait for the pods to leave"))),
         ]
 
     def run_step(self, ctx, step):
@@ -49,10 +52,10 @@ class DrainNode(JobKind):
             if step.name == "cordon":
                 node = client.core.read_node(node_name)
                 if node.spec.unschedulable:
-                    ctx.log(f"{node_name} is already cordoned.")
+                    ctx.log(Message(gettext_noop("%(node)s is already cordoned."), node=node_name))
                     return "skipped"
                 client.core.patch_node(node_name, {"spec": {"unschedulable": True}})
-                ctx.log(f"Cordoned {node_name}.")
+                ctx.log(Message(gettext_noop("Cordoned %(node)s."), node=node_name))
             elif step.name == "evict":
                 evict_pods(ctx, client, node_name, job.params.get("timeout_seconds", 300))
             elif step.name == "wait":
@@ -67,11 +70,16 @@ def evict_pods(ctx, client, node_name, timeout):
     pods = _pods_on(client, node_name)
     skipped = [p for p in pods if _is_daemonset_pod(p) or _is_mirror_pod(p)]
     for pod in skipped:
-        ctx.log(f"Left {pod.metadata.namespace}/{pod.metadata.name} (DaemonSet or static pod).")
+        ctx.log(
+            Message(
+                gettext_noop("Left %(pod)s (DaemonSet or static pod)."),
+                pod=f"{pod.metadata.namespace}/{pod.metadata.name}",
+            )
+        )
     # Pods already being deleted leave by themselves; the wait step sees them go.
     pending = {(p.metadata.namespace, p.metadata.name) for p in _evictable(pods) if not p.metadata.deletion_timestamp}
     if not pending:
-        ctx.log("No pods to evict.")
+        ctx.log(Message(gettext_noop("No pods to evict.")))
         return
     deadline = time.monotonic() + timeout
     blocked: dict[tuple[str, str], str] = {}
@@ -91,18 +99,32 @@ def evict_pods(ctx, client, node_name, timeout):
                 # Its namespace is being deleted: the pod goes with it.
             except kube.KubeTooManyRequests as exc:
                 if (namespace, name) not in blocked:
-                    ctx.log(f"Waiting: {namespace}/{name} is protected by a PodDisruptionBudget ({exc.message})")
+                    ctx.log(
+                        Message(
+                            gettext_noop("Waiting: %(pod)s is protected by a PodDisruptionBudget (%(reason)s)"),
+                            pod=f"{namespace}/{name}",
+                            reason=exc.message,
+                        )
+                    )
                 blocked[(namespace, name)] = exc.message
                 continue
-            ctx.log(f"Evicted {namespace}/{name}.")
+            ctx.log(Message(gettext_noop("Evicted %(pod)s."), pod=f"{namespace}/{name}"))
             blocked.pop((namespace, name), None)
             pending.discard((namespace, name))
         if not pending:
             return
         if time.monotonic() > deadline:
+            # The reasons are the API server's words: shown as they are.
             report = "; ".join(f"{ns}/{n}: {blocked.get((ns, n), 'not evicted')}" for ns, n in sorted(pending))
             raise StepFailed(
-                f"{len(pending)} pod(s) could not be evicted within {timeout}s (the node stays cordoned): {report}"
+                Message(
+                    gettext_noop(
+                        "%(count)d pod(s) could not be evicted within %(seconds)ss (the node stays cordoned): %(report)s"
+                    ),
+                    count=len(pending),
+                    seconds=timeout,
+                    report=report,
+                )
             )
         time.sleep(RETRY_SECONDS)
 
@@ -114,9 +136,16 @@ def wait_drained(ctx, client, node_name, timeout):
         ctx.check_canceled()
         left = _evictable(_pods_on(client, node_name))
         if not left:
-            ctx.log(f"{node_name} is drained.")
+            ctx.log(Message(gettext_noop("%(node)s is drained."), node=node_name))
             return
         if time.monotonic() > deadline:
             names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in left)
-            raise StepFailed(f"Pods still on {node_name} after {timeout}s: {names}")
+            raise StepFailed(
+                Message(
+                    gettext_noop("Pods still on %(node)s after %(seconds)ss: %(pods)s"),
+                    node=node_name,
+                    seconds=timeout,
+                    pods=names,
+                )
+            )
         time.sleep(RETRY_SECONDS)

@@ -10,10 +10,11 @@ import hashlib
 import shlex
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hosts import jobwork
 from jobs.choices import EventStream
+from portal.stored_text import Message
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def apply(ctx, actions) -> bool:
             ctx.hide(action.content)
         if action.unless and jobwork.run(ctx, action.unless, sudo=True, check=False, quiet=True).ok:
             what = action.path if isinstance(action, WriteFile) else action.run
-            ctx.log(_("Already done: %(what)s") % {"what": what}, EventStream.SYSTEM)
+            ctx.log(Message(gettext_noop("Already done: %(what)s"), what=what), EventStream.SYSTEM)
             continue
         if isinstance(action, WriteFile):
             jobwork.put(ctx, action.content, action.path, mode=action.mode, sudo=True)

@@ -2,10 +2,11 @@
 the hosts, so a rerun changes nothing on them."""
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hosts import facts, preflight
 from jobs.registry import JobKind, StepSpec, register
+from portal.stored_text import Message
 
 FACTS_TIMEOUT = 120.0
 
@@ -15,7 +16,14 @@ class GatherFacts(JobKind):
     name = "hosts.facts"
 
     def steps(self, job):
-        return [StepSpec("gather", _("Gather facts"), hosts=tuple(job.params.get("hosts", ())), timeout=FACTS_TIMEOUT)]
+        return [
+            StepSpec(
+                "gather",
+                Message(gettext_noop("Gather facts")),
+                hosts=tuple(job.params.get("hosts", ())),
+                timeout=FACTS_TIMEOUT,
+            )
+        ]
 
     def run_step(self, ctx, step):
         from hosts import jobwork
@@ -34,8 +42,10 @@ class Preflight(JobKind):
     def steps(self, job):
         plan = preflight.Plan.from_params(job.params)
         return [
-            StepSpec("probe", _("Probe the host"), hosts=plan.hosts, timeout=preflight.PROBE_TIMEOUT),
-            StepSpec("compare", _("Compare the hosts"), timeout=60.0),
+            StepSpec(
+                "probe", Message(gettext_noop("Probe the host")), hosts=plan.hosts, timeout=preflight.PROBE_TIMEOUT
+            ),
+            StepSpec("compare", Message(gettext_noop("Compare the hosts")), timeout=60.0),
         ]
 
     def result_url(self, job):

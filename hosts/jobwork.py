@@ -13,13 +13,14 @@ import threading
 import time
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hosts import ssh
 from hosts.models import Host
 from jobs.choices import EventStream
 from jobs.registry import JobCanceled, StepFailed, StepTimedOut, StepTransientError
 from portal.crypto import reveal
+from portal.stored_text import Message, join
 
 # apt and dpkg say so when another process holds their lock: worth another try.
 _LOCK_HELD = ("Could not get lock", "dpkg frontend lock", "Unable to acquire the dpkg", "is locked by another")
@@ -51,7 +52,7 @@ def host_of(ctx) -> Host:
     name = ctx.step.host if ctx.step is not None else ""
     host = Host.objects.select_related("credential").filter(name=name).first()
     if host is None:
-        raise StepFailed(_("No host named %(name)s is registered.") % {"name": name or "-"})
+        raise StepFailed(Message(gettext_noop("No host named %(name)s is registered."), name=name or "-"))
     return host
 
 
@@ -164,8 +165,12 @@ def run(
         left = ctx.remaining()
         if left is not None and left < 1.0:  # the step's own time ran out, not the command's
             raise StepTimedOut(
-                _("The step did not finish within %(seconds)s seconds; its command was stopped on the host.")
-                % {"seconds": f"{ctx.timeout:g}"}
+                Message(
+                    gettext_noop(
+                        "The step did not finish within %(seconds)s seconds; its command was stopped on the host."
+                    ),
+                    seconds=f"{ctx.timeout:g}",
+                )
             ) from None
         raise StepFailed(exc.message) from None
     except ssh.SSHConnectError as exc:
@@ -179,10 +184,10 @@ def run(
     _seen(conn)
     ctx.exit_status = result.exit_status
     if check and not result.ok:
-        message = _("The command exited with status %(status)d.") % {"status": result.exit_status}
+        message = Message(gettext_noop("The command exited with status %(status)d."), status=result.exit_status)
         if any(sign in result.stderr or sign in result.stdout for sign in _LOCK_HELD):
             raise StepTransientError(
-                _("The package manager's lock is held by another process.") + " " + message,
+                join(Message(gettext_noop("The package manager's lock is held by another process.")), " ", message),
                 exit_status=result.exit_status,
             )
         raise StepFailed(message, exit_status=result.exit_status)
@@ -193,7 +198,7 @@ def put(ctx, data: str | bytes, path: str, *, mode: int = 0o644, owner=None, gro
     """Write a file on the step's host with its mode and owner."""
     ctx.check_canceled()
     conn = _connection(ctx)
-    ctx.log(_("Writing %(path)s") % {"path": path}, EventStream.SYSTEM)
+    ctx.log(Message(gettext_noop("Writing %(path)s"), path=path), EventStream.SYSTEM)
     try:
         conn.session.put(data, path, mode=mode, owner=owner, group=group, sudo=sudo, timeout=_timeout(ctx, 120.0))
     except ssh.SSHConnectError as exc:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hosts import checks, facts
 from hosts.choices import HostRole
@@ -20,6 +21,7 @@ from hosts.models import Host, PreflightCheck, PreflightStatus
 from jobs.choices import EventStream, JobStatus
 from jobs.registry import JobCanceled, StepFailed
 from portal.errors import PortalError
+from portal.stored_text import Message
 
 KIND = "hosts.preflight"
 DEFAULT_POD_CIDR = "10.244.0.0/16"
@@ -120,7 +122,7 @@ def preflight_start(*, plan: Plan, user=None):
 
     return job_create(
         kind=KIND,
-        title=_("Preflight of %(count)s hosts") % {"count": len(plan.hosts)},
+        title=Message(gettext_noop("Preflight of %(count)s hosts"), count=len(plan.hosts)),
         params=plan.as_params(),
         created_by=user,
     )

@@ -2,12 +2,14 @@
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hosts import ssh
 from hosts.choices import CredentialKind
 from hosts.models import Host, SSHCredential
 from portal.crypto import reveal
 from portal.errors import PortalError
+from portal.stored_text import Message
 
 
 def _check_credential(credential: SSHCredential) -> None:
@@ -133,7 +135,7 @@ def facts_gather(*, hosts, user=None):
         raise PortalError(" ".join(errors), field_errors={"hosts": errors})
     return job_create(
         kind="hosts.facts",
-        title=_("Gather facts of %(hosts)s") % {"hosts": ", ".join(names)},
+        title=Message(gettext_noop("Gather facts of %(hosts)s"), hosts=", ".join(names)),
         params={"hosts": names},
         host=records[names[0]] if len(names) == 1 else None,
         created_by=user,

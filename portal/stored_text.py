@@ -83,7 +83,11 @@ def render(value, *, translate: bool = True) -> str:
         return "".join(render(part, translate=translate) for part in value)
     if not isinstance(value, Message):
         return "" if value is None else str(value)
-    params = {key: render(param, translate=translate) for key, param in value.params.items()}
+    # Numbers stay numbers for %(count)d; messages and parts become their text.
+    params = {
+        key: render(param, translate=translate) if isinstance(param, (Message, list, dict)) else param
+        for key, param in value.params.items()
+    }
     text = gettext(value.msgid) if translate else value.msgid
     try:
         return text % params if params else text

@@ -4,9 +4,11 @@ deletion, and the reconcile that follows every change."""
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jobs import services as job_services
 from portal.errors import ConflictError, PortalError
+from portal.stored_text import Message
 from rbac.choices import RECONCILED_PHASES, NamespacePhase
 from rbac.models import QuotaChangeRequest, QuotaPlan, TeamNamespace
 from rbac.namespace_names import namespace_name_check
@@ -109,7 +111,7 @@ def team_namespace_delete_start(*, namespace: TeamNamespace, user, confirm: str)
     namespace.save(update_fields=["phase"])
     return job_services.job_create(
         kind="namespace.delete",
-        title=_("Delete namespace %(name)s") % {"name": namespace.name},
+        title=Message(gettext_noop("Delete namespace %(name)s"), name=namespace.name),
         params={"team_namespace": namespace.pk},
         team=namespace.team,
         cluster=namespace.cluster,

@@ -10,9 +10,7 @@ import time
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from clusters import kube
 from clusters.bootstrap import kubeadm_config, network, plan, services
@@ -21,6 +19,7 @@ from clusters.models import ClusterBootstrap
 from hosts import actions, jobwork
 from hosts.models import Host
 from jobs.registry import JobKind, StepFailed, StepSpec, register
+from portal.stored_text import Message, join
 
 HOST_STAGES = ("prepare", "runtime", "packages", "init", "join")
 # Per step: how long a host may take, and how often a transient failure
@@ -39,43 +38,46 @@ WORKER_ROLE_LABEL = "node-role.kubernetes.io/worker"
 READY_POLL_SECONDS = 3.0
 
 
-def _then_resume(what_to_do):
-    return format_lazy("{} {}", what_to_do, gettext_lazy("Then resume the job: the steps already done are skipped."))
+def _then_resume(what_to_do: str) -> list:
+    # Stored with the failed step as message ids: shown in the reader's language.
+    return join(
+        Message(what_to_do), " ", Message(gettext_noop("Then resume the job: the steps already done are skipped."))
+    )
 
 
 FAILURE_HINTS = {
-    "prepare": _then_resume(gettext_lazy("What to do: read the command's output above and fix the host.")),
+    "prepare": _then_resume(gettext_noop("What to do: read the command's output above and fix the host.")),
     "runtime": _then_resume(
-        gettext_lazy("What to do: check that the host reaches the runtime's package repository (the runtime mirror).")
+        gettext_noop("What to do: check that the host reaches the runtime's package repository (the runtime mirror).")
     ),
     "packages": _then_resume(
-        gettext_lazy(
+        gettext_noop(
             "What to do: check that the host reaches the Kubernetes package repository (the packages mirror)"
             " and that it has the chosen version."
         )
     ),
     "init": _then_resume(
-        gettext_lazy(
+        gettext_noop(
             "What to do: kubeadm names the failed check or phase above; on the host, `journalctl -xeu kubelet`"
             " shows the kubelet's side. Fix it, and run `kubeadm reset -f` on the host if init got part-way."
         )
     ),
     "register": _then_resume(
-        gettext_lazy("What to do: the portal must reach the API server at the advertise address on port 6443.")
+        gettext_noop("What to do: the portal must reach the API server at the advertise address on port 6443.")
     ),
     "network": _then_resume(
-        gettext_lazy(
+        gettext_noop(
             "What to do: if the portal cannot download the add-on's manifest, bring the cluster up with the file uploaded."
         )
     ),
     "join": _then_resume(
-        gettext_lazy(
+        gettext_noop(
             "What to do: the worker must reach the control plane on port 6443; kubeadm's output above says"
             " what failed. Run `kubeadm reset -f` on the worker if it joined part-way."
         )
     ),
     "ready": _then_resume(
-        gettext_lazy(
+        gettext_noop(
             "What to do: a node that stays NotReady usually lacks its pod network: check the add-on's Pods"
             " and the kubelet's log on the node (`journalctl -xeu kubelet`)."
         )
@@ -105,8 +107,8 @@ class Bootstrap(JobKind):
         # by the step's name, without rendering the whole plan again.
         return StepSpec(step.name, step.title, hosts=[step.host] if step.host else [], **STEP_LIMITS[step.name])
 
-    def failure_hint(self, step) -> str:
-        return str(FAILURE_HINTS.get(step.name, ""))
+    def failure_hint(self, step):
+        return FAILURE_HINTS.get(step.name, "")
 
     def run_step(self, ctx, step):
         bootstrap = _bootstrap(ctx.job)
@@ -120,7 +122,7 @@ class Bootstrap(JobKind):
             return _network(ctx, bootstrap, spec)
         if step.name == "ready":
             return _ready(ctx, bootstrap, spec)
-        raise StepFailed(_("This bootstrap has no step %(name)s.") % {"name": step.name})
+        raise StepFailed(Message(gettext_noop("This bootstrap has no step %(name)s."), name=step.name))
 
 
 def _host_stage(ctx, step, bootstrap: ClusterBootstrap, spec: ClusterSpec):
@@ -158,10 +160,10 @@ def _register(ctx, bootstrap: ClusterBootstrap):
     kubeconfig = result.stdout
     ctx.hide(kubeconfig)
     if bootstrap.cluster.kubeconfig and bootstrap.cluster.kubeconfig.reveal() == kubeconfig:
-        ctx.log(_("The portal has this cluster's credentials already."))
+        ctx.log(Message(gettext_noop("The portal has this cluster's credentials already.")))
         return "skipped"
     cluster, found = cluster_credentials_replace(cluster=bootstrap.cluster, kubeconfig=kubeconfig)
-    ctx.log(_("Registered: the API server at %(server)s answers.") % {"server": cluster.api_server_url})
+    ctx.log(Message(gettext_noop("Registered: the API server at %(server)s answers."), server=cluster.api_server_url))
     cluster_check_now(cluster=cluster)
     return None
 
@@ -175,8 +177,12 @@ def _network(ctx, bootstrap: ClusterBootstrap, spec: ClusterSpec):
         for obj in objects:
             client.apply_object(obj)
     ctx.log(
-        _("Applied %(count)d objects of %(addon)s with the pod network %(cidr)s.")
-        % {"count": len(objects), "addon": spec.network_addon, "cidr": spec.plan.pod_cidr}
+        Message(
+            gettext_noop("Applied %(count)d objects of %(addon)s with the pod network %(cidr)s."),
+            count=len(objects),
+            addon=spec.network_addon,
+            cidr=spec.plan.pod_cidr,
+        )
     )
     return None
 
@@ -195,7 +201,7 @@ def _ready(ctx, bootstrap: ClusterBootstrap, spec: ClusterSpec):
             if not waiting:
                 break
             if waiting != said:  # say it when it changes, not every poll
-                ctx.log(_("Waiting for %(nodes)s to be Ready.") % {"nodes": ", ".join(waiting)})
+                ctx.log(Message(gettext_noop("Waiting for %(nodes)s to be Ready."), nodes=", ".join(waiting)))
                 said = waiting
             ctx.check_canceled()
             time.sleep(READY_POLL_SECONDS)
@@ -205,7 +211,7 @@ def _ready(ctx, bootstrap: ClusterBootstrap, spec: ClusterSpec):
         cluster_nodes_sync(cluster=bootstrap.cluster, client=client)
     # The cluster's phase from a health check with every node in.
     cluster_check_now(cluster=bootstrap.cluster)
-    ctx.log(_("All %(count)d nodes are Ready.") % {"count": len(wanted)})
+    ctx.log(Message(gettext_noop("All %(count)d nodes are Ready."), count=len(wanted)))
     return None
 
 

@@ -10,6 +10,7 @@ reset` on the host, delete the Node, and the host is free again.
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clusters import kube
 from clusters.bootstrap import kubeadm_config, services
@@ -23,6 +24,7 @@ from jobs.choices import JOB_TERMINAL
 from jobs.models import Job
 from jobs.registry import JobKind, StepFailed, StepSpec, register
 from portal.errors import ConflictError, PortalError
+from portal.stored_text import Message
 
 NODE_REMOVE_KIND = "clusters.node_remove"
 DRAIN_TIMEOUT = 300
@@ -67,7 +69,9 @@ def cluster_workers_add(*, cluster: Cluster, workers: list[str], user=None) -> J
     bootstrap.save(update_fields=["spec", "token"])
     Host.objects.filter(name__in=names).update(cluster=cluster, role=HostRole.WORKER)
     return services.job_for(
-        bootstrap, title=_("Add %(hosts)s to %(cluster)s") % {"hosts": ", ".join(names), "cluster": cluster}, user=user
+        bootstrap,
+        title=Message(gettext_noop("Add %(hosts)s to %(cluster)s"), hosts=", ".join(names), cluster=str(cluster)),
+        user=user,
     )
 
 
@@ -77,7 +81,9 @@ def cluster_bootstrap_rerun(*, cluster: Cluster, user=None) -> Job:
     first, so on a cluster that is as planned nothing changes; what drifted
     (a file edited, a package unheld) is put back."""
     bootstrap = _bootstrap_of(cluster)
-    return services.job_for(bootstrap, title=_("Check and repair %(cluster)s") % {"cluster": cluster}, user=user)
+    return services.job_for(
+        bootstrap, title=Message(gettext_noop("Check and repair %(cluster)s"), cluster=str(cluster)), user=user
+    )
 
 
 @transaction.atomic
@@ -93,7 +99,7 @@ def cluster_node_remove(*, cluster: Cluster, host: Host, user=None) -> Job:
         raise PortalError(_("The control plane cannot be removed: it is the cluster."))
     return job_create(
         kind=NODE_REMOVE_KIND,
-        title=_("Remove %(host)s from %(cluster)s") % {"host": host.name, "cluster": cluster},
+        title=Message(gettext_noop("Remove %(host)s from %(cluster)s"), host=host.name, cluster=str(cluster)),
         params={"bootstrap": bootstrap.pk, "host": host.name},
         cluster=cluster,
         host=host,
@@ -119,9 +125,9 @@ class NodeRemove(JobKind):
     def steps(self, job):
         host = job.params["host"]
         return [
-            StepSpec("drain", _("Drain the node"), timeout=DRAIN_TIMEOUT + 60),
-            StepSpec("reset", _("kubeadm reset on the host"), hosts=[host], timeout=600, retries=2),
-            StepSpec("delete", _("Delete the Node and free the host"), timeout=120, retries=2),
+            StepSpec("drain", Message(gettext_noop("Drain the node")), timeout=DRAIN_TIMEOUT + 60),
+            StepSpec("reset", Message(gettext_noop("kubeadm reset on the host")), hosts=[host], timeout=600, retries=2),
+            StepSpec("delete", Message(gettext_noop("Delete the Node and free the host")), timeout=120, retries=2),
         ]
 
     def run_step(self, ctx, step):
@@ -134,14 +140,14 @@ class NodeRemove(JobKind):
                 return _drain(ctx, client, name)
             if step.name == "delete":
                 return _delete(ctx, client, bootstrap, name)
-        raise StepFailed(_("This job has no step %(name)s.") % {"name": step.name})
+        raise StepFailed(Message(gettext_noop("This job has no step %(name)s."), name=step.name))
 
 
 def _drain(ctx, client, name):
     try:
         node = client.core.read_node(name)
     except kube.KubeNotFound:
-        ctx.log(_("The cluster has no Node %(node)s: nothing to drain.") % {"node": name})
+        ctx.log(Message(gettext_noop("The cluster has no Node %(node)s: nothing to drain."), node=name))
         return "skipped"
     if not node.spec.unschedulable:
         client.core.patch_node(name, {"spec": {"unschedulable": True}})
@@ -155,9 +161,9 @@ def _delete(ctx, client, bootstrap: ClusterBootstrap, name):
 
     try:
         client.core.delete_node(name)
-        ctx.log(_("Deleted the Node %(node)s.") % {"node": name})
+        ctx.log(Message(gettext_noop("Deleted the Node %(node)s."), node=name))
     except kube.KubeNotFound:
-        ctx.log(_("The cluster has no Node %(node)s any more.") % {"node": name})
+        ctx.log(Message(gettext_noop("The cluster has no Node %(node)s any more."), node=name))
     with transaction.atomic():
         locked = ClusterBootstrap.objects.select_for_update().get(pk=bootstrap.pk)
         spec = ClusterSpec.from_params(locked.spec)

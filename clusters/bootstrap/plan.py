@@ -12,9 +12,11 @@ import shlex
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from clusters.bootstrap.spec import ClusterSpec
 from hosts.actions import Command, WriteFile
+from portal.stored_text import Message
 
 HOSTS_BEGIN = "# BEGIN portal cluster hosts"
 HOSTS_END = "# END portal cluster hosts"
@@ -58,7 +60,7 @@ class Step:
     or once per host of `on`."""
 
     name: str
-    title: str
+    title: "str | Message"
     actions: dict = field(default_factory=dict)
     portal: tuple = ()
     on: tuple = ()
@@ -264,13 +266,26 @@ def plan_steps(
     def ports(host):
         return CONTROL_PLANE_PORTS if host in control_plane else WORKER_PORTS
 
+    # The titles become the job's step names: stored as message ids, shown translated.
     steps = [
-        Step("prepare", _("Prepare the host"), {h.name: _prepare(h, ports(h), everyone, spec) for h in everyone}),
-        Step("runtime", _("Install and configure containerd"), {h.name: _runtime(h, spec) for h in everyone}),
-        Step("packages", _("Install kubeadm, kubelet and kubectl"), {h.name: _packages(h, spec) for h in everyone}),
+        Step(
+            "prepare",
+            Message(gettext_noop("Prepare the host")),
+            {h.name: _prepare(h, ports(h), everyone, spec) for h in everyone},
+        ),
+        Step(
+            "runtime",
+            Message(gettext_noop("Install and configure containerd")),
+            {h.name: _runtime(h, spec) for h in everyone},
+        ),
+        Step(
+            "packages",
+            Message(gettext_noop("Install kubeadm, kubelet and kubectl")),
+            {h.name: _packages(h, spec) for h in everyone},
+        ),
         Step(
             "init",
-            _("kubeadm init"),
+            Message(gettext_noop("kubeadm init")),
             {
                 h.name: [
                     WriteFile(KUBEADM_INIT_FILE, init_config, mode=0o600, secret=True, done_when=INIT_DONE),
@@ -284,7 +299,7 @@ def plan_steps(
         ),
         Step(
             "register",
-            _("Register the cluster in the portal"),
+            Message(gettext_noop("Register the cluster in the portal")),
             portal=(
                 PortalAction(
                     "register",
@@ -297,7 +312,7 @@ def plan_steps(
         ),
         Step(
             "network",
-            _("Apply the pod network"),
+            Message(gettext_noop("Apply the pod network")),
             portal=(
                 PortalAction(
                     "network",
@@ -311,7 +326,7 @@ def plan_steps(
         steps.append(
             Step(
                 "join",
-                _("kubeadm join"),
+                Message(gettext_noop("kubeadm join")),
                 {
                     h.name: [
                         WriteFile(
@@ -334,7 +349,7 @@ def plan_steps(
     steps.append(
         Step(
             "ready",
-            _("Wait for every node to be Ready"),
+            Message(gettext_noop("Wait for every node to be Ready")),
             portal=(PortalAction("ready", _("Wait for every node to be Ready and label the workers' role.")),),
         )
     )

@@ -4,6 +4,7 @@ import re
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clusters.bootstrap import kubeadm_config, network, plan
 from clusters.bootstrap.spec import ClusterSpec
@@ -13,6 +14,7 @@ from clusters.services.clusters import cluster_create
 from hosts.choices import HostRole
 from hosts.models import Host
 from portal.errors import PortalError
+from portal.stored_text import Message
 
 KIND = "clusters.bootstrap"
 SUPPORTED_FAMILIES = ("debian", "rhel")
@@ -112,10 +114,10 @@ def bootstrap_start(*, name: str, slug: str, spec: ClusterSpec, network_manifest
         host.cluster = cluster
         host.role = HostRole.CONTROL_PLANE if host_name in spec.plan.control_plane else HostRole.WORKER
         host.save(update_fields=["cluster", "role", "updated"])
-    return job_for(bootstrap, title=_("Bring up cluster %(name)s") % {"name": name}, user=user)
+    return job_for(bootstrap, title=Message(gettext_noop("Bring up cluster %(name)s"), name=name), user=user)
 
 
-def job_for(bootstrap: ClusterBootstrap, *, title: str, user=None):
+def job_for(bootstrap: ClusterBootstrap, *, title: "str | Message", user=None):
     """A run of the bootstrap's steps as its spec now stands."""
     from jobs.services import job_create
 

@@ -5,12 +5,14 @@ re-read the node afterwards, so the Node row shows what the cluster now has.
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clusters import kube
 from clusters.models import Node
 from clusters.services.inventory import cluster_nodes_sync
 from jobs import services as job_services
 from portal.errors import PortalError
+from portal.stored_text import Message
 
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
@@ -59,7 +61,7 @@ def node_drain(*, node: Node, user, timeout_seconds: int = 300):
     """Cordon and evict the node's pods in a job (respecting PodDisruptionBudgets)."""
     return job_services.job_create(
         kind="node.drain",
-        title=_("Drain node %(node)s") % {"node": node.name},
+        title=Message(gettext_noop("Drain node %(node)s"), node=node.name),
         params={"node": node.name, "timeout_seconds": int(timeout_seconds)},
         cluster=node.cluster,
         created_by=user,

@@ -9,9 +9,11 @@ is someone else's is left alone, and the record is closed without touching it.
 import time
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from clusters import kube
 from jobs.registry import JobKind, StepFailed, StepSpec, register
+from portal.stored_text import Message
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from rbac.namespace_names import is_owned_by
@@ -25,8 +27,8 @@ class DeleteNamespace(JobKind):
 
     def steps(self, job):
         return [
-            StepSpec("delete", "Delete the namespace"),
-            StepSpec("finalize", "Wait for the namespace to finalize"),
+            StepSpec("delete", Message(gettext_noop("Delete the namespace"))),
+            StepSpec("finalize", Message(gettext_noop("Wait for the namespace to finalize"))),
         ]
 
     def run_step(self, ctx, step):
@@ -36,18 +38,29 @@ class DeleteNamespace(JobKind):
                 try:
                     ns = client.core.read_namespace(tn.name)
                 except kube.KubeNotFound:
-                    ctx.log(f"Namespace {tn.name} is already gone.")
+                    ctx.log(Message(gettext_noop("Namespace %(name)s is already gone."), name=tn.name))
                     return "skipped"
                 if not is_owned_by(client.to_dict(ns), tn.uid):
                     ctx.log(
-                        f"Namespace {tn.name} in the cluster was not created by the portal for this team "
-                        "namespace: it is left untouched; only the record is closed."
+                        Message(
+                            gettext_noop(
+                                "Namespace %(name)s in the cluster was not created by the portal for this team "
+                                "namespace: it is left untouched; only the record is closed."
+                            ),
+                            name=tn.name,
+                        )
                     )
                     return "skipped"
                 # The uid precondition: if the namespace was replaced since the read, nothing is deleted.
                 options = kube.k8s.V1DeleteOptions(preconditions=kube.k8s.V1Preconditions(uid=ns.metadata.uid))
                 client.core.delete_namespace(tn.name, body=options)
-                ctx.log(f"Deleting namespace {tn.name} on {tn.cluster.name}.")
+                ctx.log(
+                    Message(
+                        gettext_noop("Deleting namespace %(name)s on %(cluster)s."),
+                        name=tn.name,
+                        cluster=tn.cluster.name,
+                    )
+                )
             elif step.name == "finalize":
                 self._wait_gone(ctx, client, tn, ctx.job.params.get("timeout_seconds", 600))
                 TeamNamespace.objects.filter(pk=tn.pk).update(
@@ -72,16 +85,22 @@ class DeleteNamespace(JobKind):
             try:
                 ns = client.core.read_namespace(tn.name)
             except kube.KubeNotFound:
-                ctx.log(f"Namespace {tn.name} has finalized.")
+                ctx.log(Message(gettext_noop("Namespace %(name)s has finalized."), name=tn.name))
                 return
             if not is_owned_by(client.to_dict(ns), tn.uid):
                 return  # someone else's namespace of the same name: not ours to wait for
             remaining = [c.message for c in ns.status.conditions or [] if c.status == "True" and c.message]
             if remaining and remaining != reported:
-                ctx.log("Waiting: " + "; ".join(remaining))
+                # The conditions' messages are the API server's: shown as they are.
+                ctx.log(Message(gettext_noop("Waiting: %(conditions)s"), conditions="; ".join(remaining)))
                 reported = remaining
             if time.monotonic() > deadline:
                 raise StepFailed(
-                    f"Namespace {tn.name} did not finalize within {timeout}s: {'; '.join(remaining or [])}"
+                    Message(
+                        gettext_noop("Namespace %(name)s did not finalize within %(seconds)ss: %(conditions)s"),
+                        name=tn.name,
+                        seconds=timeout,
+                        conditions="; ".join(remaining or []),
+                    )
                 )
             time.sleep(POLL_SECONDS)
