@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clusters import views, views_bootstrap, views_lifecycle, views_nodes
+from clusters import views, views_bootstrap, views_lifecycle, views_live, views_nodes
 
 # A namespace of its own: the API router uses the same names ("cluster-list", ...).
 app_name = "clusters"
@@ -19,6 +19,7 @@ urlpatterns = [
         for action in ("cordon", "uncordon", "drain", "labels", "taints")
     ],
     path("<slug:slug>/", views.ClusterDetailView.as_view(), name="cluster-detail"),
+    path("<slug:slug>/live/", views_live.ClusterLiveView.as_view(), name="cluster-live"),
     path("<slug:slug>/edit/", views.ClusterEditView.as_view(), name="cluster-edit"),
     path("<slug:slug>/credentials/", views.cluster_rotate, name="cluster-rotate"),
     path("<slug:slug>/check/", views.cluster_check, name="cluster-check"),

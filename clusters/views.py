@@ -151,11 +151,22 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
     ]
     edit_url_name = "clusters:cluster-edit"
     delete_url_name = "clusters:cluster-delete"
+    # The page asks for a first check or fresh nodes when it opens; its poll (views_live) does not.
+    opening = True
 
     def extra_context(self, obj):
-        # Here, not at the top: the lifecycle views build on this module's views.
+        # Here, not at the top: the lifecycle and live views build on this module's views.
         from clusters.views_lifecycle import lifecycle_context
+        from clusters.views_live import live_context
 
+        bootstrap_job = (
+            Job.objects.for_user(self.request.user)
+            .filter(cluster=obj, kind=BOOTSTRAP_KIND)
+            .order_by("-created", "-id")
+            .first()
+        )
+        # Before the nodes are read: a sync that landed meanwhile shows with them.
+        self.live = live_context(self.request, obj, bootstrap_job, opening=self.opening)
         nodes = list(obj.nodes.all())
         health = obj.health or {}
         readyz = health.get("readyz") or []
@@ -170,10 +181,8 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
             "namespaces": obj.team_namespaces.for_user(self.request.user).select_related("team"),
             # Hosts are platform records: admins see them (Host.objects.for_user).
             "hosts": Host.objects.for_user(self.request.user).filter(cluster=obj).order_by("role", "name"),
-            "bootstrap_job": Job.objects.for_user(self.request.user)
-            .filter(cluster=obj, kind=BOOTSTRAP_KIND)
-            .order_by("-created", "-id")
-            .first(),
+            "bootstrap_job": bootstrap_job,
+            "live": self.live,
             **lifecycle_context(self.request.user, obj),
         }
 

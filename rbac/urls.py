@@ -19,6 +19,7 @@ urlpatterns = [
     path("namespaces/new/", ns_views.NamespaceEditView.as_view(), name="namespace-create"),
     path("namespaces/pending/", ns_views.pending_namespaces, name="namespace-pending"),
     path("namespaces/<int:pk>/", ns_views.NamespaceDetailView.as_view(), name="namespace-detail"),
+    path("namespaces/<int:pk>/live/", ns_views.NamespaceLiveView.as_view(), name="namespace-live"),
     path("namespaces/<int:pk>/edit/", ns_views.NamespaceEditView.as_view(), name="namespace-edit"),
     path("namespaces/<int:pk>/delete/", ns_views.NamespaceDeleteView.as_view(), name="namespace-delete"),
     path("namespaces/<int:pk>/approve/", ns_views.namespace_approve, name="namespace-approve"),

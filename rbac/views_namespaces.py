@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,8 +23,13 @@ from rbac.forms import NamespaceNetworkForm, NamespaceRejectForm, QuotaChangeFor
 from rbac.models import QuotaChangeRequest, TeamNamespace
 from rbac.selectors import IN_CLUSTER
 
+# Phases that end by themselves, without anyone acting: the page refreshes
+# itself (htmx) until the namespace is ready, failed or deleted.
+CHANGING = (NamespacePhase.PROVISIONING, NamespacePhase.TERMINATING)
+# htmx stops polling on this status (and swaps the answer in).
+STOP_POLLING = 286
 
-# Phases in which the namespace exists in its cluster (live reads make sense).
+
 class NamespaceMixin:
     model = TeamNamespace
     select_related = ("team", "cluster", "plan")
@@ -108,7 +114,22 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
             "quota_change_form": QuotaChangeForm(namespace=obj),
             "reject_form": NamespaceRejectForm(),
             "in_cluster": obj.phase in IN_CLUSTER,
+            "live": {
+                "waiting": obj.phase in CHANGING,
+                "url": reverse("teams:namespace-live", args=[obj.pk]),
+            },
         }
+
+
+class NamespaceLiveView(NamespaceDetailView):
+    """The namespace's page for its own poll (htmx picks the parts it shows):
+    status 286, which stops the polling, once the phase has settled."""
+
+    def render_page(self, obj, *, status=200, **extra):
+        response = super().render_page(obj, status=status, **extra)
+        if response.status_code == 200 and obj.phase not in CHANGING:
+            response.status_code = STOP_POLLING
+        return response
 
 
 class NamespaceEditView(NamespaceMixin, ObjectEditView):

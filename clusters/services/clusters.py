@@ -1,5 +1,8 @@
 """Cluster records and their credentials."""
 
+import logging
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -7,6 +10,8 @@ from django.utils.translation import gettext as _
 from clusters import kubeconfig as kc
 from clusters.models import Cluster
 from portal.errors import PortalError
+
+logger = logging.getLogger(__name__)
 
 
 def credentials_from_kubeconfig(text: str, context: str | None) -> dict:
@@ -90,7 +95,43 @@ def cluster_import(
         )
         cluster.full_clean()
         cluster.save()
-    return cluster, found
+    return cluster_first_check(cluster=cluster), found
+
+
+def cluster_first_check(*, cluster: Cluster) -> Cluster:
+    """Check a cluster just recorded, and read its nodes, now: it answered a
+    moment ago, so this is quick, and its page shows a phase and node counts
+    at once instead of Pending until the next sweep. Returns it as checked.
+
+    The record stays whatever the check finds (the phase says what). A bug in
+    the check must not undo an import that succeeded: it is logged, and the
+    cluster stays Pending for the sweep."""
+    from clusters.services.health import cluster_check_now
+
+    try:
+        checked, _counts, sync_error = cluster_check_now(cluster=cluster)
+    except Exception:
+        logger.exception("First check of cluster %s failed", cluster.slug)
+        return cluster
+    if sync_error:
+        logger.info("First check of cluster %s: %s", cluster.slug, sync_error)
+    return checked
+
+
+def cluster_check_by_id(*, cluster_id: int) -> str | None:
+    """The first check, for a task: the cluster's phase after it (None if it is gone)."""
+    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    return cluster_first_check(cluster=cluster).phase if cluster else None
+
+
+def cluster_check_soon(*, cluster: Cluster) -> None:
+    """Check a cluster in the background right after this transaction (its
+    page found it never checked). One request per cluster at a time."""
+    from clusters.tasks import cluster_check
+
+    if cache.add(f"clusters:check:{cluster.pk}", True, timeout=60):
+        cluster_id = cluster.pk
+        transaction.on_commit(lambda: cluster_check.delay(cluster_id))
 
 
 def cluster_credentials_replace(*, cluster: Cluster, kubeconfig: str, context: str = "") -> tuple[Cluster, dict]:

@@ -5,16 +5,28 @@ are read page by page (never a whole cluster's pods at once) to count, per
 node, the pods running and the CPU and memory they request.
 """
 
+import logging
 from collections import defaultdict
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from clusters import kube
+from clusters.choices import ClusterPhase
 from clusters.models import Cluster, Node
 
+logger = logging.getLogger(__name__)
+
 ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
+# A page showing nodes synced longer ago than this asks for a fresh sync: the
+# sweep runs less often, and pod counts go stale as soon as anything deploys.
+NODES_STALE_AFTER = timedelta(minutes=1)
+# Phases in which the cluster answered its last check: its nodes can be read.
+ANSWERED = (ClusterPhase.READY, ClusterPhase.DEGRADED)
 PRESSURE_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
 
 
@@ -145,3 +157,49 @@ def cluster_nodes_sync(*, cluster: Cluster, client: kube.KubeClient | None = Non
         gone = [n.pk for name, n in existing.items() if name not in observed and n.missing_since is None]
         Node.objects.filter(pk__in=gone).update(missing_since=now, ready=False)
     return {"nodes": len(observed), "missing": len(gone), "ready": sum(1 for f in observed.values() if f["ready"])}
+
+
+def cluster_nodes_refresh(*, cluster_id: int) -> dict | None:
+    """Sync one cluster's nodes on its own (a page asked for fresh counts).
+
+    A cluster that cannot be read now is not an error of the task: the page
+    stops waiting and the next sweep tries again."""
+    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        return None
+    try:
+        return cluster_nodes_sync(cluster=cluster)
+    except kube.KubeError as exc:
+        logger.info("Node sync of cluster %s: %s", cluster.slug, exc.message)
+        return None
+
+
+def nodes_stale(cluster: Cluster, *, now: datetime | None = None) -> bool:
+    """Whether the cluster answers but its node rows were never synced, or
+    were synced more than NODES_STALE_AFTER ago (the oldest present node counts)."""
+    if not cluster.health_checks_enabled or cluster.phase not in ANSWERED:
+        return False
+    seen = Node.objects.filter(cluster=cluster, missing_since__isnull=True).aggregate(
+        rows=Count("pk"), unsynced=Count("pk", filter=Q(last_synced__isnull=True)), oldest=Min("last_synced")
+    )
+    if not seen["rows"] or seen["unsynced"]:
+        return True
+    return seen["oldest"] < (now or timezone.now()) - NODES_STALE_AFTER
+
+
+def nodes_synced_since(cluster: Cluster, since: datetime) -> bool:
+    """Whether every node present was synced at or after `since` (a sync asked then has landed)."""
+    present = Node.objects.filter(cluster=cluster, missing_since__isnull=True)
+    return present.exists() and not present.exclude(last_synced__gte=since).exists()
+
+
+def cluster_nodes_sync_soon(*, cluster: Cluster) -> None:
+    """Sync the cluster's nodes in the background right after this transaction.
+
+    Several people opening the page at once ask for one sync: the first asks,
+    the others find the request in the cache for NODES_STALE_AFTER."""
+    from clusters.tasks import cluster_nodes_sync as task
+
+    if cache.add(f"clusters:nodes-sync:{cluster.pk}", True, timeout=NODES_STALE_AFTER.total_seconds()):
+        cluster_id = cluster.pk
+        transaction.on_commit(lambda: task.delay(cluster_id))

@@ -81,3 +81,26 @@ def test_an_exec_plugin_is_refused_with_the_reason(admin_web, devcluster):
     config = devcluster.admin_kubeconfig_dict()
     config["users"][0]["user"] = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "aws"}}
     _refused(admin_web, config, "exec plugin")
+
+
+def test_an_imported_cluster_shows_its_phase_and_nodes_at_once(admin_web, devcluster, admin, namespace):
+    """The import checks the cluster and reads its nodes itself: no Pending
+    and zero pods until the next sweep."""
+    host = sorted(live.ready_node_names(admin.core))[0]
+    admin.core.create_namespaced_pod(namespace, live.pod("counted", node=host, cpu="250m", memory="64Mi"))
+    response = _import(admin_web, devcluster.admin_kubeconfig_dict())
+    assert response.status_code == 302
+    cluster = Cluster.objects.get(slug="imported")
+    assert cluster.phase in ("ready", "degraded") and cluster.last_checked is not None
+    assert cluster.kubernetes_version and cluster.health["addons"]
+    assert cluster.phase_changes.filter(previous="pending", phase=cluster.phase).exists()
+    ready, total = live.node_counts(admin.core)
+    nodes = cluster.nodes.filter(missing_since__isnull=True)
+    assert nodes.count() == total and nodes.filter(ready=True).count() == ready
+    counted = nodes.get(name=host)
+    assert counted.pods_running >= 1 and counted.capacity.get("pods") and counted.last_synced
+    assert counted.requested["cpu"] != "0"
+
+    page = admin_web.get(response["Location"]).content.decode()
+    assert f'id="cluster-phase">{cluster.get_phase_display()}<' in page
+    assert "hx-trigger" not in page[page.index('<div id="cluster-live"') :].split(">", 1)[0]

@@ -1,0 +1,136 @@
+"""A cluster's page refreshes itself while its state is changing and stops
+once it has settled: a bring-up under way, a first check not landed yet, a
+node sync the page asked for because the rows were stale. The poll's answer
+is 286 (htmx stops polling) once settled. Model states only: no cluster is
+contacted (the tasks are recorded, not run)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from clusters.bootstrap.services import KIND as BOOTSTRAP_KIND
+from clusters.choices import ClusterPhase
+from clusters.models import Node
+from jobs.choices import JobStatus
+from jobs.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The background tasks the pages ask for, by name, with their cluster ids."""
+    asked = []
+    for name in ("cluster_check", "cluster_nodes_sync"):
+        monkeypatch.setattr(f"clusters.tasks.{name}.delay", lambda pk, name=name: asked.append((name, pk)))
+    return asked
+
+
+@pytest.fixture
+def page(client, world, django_capture_on_commit_callbacks):
+    client.force_login(world.admin)
+
+    def get(url=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.get(url or f"/clusters/{world.cluster.slug}/")
+
+    return get
+
+
+def _set(cluster, **fields):
+    for field, value in fields.items():
+        setattr(cluster, field, value)
+    cluster.save()
+
+
+def _node(cluster, synced_ago: timedelta | None):
+    return Node.objects.create(
+        cluster=cluster, name="node-1", ready=True, last_synced=timezone.now() - synced_ago if synced_ago else None
+    )
+
+
+def _region(html: str) -> str:
+    start = html.index('<div id="cluster-live"')
+    return html[start : html.index(">", start) + 1]
+
+
+def _poll_url(html: str) -> str:
+    region = _region(html)
+    start = region.index('hx-get="') + len('hx-get="')
+    return region[start : region.index('"', start)].replace("&amp;", "&")
+
+
+def test_a_bring_up_under_way_polls_until_its_job_ends(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.PROVISIONING)
+    job = Job.objects.create(kind=BOOTSTRAP_KIND, title="Bring up", cluster=world.cluster, status=JobStatus.RUNNING)
+    html = page().content.decode()
+    assert 'hx-trigger="every 3s"' in _region(html)
+    assert page(_poll_url(html)).status_code == 200
+
+    job.status = JobStatus.FAILED
+    job.save()
+    answer = page(_poll_url(html))
+    assert answer.status_code == 286
+    assert "hx-trigger" not in _region(answer.content.decode())
+    assert queued == []
+
+
+def test_a_cluster_never_checked_is_checked_and_polled_until_it_is(page, world, queued):
+    _set(world.cluster, api_server_url="https://192.0.2.1:6443")  # pending, with credentials
+    html = page().content.decode()
+    assert queued == [("cluster_check", world.cluster.pk)]
+    poll = _poll_url(html)
+    assert "?since=" in poll
+    assert page(poll).status_code == 200
+    assert page().status_code == 200 and queued == [("cluster_check", world.cluster.pk)]  # asked once
+
+    _set(world.cluster, phase=ClusterPhase.UNREACHABLE, last_checked=timezone.now())
+    answer = page(poll)
+    assert answer.status_code == 286
+    assert 'id="cluster-phase">Unreachable<' in answer.content.decode()
+
+
+def test_stale_nodes_are_synced_and_the_page_polls_until_the_sync_lands(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.READY)
+    node = _node(world.cluster, timedelta(minutes=5))
+    html = page().content.decode()
+    assert queued == [("cluster_nodes_sync", world.cluster.pk)]
+    poll = _poll_url(html)
+    assert page(poll).status_code == 200
+    assert 'id="live-note"' in page(poll).content.decode()
+
+    node.last_synced, node.pods_running = timezone.now() + timedelta(seconds=1), 7
+    node.save()
+    answer = page(poll)
+    assert answer.status_code == 286
+    html = answer.content.decode()
+    assert "hx-trigger" not in _region(html) and 'id="live-note"' not in html
+    assert "<td>7</td>" in html
+    assert queued == [("cluster_nodes_sync", world.cluster.pk)]
+
+
+def test_fresh_nodes_ask_for_nothing_and_do_not_poll(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.READY)
+    _node(world.cluster, timedelta(seconds=10))
+    html = page().content.decode()
+    assert "hx-trigger" not in _region(html)
+    assert queued == []
+    assert page(f"/clusters/{world.cluster.slug}/live/").status_code == 286
+
+
+def test_an_unreachable_cluster_is_not_asked_for_its_nodes(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.UNREACHABLE)
+    _node(world.cluster, timedelta(minutes=5))
+    assert "hx-trigger" not in _region(page().content.decode())
+    assert queued == []
+
+
+def test_the_page_stops_waiting_for_a_sync_that_never_lands(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.READY)
+    _node(world.cluster, timedelta(minutes=5))
+    since = int((timezone.now() - timedelta(minutes=3)).timestamp())
+    assert page(f"/clusters/{world.cluster.slug}/live/?since={since}").status_code == 286
+    assert page(f"/clusters/{world.cluster.slug}/live/?since=soon").status_code == 286
+    assert page(f"/clusters/{world.cluster.slug}/live/?since=99999999999999999999").status_code == 286
+    assert queued == []  # the poll itself asks for nothing
