@@ -1,0 +1,53 @@
+"""In a real browser, against the devcluster: a team namespace's page shows
+Provisioning, then Ready with its quota and resources once the reconciler
+has converged it, without anyone reloading the page; then it stops polling.
+No console error, no request leaves the portal's origin."""
+
+import uuid
+
+import pytest
+
+from rbac.choices import NamespacePhase
+from rbac.models import TeamNamespace
+from rbac.reconcile import reconcile_cluster
+
+pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_namespace_page_follows_provisioning_to_ready(world, page, login, dev_cluster, live_server):
+    namespace = TeamNamespace.objects.create(
+        team=world.team_a,
+        cluster=dev_cluster,
+        name=f"br-live-{uuid.uuid4().hex[:6]}",
+        plan=world.plan,
+        phase=NamespacePhase.PROVISIONING,
+    )
+    errors, foreign, polls = [], [], []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("request", lambda request: request.url.startswith(live_server.url) or foreign.append(request.url))
+    page.on("response", lambda response: "/live/" in response.url and polls.append(response.status))
+    login(page, world.owner)
+    page.goto(f"/teams/namespaces/{namespace.pk}/")
+    assert page.locator("#namespace-phase").inner_text() == "Provisioning"
+    assert page.locator("#resources").count() == 0
+    page.evaluate("window.portalNotReloaded = true")
+    page.wait_for_function("() => document.querySelector('#namespace-live').hasAttribute('hx-trigger')")
+
+    # What the reconcile task does once the namespace is approved.
+    reconcile_cluster(cluster=dev_cluster, only=[namespace.pk])
+    namespace.refresh_from_db()
+    assert namespace.phase == NamespacePhase.READY, namespace.conditions
+
+    page.locator("#namespace-phase", has_text="Ready").wait_for(timeout=15_000)
+    page.locator("#resources").wait_for(timeout=5_000)
+    assert page.evaluate("window.portalNotReloaded") is True
+    assert page.locator("#quota .bar").count() > 0
+    assert "Reconciled" in page.locator("#status").inner_text()
+    assert not page.locator("#namespace-live").get_attribute("hx-trigger")
+    assert page.locator("#live-note").count() == 0
+    assert polls and polls[-1] == 286 and all(status == 200 for status in polls[:-1])
+    # Polling has stopped: no further request in the next polling periods.
+    count = len(polls)
+    page.wait_for_timeout(4_000)
+    assert len(polls) == count
+    assert errors == [] and foreign == []
