@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.roles import TeamRole
+from rbac.conditions import grant_message
 
 SUBJECT_KINDS = ("User", "Group", "ServiceAccount")
 BINDING_PREFIX = "kube-portal:grant:"
@@ -83,3 +84,8 @@ class ClusterGrant(models.Model):
     @property
     def binding_name(self) -> str:
         return BINDING_PREFIX + self.name
+
+    @property
+    def message_display(self) -> str:
+        """The message in the reader's language (stored as an English msgid or the API's words)."""
+        return grant_message(self.message)

@@ -24,16 +24,18 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from clusters import kube
 from clusters.models import Cluster
+from portal import stored_text
 from portal.audit import audit_record
 from portal.models import AuditChannel
 from portal.teams import Membership
 from rbac import provisioning as p
 from rbac import reconcile_grants, team_roles
 from rbac.choices import RECONCILED_PHASES, NamespacePhase
+from rbac.conditions import Reason
+from rbac.conditions import stored as condition_text
 from rbac.grants import ClusterGrant
 from rbac.models import TeamNamespace
 from rbac.namespace_names import is_owned_by
@@ -205,11 +207,11 @@ def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=
     with kube.client_for(cluster) as client:
         namespaces, actual = _list_managed(client)
         repaired = {"applied": [], "deleted": []}
-        cluster_failures: dict[str, str] = {}
+        cluster_failures: dict = {}  # key -> the API's words or a Reason
         _converge_cluster(client, active, members, namespaces, actual, repaired, cluster_failures)
         report.applied += repaired["applied"]
         report.deleted += repaired["deleted"]
-        report.failed.update(cluster_failures)
+        report.failed.update(_english(cluster_failures))
         if only is None:  # a namespace's reconcile-now leaves the cluster's grants alone
             _converge_grants(client, grants, actual, report, actor)
         keys_by_namespace: dict[str, list[str]] = {}
@@ -221,7 +223,7 @@ def reconcile_cluster(*, cluster: Cluster, only: list[int] | None = None, actor=
             )
             report.applied += repaired["applied"]
             report.deleted += repaired["deleted"]
-            report.failed.update(failures)
+            report.failed.update(_english(failures))
             _record_status(tn, repaired, {**cluster_failures, **failures}, _observed_quota(actual, tn.name), actor)
         report.api_calls = client.request_count
     return report
@@ -238,7 +240,7 @@ def _converge_grants(client, grants, actual, report: ReconcileReport, actor) -> 
         repaired, failures = {"applied": [], "deleted": []}, {}
         _converge_object(client, obj, actual, repaired, failures)
         report.applied += repaired["applied"]
-        report.failed.update(failures)
+        report.failed.update(_english(failures))
         reconcile_grants.record(
             grant, key, drifted=key in repaired["applied"], failure=failures.get(key, ""), actor=actor
         )
@@ -268,7 +270,7 @@ def _converge_cluster(client, active, members, namespaces, actual, repaired, fai
         if rules:
             sources[source] = rules
         else:  # the aggregation controller has not filled it yet: keep the team role as it is
-            failures[_key("ClusterRole", None, source)] = _("ClusterRole %(name)s has no rules yet.") % {"name": source}
+            failures[_key("ClusterRole", None, source)] = Reason("NoRulesYet", name=source)
     # A source that could not be read leaves its team role as it is.
     desired += p.team_role_objects(sources)
     teams = {tn.team_id: tn.team.slug for tn in active}
@@ -282,10 +284,10 @@ def _converge_cluster(client, active, members, namespaces, actual, repaired, fai
     _delete_undesired(client, undesired, repaired, failures)
 
 
-def _converge(client, tn, memberships, namespaces, actual, present: list[str]) -> tuple[dict, dict[str, str]]:
+def _converge(client, tn, memberships, namespaces, actual, present: list[str]) -> tuple[dict, dict]:
     """Converge one team namespace; `present` are the keys of what the portal manages in it now."""
     repaired = {"applied": [], "deleted": []}
-    failures: dict[str, str] = {}
+    failures: dict = {}  # key -> the API's words or a Reason
     ns_key = _key("Namespace", None, tn.name)
     desired = p.desired_objects(tn, memberships)
     namespace, inside = desired[0], desired[1:]
@@ -296,9 +298,11 @@ def _converge(client, tn, memberships, namespaces, actual, present: list[str]) -
             client.core.create_namespace(namespace, field_manager=kube.FIELD_MANAGER)
             repaired["applied"].append(ns_key)
         elif not is_owned_by(current, tn.uid):
-            raise kube.KubeConflict(_not_ours(tn))
+            failures[ns_key] = _not_ours(tn)
+            return repaired, failures
         elif (current.get("status") or {}).get("phase") == "Terminating":
-            raise kube.KubeConflict(_("Namespace %(name)s is being deleted in the cluster.") % {"name": tn.name})
+            failures[ns_key] = Reason("Terminating", name=tn.name)
+            return repaired, failures
         elif not _covers(_namespace_part(namespace), _namespace_part(current)):
             _apply(client, namespace)
             repaired["applied"].append(ns_key)
@@ -322,31 +326,37 @@ def _namespace_part(namespace: dict) -> dict:
     return {"labels": meta.get("labels") or {}, "annotations": meta.get("annotations") or {}}
 
 
-def _not_ours(tn) -> str:
-    return _(
-        "Namespace %(name)s already exists in the cluster and was not created by the portal for this team "
-        "namespace; nothing was changed in it."
-    ) % {"name": tn.name}
+def _not_ours(tn) -> Reason:
+    return Reason("NotOwned", name=tn.name)
 
 
-def _failure_message(failures: dict[str, str]) -> str:
+def _failure_message(failures: dict) -> Reason:
     first_key = next(iter(failures))
     more = len(failures) - 1
-    return f"{first_key}: {failures[first_key]}" + (f" (and {more} more)" if more else "")
+    if more:
+        return Reason("ReconcileFailedMore", object=first_key, error=failures[first_key], more=more)
+    return Reason("ReconcileFailed", object=first_key, error=failures[first_key])
 
 
-def _record_status(tn: TeamNamespace, repaired: dict, failures: dict[str, str], quota: dict, actor) -> None:
+def _english(failures: dict) -> dict[str, str]:
+    """The report's failures as text: it goes to logs and task results."""
+    return {key: stored_text.english(message) for key, message in failures.items()}
+
+
+def _record_status(tn: TeamNamespace, repaired: dict, failures: dict, quota: dict, actor) -> None:
     now = timezone.now()
     changes = repaired["applied"] + [f"deleted {k}" for k in repaired["deleted"]]
     first_time = tn.phase == NamespacePhase.PROVISIONING
-    error = _failure_message(failures) if failures else ""
+    error = _failure_message(failures) if failures else None
+    # A reason code and its parameters; the page makes the sentence in its reader's language.
+    outcome = error or Reason("Provisioned" if first_time else ("DriftRepaired" if changes else "InSync"))
     condition = {
         "type": "Reconciled",
         "status": "False" if error else "True",
-        "message": error or ("Provisioned." if first_time else ("Repaired drift." if changes else "In sync.")),
+        **condition_text(outcome),
         "changes": changes[:50],
         # Each object that could not be converged, and why: what is missing, exactly.
-        "failed": [{"object": key, "message": message} for key, message in failures.items()],
+        "failed": [{"object": key, **condition_text(message)} for key, message in failures.items()],
         "at": now.isoformat(),
     }
     history = [c for c in tn.conditions or [] if c.get("type") == "DriftRepaired"][-9:]
@@ -372,4 +382,4 @@ def _record_status(tn: TeamNamespace, repaired: dict, failures: dict[str, str], 
             summary={"changes": changes[:20]},
         )
     if error:
-        logger.warning("Reconciling %s/%s failed: %s", tn.cluster.slug, tn.name, error)
+        logger.warning("Reconciling %s/%s failed: %s", tn.cluster.slug, tn.name, condition["message"])

@@ -4,11 +4,12 @@ portal grant bindings no grant declares any more, and what a grant records
 after a run (its phase and message; a binding changed by hand was repaired)."""
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from portal import stored_text
 from portal.audit import audit_record
 from portal.models import AuditChannel, AuditResult
 from rbac import provisioning as p
+from rbac.conditions import GRANT_APPLIED, GRANT_REPAIRED
 from rbac.grants import ClusterGrant, GrantPhase
 
 
@@ -23,15 +24,18 @@ def orphans(actual: dict, desired_keys: set[str]) -> list[str]:
     ]
 
 
-def record(grant: ClusterGrant, key: str, *, drifted: bool, failure: str, actor) -> None:
+def record(grant: ClusterGrant, key: str, *, drifted: bool, failure, actor) -> None:
+    """`failure`: the API server's words (or a Message); the portal's own
+    messages are stored as their English msgid and translated when shown."""
     was = grant.phase
+    failure = stored_text.english(failure)
     if failure:
         grant.phase, grant.message = GrantPhase.FAILED, failure
     elif drifted and was != GrantPhase.PENDING:
         grant.phase = GrantPhase.READY
-        grant.message = _("The binding differed from the grant (changed by hand?) and was repaired.")
+        grant.message = GRANT_REPAIRED
     elif drifted:
-        grant.phase, grant.message = GrantPhase.READY, _("Applied.")
+        grant.phase, grant.message = GrantPhase.READY, GRANT_APPLIED
     else:
         grant.phase = GrantPhase.READY
         grant.message = grant.message if was == GrantPhase.READY else ""

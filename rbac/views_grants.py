@@ -78,7 +78,7 @@ class GrantListView(GrantMixin, ObjectListView):
         ("role", gettext_lazy("ClusterRole")),
         (lambda g: ", ".join(t.slug for t in g.teams.all()) or "—", gettext_lazy("Teams")),
         ("get_phase_display", gettext_lazy("State")),
-        ("message", gettext_lazy("Message")),
+        ("message_display", gettext_lazy("Message")),
     ]
     search_fields = ("name", "role")
     create_url_name = "rbac:grant-create"
@@ -93,7 +93,7 @@ class GrantDetailView(GrantMixin, ObjectDetailView):
         ("get_team_role_display", gettext_lazy("Team role")),
         (lambda g: _subject_lines(g.subjects) or "—", gettext_lazy("Other subjects")),
         ("get_phase_display", gettext_lazy("State")),
-        ("message", gettext_lazy("Message")),
+        ("message_display", gettext_lazy("Message")),
         ("observed", gettext_lazy("Last reconciled")),
     ]
     edit_url_name = "rbac:grant-edit"

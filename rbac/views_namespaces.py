@@ -19,6 +19,7 @@ from portal.roles import EDITING_ROLES, MANAGING_ROLES
 from portal.teams import Membership
 from rbac import live, services, tenancy
 from rbac.choices import NamespacePhase
+from rbac.conditions import shown as shown_conditions
 from rbac.forms import NamespaceNetworkForm, NamespaceRejectForm, QuotaChangeForm, TeamNamespaceForm
 from rbac.models import QuotaChangeRequest, TeamNamespace
 from rbac.selectors import IN_CLUSTER
@@ -102,7 +103,8 @@ class NamespaceDetailView(NamespaceMixin, ObjectDetailView):
             "role": role,
             "may_manage": user.is_staff or role in MANAGING_ROLES,
             "may_deploy": role in EDITING_ROLES and obj.phase == NamespacePhase.READY,
-            "status_conditions": [c for c in conditions if c.get("type") != "DriftRepaired"],
+            # Stored as reason codes and parameters: the sentences are made here, in the reader's language.
+            "status_conditions": shown_conditions([c for c in conditions if c.get("type") != "DriftRepaired"]),
             "drift_repairs": list(reversed([c for c in conditions if c.get("type") == "DriftRepaired"])),
             "quota": quota,
             "quota_error": quota_error,

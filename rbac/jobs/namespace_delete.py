@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from clusters import kube
 from jobs.registry import JobKind, StepFailed, StepSpec, register
 from portal.stored_text import Message
+from rbac import conditions
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from rbac.namespace_names import is_owned_by
@@ -71,7 +72,7 @@ class DeleteNamespace(JobKind):
                             "type": "Deleted",
                             "status": "True",
                             "at": timezone.now().isoformat(),
-                            "message": f"Deleted by job #{ctx.job.pk}.",
+                            **conditions.stored(conditions.Reason("DeletedByJob", job=ctx.job.pk)),
                         }
                     ],
                 )
