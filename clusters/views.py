@@ -24,7 +24,7 @@ from clusters.bootstrap.services import KIND as BOOTSTRAP_KIND
 from clusters.forms import ClusterEditForm, ClusterImportForm, CredentialRotateForm
 from clusters.models import Cluster, Node
 from clusters.services import clusters as services
-from clusters.services.health import cluster_check_now
+from clusters.services.health import cluster_check_now, condition_shown, health_shown
 from hosts.models import Host
 from jobs.models import Job
 from portal.audit import audit_describe
@@ -174,7 +174,9 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
             "nodes": nodes,
             "present_nodes": [n for n in nodes if n.missing_since is None],
             "capacity": capacity_bars(nodes),
-            "health": health,
+            # Stored as message ids and parameters by the check: shown in the reader's language.
+            "health": health_shown(health),
+            "health_conditions": [condition_shown(c) for c in obj.conditions or []],
             "readyz_failed": [c for c in readyz if not c.get("ok")],
             "readyz_passed": sum(1 for c in readyz if c.get("ok")),
             "phase_changes": obj.phase_changes.all()[:PHASE_HISTORY_ROWS],
@@ -339,7 +341,7 @@ def cluster_check(request, slug):
     cluster = _cluster_for_admin(request, slug)
     audit_describe(request, action="cluster.check", kind="Cluster", cluster=cluster.slug, name=cluster.slug)
     cluster, counts, sync_error = cluster_check_now(cluster=cluster)
-    healthy = next((c for c in cluster.conditions or [] if c.get("type") == "Healthy"), {})
+    healthy = condition_shown(next((c for c in cluster.conditions or [] if c.get("type") == "Healthy"), {}))
     summary = _("%(cluster)s is %(phase)s.") % {"cluster": cluster, "phase": cluster.get_phase_display()}
     if healthy.get("message"):
         summary = f"{summary} {healthy['message']}"

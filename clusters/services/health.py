@@ -7,6 +7,12 @@ kube-proxy, a CNI, metrics-server and an ingress controller, only where
 add-ons live (never in a team's namespace). The result
 updates the cluster's observed status and records phase transitions.
 
+A check runs in a worker, for readers of any language: what it says (a
+lease's holder and age, how many replicas are ready, an add-on's name) is
+stored as message ids with parameters beside the English text (`detail` and
+`detail_i18n`, `name` and `name_i18n`, portal/stored_text.py), and
+`health_shown` makes the reader's sentences.
+
 `clusters_health_sweep` checks every cluster in parallel with bounded
 concurrency and a per-cluster timeout, so one dead cluster never delays the
 others.
@@ -20,12 +26,15 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clusters import kube
 from clusters.choices import ClusterPhase
 from clusters.models import Cluster, ClusterPhaseChange
 from clusters.services.inventory import cluster_nodes_sync
+from portal import stored_text
 from portal.labels import TEAM_LABEL
+from portal.stored_text import Message
 
 logger = logging.getLogger(__name__)
 
@@ -45,45 +54,68 @@ CNI_DAEMONSETS = {
 INGRESS_DEPLOYMENT_HINTS = ("ingress-nginx", "nginx-ingress", "traefik", "haproxy-ingress", "contour", "kong")
 
 
-def _workload_status(kind: str, obj) -> tuple[str, str]:
+def _entry(name: "str | Message", status: str, detail: "str | Message" = "") -> dict:
+    """One component or add-on as stored: English text for readers from
+    before, and the message ids and parameters the page translates."""
+    entry = {"name": stored_text.english(name), "status": status, "detail": stored_text.english(detail)}
+    if isinstance(name, Message):
+        entry["name_i18n"] = stored_text.to_json(name)
+    if isinstance(detail, Message):
+        entry["detail_i18n"] = stored_text.to_json(detail)
+    return entry
+
+
+def _workload_status(kind: str, obj) -> tuple[str, Message]:
     status = obj.status
     if kind == "DaemonSet":
         desired, ready = status.desired_number_scheduled or 0, status.number_ready or 0
     else:
         desired, ready = obj.spec.replicas if obj.spec.replicas is not None else 1, status.ready_replicas or 0
     state = OK if desired > 0 and ready >= desired else UNHEALTHY
-    return state, f"{ready}/{desired} ready ({obj.metadata.namespace}/{obj.metadata.name})"
+    return state, Message(
+        gettext_noop("%(ready)s/%(desired)s ready (%(workload)s)"),
+        ready=ready,
+        desired=desired,
+        workload=f"{obj.metadata.namespace}/{obj.metadata.name}",
+    )
 
 
-def _lease_status(client, name: str) -> tuple[str, str] | None:
+def _lease_status(client, name: str) -> tuple[str, Message] | None:
     try:
         lease = client.coordination.read_namespaced_lease(name, "kube-system")
     except kube.KubeNotFound:
         return None
     spec = lease.spec
     if not spec.renew_time:
-        return UNHEALTHY, "leader lease never renewed"
+        return UNHEALTHY, Message(gettext_noop("leader lease never renewed"))
     renewed = spec.renew_time if isinstance(spec.renew_time, datetime) else timezone.now()
     age = (timezone.now() - renewed).total_seconds()
     limit = max(3 * (spec.lease_duration_seconds or 15), 45)
     holder = (spec.holder_identity or "?").split("_")[0]
     if age > limit:
-        return UNHEALTHY, f"leader {holder} last renewed {int(age)}s ago"
-    return OK, f"leader {holder}, renewed {int(age)}s ago"
+        return UNHEALTHY, Message(
+            gettext_noop("leader %(holder)s last renewed %(seconds)ss ago"), holder=holder, seconds=int(age)
+        )
+    return OK, Message(gettext_noop("leader %(holder)s, renewed %(seconds)ss ago"), holder=holder, seconds=int(age))
 
 
-def _static_pod_status(client, component: str) -> tuple[str, str] | None:
+def _static_pod_status(client, component: str) -> tuple[str, Message] | None:
     pods = client.core.list_namespaced_pod("kube-system", label_selector=f"component={component}").items
     if not pods:
         return None
     ready = [p for p in pods if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])]
-    return (OK if ready else UNHEALTHY), f"{len(ready)}/{len(pods)} pods ready"
+    return (OK if ready else UNHEALTHY), Message(
+        gettext_noop("%(ready)s/%(pods)s pods ready"), ready=len(ready), pods=len(pods)
+    )
 
 
 def _component(client, name: str) -> dict:
     found = _lease_status(client, name) or _static_pod_status(client, name)
-    status, detail = found or (UNKNOWN, "no leader lease and no kube-system pod: runs outside the cluster's view")
-    return {"name": name, "status": status, "detail": detail}
+    status, detail = found or (
+        UNKNOWN,
+        Message(gettext_noop("no leader lease and no kube-system pod: runs outside the cluster's view")),
+    )
+    return _entry(name, status, detail)
 
 
 def _addon_slot(kind: str, obj) -> str | None:
@@ -136,26 +168,56 @@ def _find_addons(client) -> list[dict]:
 
     def entry(slot, name):
         if slot not in found:
-            return {"name": name, "status": ABSENT, "detail": ""}
+            return _entry(name, ABSENT)
         kind, obj = found[slot]
-        status, detail = _workload_status(kind, obj)
-        return {"name": name, "status": status, "detail": detail}
+        return _entry(name, *_workload_status(kind, obj))
 
+    # Product names stay as they are; what names a kind of add-on is translated.
     addons = [entry("dns", "CoreDNS"), entry("kube-proxy", "kube-proxy")]
-    cni_name = f"CNI: {CNI_DAEMONSETS[found['cni'][1].metadata.name]}" if "cni" in found else "CNI"
+    cni_name = (
+        Message(gettext_noop("CNI: %(plugin)s"), plugin=CNI_DAEMONSETS[found["cni"][1].metadata.name])
+        if "cni" in found
+        else "CNI"
+    )
     addons += [entry("cni", cni_name), entry("metrics-server", "metrics-server")]
+    ingress = Message(gettext_noop("Ingress controller"))
     if "ingress" in found:
-        addons.append(entry("ingress", "Ingress controller"))
+        addons.append(entry("ingress", ingress))
     else:
         classes = client.networking.list_ingress_class().items
         addons.append(
-            {
-                "name": "Ingress controller",
-                "status": UNKNOWN if classes else ABSENT,
-                "detail": ", ".join(c.metadata.name for c in classes) if classes else "",
-            }
+            _entry(
+                ingress,
+                UNKNOWN if classes else ABSENT,
+                ", ".join(c.metadata.name for c in classes) if classes else "",
+            )
         )
     return addons
+
+
+def health_shown(health: dict) -> dict:
+    """A stored health probe with its components' and add-ons' names and
+    details in the reader's language (checks from before show as stored)."""
+    if not health:
+        return health  # never checked: the page says so
+
+    def shown(entry):
+        return {
+            **entry,
+            "name": stored_text.shown(entry.get("name_i18n"), entry.get("name")),
+            "detail": stored_text.shown(entry.get("detail_i18n"), entry.get("detail")),
+        }
+
+    return {
+        **health,
+        "components": [shown(entry) for entry in health.get("components") or []],
+        "addons": [shown(entry) for entry in health.get("addons") or []],
+    }
+
+
+def condition_shown(condition: dict) -> dict:
+    """The Healthy condition with its message in the reader's language."""
+    return {**condition, "message": stored_text.shown(condition.get("message_i18n"), condition.get("message"))}
 
 
 def _parse_readyz(body: str) -> list[dict]:
@@ -184,17 +246,19 @@ def health_probe(client: kube.KubeClient) -> dict:
     }
 
 
-def _phase_for(probe: dict) -> tuple[str, str]:
+def _phase_for(probe: dict) -> tuple[str, "str | Message"]:
     if not probe["ready"]:
         failing = [c["name"] for c in probe["readyz"] if not c["ok"]]
-        return ClusterPhase.DEGRADED, "API server not ready: " + ", ".join(failing or ["readyz failed"])
+        return ClusterPhase.DEGRADED, Message(
+            gettext_noop("API server not ready: %(checks)s"), checks=", ".join(failing or ["readyz failed"])
+        )
     bad = [c["name"] for c in probe["components"] if c["status"] == UNHEALTHY]
     if bad:
-        return ClusterPhase.DEGRADED, "Unhealthy: " + ", ".join(bad)
+        return ClusterPhase.DEGRADED, Message(gettext_noop("Unhealthy: %(components)s"), components=", ".join(bad))
     return ClusterPhase.READY, ""
 
 
-def _record(cluster_id: int, *, phase: str, message: str, probe: dict | None, reached: bool) -> Cluster:
+def _record(cluster_id: int, *, phase: str, message: "str | Message", probe: dict | None, reached: bool) -> Cluster:
     now = timezone.now()
     with transaction.atomic():
         cluster = Cluster.objects.select_for_update().get(pk=cluster_id)
@@ -209,11 +273,14 @@ def _record(cluster_id: int, *, phase: str, message: str, probe: dict | None, re
             cluster.health = probe
             cluster.kubernetes_version = probe["version"]
             fields += ["health", "kubernetes_version"]
+        text = stored_text.english(message)
         condition = {
             "type": "Healthy",
             "status": "True" if phase == ClusterPhase.READY else "False",
             "reason": phase,
-            "message": message,
+            "message": text,
+            # The API's words stay as they are; the portal's own sentence is translated when shown.
+            **({"message_i18n": stored_text.to_json(message)} if isinstance(message, Message) else {}),
             "last_checked": now.isoformat(),
             "last_transition": now.isoformat()
             if previous != phase
@@ -225,7 +292,7 @@ def _record(cluster_id: int, *, phase: str, message: str, probe: dict | None, re
         cluster.conditions = [condition]
         cluster.save(update_fields=fields)
         if previous != phase:
-            ClusterPhaseChange.objects.create(cluster=cluster, previous=previous, phase=phase, message=message[:2000])
+            ClusterPhaseChange.objects.create(cluster=cluster, previous=previous, phase=phase, message=text[:2000])
     return cluster
 
 

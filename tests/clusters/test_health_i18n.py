@@ -1,0 +1,76 @@
+"""A health check stores what it says (lease holder and age, replicas ready,
+add-on kinds, why a cluster is degraded) as message ids with parameters;
+the cluster page translates it for its reader. Checks from before show as
+stored.
+
+These sentences are new to the catalogue, so the page's translation is
+checked through a gettext that marks what stored text rendered."""
+
+import pytest
+from django.utils import translation
+
+from clusters.choices import ClusterPhase
+from clusters.services import health
+from clusters.services.clusters import cluster_create
+from portal import stored_text
+
+
+def _marked(monkeypatch):
+    monkeypatch.setattr(stored_text, "gettext", lambda msgid: f"译[{msgid}]")
+
+
+@pytest.mark.devcluster
+def test_a_check_stores_ids_and_the_page_shows_them_translated(db, admin_kubeconfig, client, make_user, monkeypatch):
+    cluster = cluster_create(name="Dev", slug="dev", kubeconfig=admin_kubeconfig)
+    with translation.override("zh-hans"):  # whoever pressed "Check now" changes nothing stored
+        cluster = health.cluster_health_check(cluster=cluster)
+    assert cluster.phase == ClusterPhase.READY, cluster.conditions
+    scheduler = next(c for c in cluster.health["components"] if c["name"] == "kube-scheduler")
+    assert scheduler["detail"].startswith("leader ")  # English for readers from before
+    lease = scheduler["detail_i18n"]
+    assert lease["msgid"] == "leader %(holder)s, renewed %(seconds)ss ago"
+    assert isinstance(lease["params"]["seconds"], int) and lease["params"]["holder"]
+    ingress = next(a for a in cluster.health["addons"] if a["name"] == "Ingress controller")
+    assert ingress["name_i18n"] == {"msgid": "Ingress controller", "params": {}}
+    core_dns = next(a for a in cluster.health["addons"] if a["name"] == "CoreDNS")
+    assert "name_i18n" not in core_dns  # a product's name stays as it is
+
+    _marked(monkeypatch)
+    client.force_login(make_user("root", staff=True))
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(f"/clusters/{cluster.slug}/").content.decode()
+    holder, seconds = lease["params"]["holder"], lease["params"]["seconds"]
+    assert f"译[leader {holder}, renewed {seconds}s ago]" in html
+    assert "<th>译[Ingress controller]</th>" in html
+    assert "<th>CoreDNS</th>" in html
+
+
+def test_why_a_cluster_is_degraded_is_stored_as_an_id_and_shown_translated(monkeypatch):
+    probe = {"ready": True, "readyz": [], "components": [{"name": "kube-scheduler", "status": health.UNHEALTHY}]}
+    phase, message = health._phase_for(probe)
+    assert phase == ClusterPhase.DEGRADED
+    assert stored_text.to_json(message) == {
+        "msgid": "Unhealthy: %(components)s",
+        "params": {"components": "kube-scheduler"},
+    }
+    _marked(monkeypatch)
+    condition = {
+        "type": "Healthy",
+        "message": "Unhealthy: kube-scheduler",
+        "message_i18n": stored_text.to_json(message),
+    }
+    assert health.condition_shown(condition)["message"] == "译[Unhealthy: kube-scheduler]"
+
+
+def test_checks_from_before_show_as_stored(monkeypatch):
+    _marked(monkeypatch)
+    old = {
+        "ready": True,
+        "components": [{"name": "kube-scheduler", "status": "healthy", "detail": "leader vm, renewed 0s ago"}],
+        "addons": [{"name": "Ingress controller", "status": "absent", "detail": ""}],
+    }
+    shown = health.health_shown(old)
+    assert shown["components"][0]["detail"] == "leader vm, renewed 0s ago"
+    assert shown["addons"][0]["name"] == "Ingress controller"
+    assert health.health_shown({}) == {}  # never checked: the page says so
+    assert health.condition_shown({"message": "Cannot connect"})["message"] == "Cannot connect"
