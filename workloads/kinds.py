@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import yaml
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.errors import PortalError
 from workloads import columns as c
@@ -285,7 +286,8 @@ KINDS: dict[str, Kind] = {
             "Pod",
             "v1",
             "pods",
-            _("Pods"),
+            # The kind's name, not a count ("Pods" as a column of numbers has no context).
+            pgettext_lazy("Kubernetes kind", "Pods"),
             columns=(
                 Column("phase", _("Phase"), _field("status", "phase", default="")),
                 Column("ready", _("Ready"), c.pod_ready),

@@ -8,7 +8,7 @@ controller then renumbers that revision as the newest.
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from clusters import kube
 from workloads import columns as c
@@ -90,7 +90,7 @@ register(
 register(
     Action(
         "pods",
-        gettext_lazy("Pods"),
+        pgettext_lazy("Kubernetes kind", "Pods"),  # the section listing them, not a count
         kinds=(STATEFUL, DAEMON),
         run=owned.pods_read,
         method="GET",
