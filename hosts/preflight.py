@@ -249,9 +249,15 @@ def compare(ctx) -> None:
     if failed:
         listing = "; ".join(f"{check.host_name}: {check.title}" for check in failed[:20])
         raise StepFailed(
-            _("Preflight failed: %(count)s check(s) failed (%(checks)s).") % {"count": len(failed), "checks": listing}
+            Message(
+                gettext_noop("Preflight failed: %(count)s check(s) failed (%(checks)s)."),
+                count=len(failed),
+                checks=listing,
+            )
         )
-    ctx.log(_("Preflight passed on all %(count)s hosts.") % {"count": len(plan.hosts)}, EventStream.SYSTEM)
+    ctx.log(
+        Message(gettext_noop("Preflight passed on all %(count)s hosts."), count=len(plan.hosts)), EventStream.SYSTEM
+    )
 
 
 # --- reading the results -------------------------------------------------------------

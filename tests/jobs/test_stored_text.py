@@ -101,12 +101,14 @@ def test_the_job_page_translates_title_steps_and_engine_lines(world, zh_viewer):
     assert "Drain node node-7" in english and "Prepare the host" in english and "Writing /etc/hosts" in english
 
 
-def test_the_events_poll_and_the_list_translate_too(world, zh_viewer):
+def test_the_events_poll_the_list_and_the_dashboard_translate_too(world, zh_viewer):
     job = _run_translated(world.team_a)
     poll = zh_viewer.get(f"/jobs/{job.pk}/events/?after=0").content.decode()
     assert "正在写入 /etc/hosts" in poll and "收集主机信息" in poll
     listing = zh_viewer.get("/jobs/").content.decode()
     assert "驱逐节点 node-7" in listing
+    dashboard = zh_viewer.get("/").content.decode()
+    assert "驱逐节点 node-7" in dashboard
 
 
 def test_the_api_keeps_the_stored_fields_and_adds_displayed_ones(world, api):
