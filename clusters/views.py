@@ -407,3 +407,14 @@ class NodeListView(NodeMixin, ObjectListView):
         ("pods_running", gettext_lazy("Pods")),
     ]
     search_fields = ("name", "address", "cluster__name")
+    template_name = "clusters/node_list.html"
+
+    def get(self, request, *args, **kwargs):
+        from clusters.views_live import nodes_live, stop_polling_when_settled
+
+        # Before the rows are read: a sync that landed meanwhile shows with them.
+        self.live = nodes_live(request, list(Cluster.objects.for_user(request.user)))
+        return stop_polling_when_settled(request, super().get(request, *args, **kwargs), self.live)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "live": self.live}

@@ -38,21 +38,36 @@ def _ask_for_fresh_data(cluster) -> bool:
     if cluster.phase == ClusterPhase.PENDING and can_check:
         services.cluster_check_soon(cluster=cluster)
         return True
-    if inventory.nodes_stale(cluster):
+    return _ask_for_fresh_nodes([cluster])
+
+
+def _ask_for_fresh_nodes(clusters) -> bool:
+    stale = [cluster for cluster in clusters if inventory.nodes_stale(cluster)]
+    for cluster in stale:
         inventory.cluster_nodes_sync_soon(cluster=cluster)
-        return True
-    return False
+    return bool(stale)
+
+
+def _nodes_landed(cluster, since) -> bool:
+    # An unreachable cluster has no nodes to read: nothing more is coming.
+    return cluster.phase not in inventory.ANSWERED or inventory.nodes_synced_since(cluster, since)
+
+
+def _given_up(since) -> bool:
+    return since is None or timezone.now() - since > WAIT_AT_MOST
+
+
+def _asked_now() -> datetime:
+    # Whole seconds, as the poll's address carries it.
+    return timezone.now().replace(microsecond=0)
 
 
 def _waiting(cluster, since, bootstrap_job) -> bool:
     if cluster.phase == ClusterPhase.PROVISIONING and bootstrap_job is not None and not bootstrap_job.is_terminal:
         return True
-    if since is None or timezone.now() - since > WAIT_AT_MOST:
+    if _given_up(since):
         return False
-    if cluster.phase == ClusterPhase.PENDING:
-        return True
-    # An unreachable cluster has no nodes to read: nothing more is coming.
-    return cluster.phase in inventory.ANSWERED and not inventory.nodes_synced_since(cluster, since)
+    return cluster.phase == ClusterPhase.PENDING or not _nodes_landed(cluster, since)
 
 
 def live_context(request, cluster, bootstrap_job, *, opening: bool) -> dict:
@@ -60,7 +75,7 @@ def live_context(request, cluster, bootstrap_job, *, opening: bool) -> dict:
     address. `opening`: the page itself, not its poll, which asks for nothing."""
     since = _since(request)
     if opening and _ask_for_fresh_data(cluster):
-        since = timezone.now().replace(microsecond=0)
+        since = _asked_now()
     waiting = _waiting(cluster, since, bootstrap_job)
     url = reverse("clusters:cluster-live", args=[cluster.slug])
     if since is not None:
@@ -78,3 +93,25 @@ class ClusterLiveView(ClusterDetailView):
         if response.status_code == 200 and not self.live["waiting"]:
             response.status_code = STOP_POLLING
         return response
+
+
+def nodes_live(request, clusters, *, path: str = "") -> dict:
+    """A page showing nodes of `clusters` polls itself: opened (no `since`),
+    it asks for a sync of each cluster whose rows are stale, then polls its own
+    address (`path`, default the request's) with `since` until those syncs have landed."""
+    since = _since(request)
+    if since is None and _ask_for_fresh_nodes(clusters):
+        since = _asked_now()
+    waiting = not _given_up(since) and not all(_nodes_landed(cluster, since) for cluster in clusters)
+    params = request.GET.copy()
+    if since is not None:
+        params["since"] = str(int(since.timestamp()))
+    url = f"{path or request.path}?{params.urlencode()}"
+    return {"waiting": waiting, "url": url, "polled": "since" in request.GET}
+
+
+def stop_polling_when_settled(request, response, live: dict):
+    """The page's answer to its own poll (htmx asking, with `since`): 286 once settled."""
+    if live["polled"] and request.headers.get("HX-Request") and not live["waiting"] and response.status_code == 200:
+        response.status_code = STOP_POLLING
+    return response

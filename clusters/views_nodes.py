@@ -5,6 +5,7 @@ drain (a job), labels and taints (validated by the API server)."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clusters import kube
@@ -12,6 +13,7 @@ from clusters.forms import NodeDrainForm, NodeLabelsForm, NodeTaintsForm
 from clusters.selectors import node_pods
 from clusters.services import nodes as services
 from clusters.views import NodeMixin, capacity_bars, node_status
+from clusters.views_live import nodes_live, stop_polling_when_settled
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDetailView, add_errors
@@ -31,8 +33,15 @@ class NodeDetailView(NodeMixin, ObjectDetailView):
     def may_change(self, obj):
         return self.request.user.is_staff
 
+    def get(self, request, **kwargs):
+        response = super().get(request, **kwargs)
+        return stop_polling_when_settled(request, response, self.live)
+
     def extra_context(self, node):
+        # Before the pods are read: a sync that landed meanwhile shows with them.
+        self.live = nodes_live(self.request, [node.cluster], path=reverse("clusters:node-detail", args=[node.pk]))
         context = {
+            "live": self.live,
             "title": f"{node.cluster.name} / {node.name}",
             "status": node_status(node),
             "resources": capacity_bars([node]) if node.missing_since is None else [],

@@ -10,6 +10,7 @@ import pytest
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from rbac.reconcile import reconcile_cluster
+from tests.support import live
 
 pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
 
@@ -51,3 +52,28 @@ def test_a_namespace_page_follows_provisioning_to_ready(world, page, login, dev_
     page.wait_for_timeout(4_000)
     assert len(polls) == count
     assert errors == [] and foreign == []
+
+
+def test_a_cluster_never_checked_is_checked_in_the_background_while_its_page_waits(
+    world, page, login, dev_cluster, workers, admin
+):
+    """The page asks a real worker for the first check; the phase and the
+    node rows arrive on the page by themselves."""
+    workers()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    login(page, world.admin)
+    page.goto(f"/clusters/{dev_cluster.slug}/")
+    assert page.locator("#cluster-phase").inner_text() == "Pending"
+    assert page.locator("#live-note").count() == 1
+    page.evaluate("window.portalNotReloaded = true")
+
+    page.locator("#cluster-phase", has_text="Ready").wait_for(timeout=30_000)
+    page.locator("#live-note").wait_for(state="detached", timeout=10_000)
+    assert page.evaluate("window.portalNotReloaded") is True
+    ready, total = live.node_counts(admin.core)
+    assert page.locator("#nodes tbody tr").count() == total
+    assert "kube-scheduler" in page.locator("#control-plane").inner_text()
+    assert page.locator("#phase-history tbody tr", has_text="Ready").count() == 1
+    assert not page.locator("#cluster-live").get_attribute("hx-trigger")
+    assert errors == []

@@ -31,9 +31,9 @@ def queued(monkeypatch):
 def page(client, world, django_capture_on_commit_callbacks):
     client.force_login(world.admin)
 
-    def get(url=None):
+    def get(url=None, **headers):
         with django_capture_on_commit_callbacks(execute=True):
-            return client.get(url or f"/clusters/{world.cluster.slug}/")
+            return client.get(url or f"/clusters/{world.cluster.slug}/", **headers)
 
     return get
 
@@ -134,3 +134,34 @@ def test_the_page_stops_waiting_for_a_sync_that_never_lands(page, world, queued)
     assert page(f"/clusters/{world.cluster.slug}/live/?since=soon").status_code == 286
     assert page(f"/clusters/{world.cluster.slug}/live/?since=99999999999999999999").status_code == 286
     assert queued == []  # the poll itself asks for nothing
+
+
+def test_the_node_pages_sync_stale_nodes_and_poll_until_the_sync_lands(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.READY)
+    node = _node(world.cluster, timedelta(minutes=5))
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    listed = page("/clusters/nodes/?q=node").content.decode()
+    assert queued == [("cluster_nodes_sync", world.cluster.pk)]
+    poller = listed[listed.index('<span id="nodes-live"') :].split(">", 1)[0]
+    assert 'hx-trigger="every 3s"' in poller and 'hx-select="table.objects"' in poller
+    poll = poller.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert poll.startswith("/clusters/nodes/?") and "q=node" in poll and "since=" in poll
+    assert page(f"/clusters/nodes/{node.pk}/").status_code == 200  # asked once a minute per cluster
+    detail = page(f"/clusters/nodes/{node.pk}/").content.decode()
+    detail_poll = detail[detail.index('<div id="node-live"') :].split(">", 1)[0]
+    assert f'hx-get="/clusters/nodes/{node.pk}/?since=' in detail_poll
+    assert queued == [("cluster_nodes_sync", world.cluster.pk)]
+
+    assert page(poll, **htmx).status_code == 200
+
+    node.last_synced, node.pods_running = timezone.now() + timedelta(seconds=1), 9
+    node.save()
+    answer = page(poll, **htmx)
+    assert answer.status_code == 286
+    html = answer.content.decode()
+    assert "hx-trigger" not in html[html.index('<span id="nodes-live"') :].split(">", 1)[0]
+    assert "<td>9</td>" in html
+    detail_poll_url = detail_poll.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert page(detail_poll_url, **htmx).status_code == 286
+    # Opened again without htmx, a page is an ordinary page.
+    assert page(poll).status_code == 200
