@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -31,6 +32,7 @@ from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, add_errors
 from portal.quantities import format_quantity, percent_of, quantity_value, sum_quantities
+from portal.templatetags.status import render_badge, state_column
 
 PHASE_HISTORY_ROWS = 20
 
@@ -118,7 +120,7 @@ class ClusterListView(ClusterMixin, ObjectListView):
     title = gettext_lazy("Clusters")
     columns = [
         ("name", gettext_lazy("Name")),
-        ("get_phase_display", gettext_lazy("Phase")),
+        (state_column("phase"), gettext_lazy("Phase")),
         ("kubernetes_version", gettext_lazy("Version")),
         ("api_server_url", gettext_lazy("API server")),
         (nodes_summary, gettext_lazy("Nodes ready")),
@@ -389,10 +391,11 @@ class NodeMixin:
 
 
 def node_status(node) -> str:
+    """The node's state as badges: missing, ready or not, and cordoned."""
     if node.missing_since:
-        return _("Missing")
-    status = _("Ready") if node.ready else _("Not ready")
-    return f"{status}, {_('cordoned')}" if node.unschedulable else status
+        return render_badge("missing", _("Missing"))
+    status = render_badge("ready", _("Ready")) if node.ready else render_badge("not_ready", _("Not ready"))
+    return format_html("{} {}", status, render_badge("cordoned", _("cordoned"))) if node.unschedulable else status
 
 
 class NodeListView(NodeMixin, ObjectListView):

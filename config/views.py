@@ -9,7 +9,6 @@ from clusters.models import Cluster
 from clusters.views import clusters_overview
 from jobs.models import Job
 from portal.errors import api_not_found, api_server_error
-from portal.roles import TeamRole
 from portal.teams import Membership, Team
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
@@ -21,15 +20,17 @@ DASHBOARD_ROWS = 10
 def dashboard(request):
     """What a user looks at first: their clusters' health, teams, namespaces, recent jobs."""
     user = request.user
-    roles = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
-    teams = [(team, TeamRole(roles[team.pk]).label if team.pk in roles else "") for team in Team.objects.for_user(user)]
+    # Only the teams the user is in, each with the role held: a platform admin
+    # sees every team elsewhere, so here gets their number and a link instead.
+    memberships = Membership.objects.filter(user=user).select_related("team").order_by("team__name")
     namespaces = TeamNamespace.objects.for_user(user).select_related("team", "cluster")
     return render(
         request,
         "portal/dashboard.html",
         {
             "clusters": clusters_overview(Cluster.objects.for_user(user)),
-            "teams": teams,
+            "memberships": memberships,
+            "team_count": Team.objects.count() if user.is_staff else None,
             "namespaces": namespaces[:DASHBOARD_ROWS],
             "namespace_count": namespaces.count(),
             "pending_approval": namespaces.filter(phase=NamespacePhase.PENDING_APPROVAL).count(),

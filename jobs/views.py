@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,9 +14,21 @@ from jobs import services as services
 from jobs.choices import JobStatus
 from jobs.models import Job
 from jobs.registry import UnknownJobKind, get_kind
+from jobs.templatetags.durations import duration
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.generic import ObjectListView
+from portal.templatetags.status import state_column
+
+
+def job_duration(job: Job) -> str:
+    """How long it took, or "running for ..." while it runs; nothing before it starts."""
+    if job.started is None:
+        return ""
+    elapsed = duration((job.finished or timezone.now()) - job.started)
+    if job.finished:
+        return elapsed
+    return _("running for %(elapsed)s") % {"elapsed": elapsed}
 
 
 class JobListView(ObjectListView):
@@ -25,7 +38,8 @@ class JobListView(ObjectListView):
     columns = [
         ("pk", "#"),
         ("title_display", gettext_lazy("Title")),
-        ("get_status_display", gettext_lazy("Status")),
+        (state_column("status"), gettext_lazy("Status")),
+        (job_duration, gettext_lazy("Duration")),
         ("cluster.name", gettext_lazy("Cluster")),
         ("team.name", gettext_lazy("Team")),
         ("created_by.username", gettext_lazy("Started by")),

@@ -128,6 +128,10 @@ class ObjectListView(ScopedMixin, ListView):
                 queryset = queryset.filter(**{param: value})
         return queryset
 
+    def links_to(self, obj) -> bool:
+        """Whether the row's first cell links to the object's page."""
+        return True
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
@@ -140,7 +144,10 @@ class ObjectListView(ScopedMixin, ListView):
             create_url_name=self.create_url_name if self.may_change(None) else "",
             detail_url_name=self.detail_url_name,
             lookup_field=self.lookup_field,
-            rows=[(obj, [resolve(obj, column) for column, _h in self.columns]) for obj in context["object_list"]],
+            rows=[
+                (obj, [resolve(obj, column) for column, _h in self.columns], self.links_to(obj))
+                for obj in context["object_list"]
+            ],
         )
         return context
 

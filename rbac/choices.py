@@ -26,5 +26,8 @@ class NamespacePhase(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# Records of namespaces no cluster holds: deleted, or rejected before they existed.
+GONE_PHASES = (NamespacePhase.DELETED, NamespacePhase.REJECTED)
+
 # Team namespaces the reconciler converges: a change to them reaches the cluster at once.
 RECONCILED_PHASES = (NamespacePhase.PROVISIONING, NamespacePhase.READY, NamespacePhase.FAILED)

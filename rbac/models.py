@@ -16,7 +16,7 @@ from portal.quantities import parse_quantity, quantity
 from portal.scoping import TeamScopedQuerySet
 from portal.teams import Team
 from portal.validators import dns_label
-from rbac.choices import ApiTokenAccess, NamespacePhase
+from rbac.choices import GONE_PHASES, ApiTokenAccess, NamespacePhase
 from rbac.validators import not_reserved
 
 
@@ -151,7 +151,7 @@ class TeamNamespaceQuerySet(TeamScopedQuerySet):
 
     def gone(self):
         """Records of namespaces no cluster holds: deleted, or rejected before they existed."""
-        return self.filter(phase__in=[NamespacePhase.DELETED, NamespacePhase.REJECTED])
+        return self.filter(phase__in=GONE_PHASES)
 
 
 class TeamNamespace(models.Model):
@@ -197,6 +197,11 @@ class TeamNamespace(models.Model):
 
     def __str__(self):
         return f"{self.cluster}/{self.name}"
+
+    @property
+    def is_gone(self) -> bool:
+        """Deleted, or rejected before it existed: listed for the record, not opened."""
+        return self.phase in GONE_PHASES
 
 
 class QuotaChangeQuerySet(TeamScopedQuerySet):

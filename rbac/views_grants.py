@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.forms import PortalModelForm
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from portal.templatetags.status import state_column
 from rbac import services_grants
 from rbac.grants import SUBJECT_KINDS, ClusterGrant
 
@@ -77,7 +78,7 @@ class GrantListView(GrantMixin, ObjectListView):
         ("cluster.name", gettext_lazy("Cluster")),
         ("role", gettext_lazy("ClusterRole")),
         (lambda g: ", ".join(t.slug for t in g.teams.all()) or "—", gettext_lazy("Teams")),
-        ("get_phase_display", gettext_lazy("State")),
+        (state_column("phase"), gettext_lazy("State")),
         ("message_display", gettext_lazy("Message")),
     ]
     search_fields = ("name", "role")
@@ -92,7 +93,7 @@ class GrantDetailView(GrantMixin, ObjectDetailView):
         (lambda g: ", ".join(t.slug for t in g.teams.all()) or "—", gettext_lazy("Teams")),
         ("get_team_role_display", gettext_lazy("Team role")),
         (lambda g: _subject_lines(g.subjects) or "—", gettext_lazy("Other subjects")),
-        ("get_phase_display", gettext_lazy("State")),
+        (state_column("phase"), gettext_lazy("State")),
         ("message_display", gettext_lazy("Message")),
         ("observed", gettext_lazy("Last reconciled")),
     ]

@@ -17,6 +17,7 @@ from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, O
 from portal.quantities import quota_bars
 from portal.roles import EDITING_ROLES, MANAGING_ROLES
 from portal.teams import Membership
+from portal.templatetags.status import state_column
 from rbac import live, services, tenancy
 from rbac.choices import NamespacePhase
 from rbac.conditions import shown as shown_conditions
@@ -56,11 +57,15 @@ class NamespaceListView(NamespaceMixin, ObjectListView):
         ("team.name", gettext_lazy("Team")),
         ("cluster.name", gettext_lazy("Cluster")),
         ("plan.name", gettext_lazy("Quota plan")),
-        ("get_phase_display", gettext_lazy("Phase")),
+        (state_column("phase"), gettext_lazy("Phase")),
     ]
     search_fields = ("name", "team__name", "cluster__name")
     filters = [("phase", gettext_lazy("Phase"), NamespacePhase.choices)]
     create_url_name = "teams:namespace-create"
+
+    def links_to(self, obj) -> bool:
+        # A deleted or rejected namespace's record stays for the history; there is no page worth opening.
+        return not obj.is_gone
 
 
 def live_quota(user, namespace) -> tuple[list[dict], str]:

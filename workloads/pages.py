@@ -15,19 +15,14 @@ from clusters.models import Cluster
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.roles import EDITING_ROLES
+from portal.templatetags.status import family
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from workloads import columns, places
 from workloads.errors import mapped
 from workloads.kinds import KINDS, Kind
 
-# A state of workloads/columns.py -> the badge class that reads as it (portal.css).
-BADGES = {
-    columns.READY: "status-succeeded",
-    columns.PROGRESSING: "status-running",
-    columns.PENDING: "status-pending",
-    columns.FAILED: "status-failed",
-}
+# A state of workloads/columns.py -> its word; its colour is its family (portal/templatetags/status.py).
 STATES = {
     columns.READY: gettext_lazy("Ready"),
     columns.PROGRESSING: gettext_lazy("Progressing"),
@@ -99,7 +94,7 @@ def badge(row: dict) -> dict:
     return {
         "state": state,
         "label": STATES.get(state, state),
-        "css": BADGES.get(state, ""),
+        "family": family(state),
         "message": (row.get("status") or {}).get("message", ""),
     }
 

@@ -4,11 +4,12 @@ import json
 from datetime import datetime
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from portal.templatetags.status import when
 
 register = template.Library()
 
@@ -102,7 +103,7 @@ def cell(value):
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime):
-        return date_filter(value, "Y-m-d H:i")
+        return when(value)
     if isinstance(value, dict):
         return format_html(
             '<ul class="kv">{}</ul>',

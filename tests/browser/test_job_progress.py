@@ -29,7 +29,7 @@ def test_the_page_follows_one_hosts_log_and_progress_until_the_job_ends(world, p
     JobStep.objects.filter(job=job, host="node-a", name="verify").update(status="succeeded")
     row = page.locator("tr[data-host=node-a]")
     row.filter(has_text="2/2").wait_for(timeout=8000)
-    assert row.locator(".status").inner_text() == "Succeeded"
+    assert row.locator(".badge").inner_text() == "Succeeded"
 
     JobStep.objects.filter(job=job, status__in=["running", "pending"]).update(status="canceled")
     job.status = "canceled"

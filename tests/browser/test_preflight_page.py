@@ -37,10 +37,10 @@ def test_a_preflight_is_planned_watched_and_read_on_a_phone(world, page, login, 
     # The page notices by itself.
     page.locator("#preflight-verdict", has_text="1 check failed").wait_for(timeout=8000)
     memory = page.locator(f"#preflight-{three[0].name} tr[data-check=memory]")
-    assert memory.locator(".status").inner_text() == "fail"
+    assert memory.locator(".badge").inner_text() == "fail"
     assert "a control plane needs at least 1.7 GiB" in memory.inner_text()
     assert "What to do:" in memory.inner_text()
-    worker_ports = page.locator(f"#preflight-{three[1].name} tr[data-check=ports] .status")
+    worker_ports = page.locator(f"#preflight-{three[1].name} tr[data-check=ports] .badge")
     assert worker_ports.inner_text() == "pass"
     # Messages wrap in their cells: the page fits the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -259,7 +259,7 @@ def test_the_pages_plan_a_preflight_and_show_its_results(world, three, hosts):
     page = browser.get(f"/hosts/preflight/{job.pk}/").content.decode()
     assert "hx-trigger" not in page
     assert "1 check failed" in page
-    assert 'class="status status-failed">fail</span>' in page
+    assert 'class="badge badge-failed" data-state="fail">fail</span>' in page
     assert "Only 1.0 GiB of memory: a control plane needs at least 1.7 GiB." in page
     assert "What to do:" in page and "or make it a worker." in page
     assert AuditEvent.objects.filter(action="host.preflight", target_name=str(job.pk)).exists()

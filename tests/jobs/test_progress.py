@@ -207,10 +207,10 @@ def test_the_page_shows_bars_for_the_job_and_each_host(viewer, job):
     assert 'style="width: 43%"' in html
     assert "Running for" in html
     row = re.search(r'<tr data-host="node-a">.*?</tr>', html, re.S).group(0)
-    assert "Verify" in row and "status-running" in row and "1/2" in row
+    assert "Verify" in row and 'data-state="running"' in row and "badge-progress" in row and "1/2" in row
     # Every step with its badge, duration, exit status and attempts.
     assert "<strong>Install</strong> on node-b" in html and "exit status 3" in html and "2 attempts" in html
-    assert 'class="status status-skipped"' in html and "1 min 00 s" in html
+    assert 'class="badge badge-neutral" data-state="skipped"' in html and "1 min 00 s" in html
 
 
 def test_the_log_can_be_filtered_to_one_host_and_keeps_tailing_it(viewer, job):

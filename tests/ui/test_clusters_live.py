@@ -140,10 +140,10 @@ def test_check_now_shows_the_architecture_and_the_dashboard_bars(imported, clien
     assert 'id="addons"' in html and "CoreDNS" in html
     assert "No transitions yet." not in html  # pending -> ready was recorded
     nodes = re.search(r'<table class="objects" id="nodes">(.*?)</table>', html, re.S).group(1)
-    assert nodes.count("status-succeeded") == ready
+    assert nodes.count('data-state="ready"') == ready
     dashboard = client.get("/").content.decode()
     row = re.search(r'<tr data-cluster="dev">(.*?)</tr>', dashboard, re.S).group(1)
-    assert "phase-ready" in row and f">{ready}/{total}<" in row
+    assert 'class="badge badge-ok" data-state="ready"' in row and f">{ready}/{total}<" in row
     assert row.count('class="bar mini"') == 3
 
 

@@ -118,7 +118,7 @@ def test_every_kind_is_listed_applied_and_shown_through_the_same_pages(
 
     listed = text(developer.get(url(ready_ns, plural)))
     assert name in row_names(listed)
-    assert 'class="status ' in listed  # the row's status badge
+    assert 'class="badge badge-' in listed  # the row's status badge
 
     detail = developer.get(url(ready_ns, plural, f"{name}/"))
     assert detail.status_code == 200

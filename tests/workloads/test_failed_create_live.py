@@ -45,13 +45,13 @@ def test_a_deployment_over_the_quota_shows_the_quota_message_in_its_row_and_on_i
     for user in (tenancy.developer, tenancy.viewer):
         listed = page_client(user).get(page_url(ready_ns, "deployments"), {"name": name})
         cells = row_html(listed.content.decode(), name)
-        assert "status-failed" in cells and "exceeded quota" in cells, cells
+        assert "badge-failed" in cells and "exceeded quota" in cells, cells
 
     # Its page: the status in the summary, and the ReplicaFailure condition with its reason.
     page = page_client(tenancy.developer).get(page_url(ready_ns, "deployments", f"{name}/"))
     body = html.unescape(page.content.decode())
     summary = body[body.index('id="detail-status"') : body.index("</dd>", body.index('id="detail-status"'))]
-    assert "status-failed" in summary and "exceeded quota" in summary
+    assert "badge-failed" in summary and "exceeded quota" in summary
     conditions = developer().get(url(ready_ns, "deployments", f"{name}/conditions/")).json()["conditions"]
     (failure,) = [c for c in conditions if c["type"] == "ReplicaFailure"]
     assert (failure["status"], failure["reason"]) == ("True", "FailedCreate")
@@ -91,6 +91,6 @@ def test_a_workload_its_limit_range_refuses_says_failed_create_from_its_events(a
     page = html.unescape(page_client(tenancy.developer).get(page_url(ready_ns, plural, f"{name}/")).content.decode())
     assert 'data-reason="FailedCreate"' in page and "maximum cpu usage per Container is 1" in page
     listed = page_client(tenancy.developer).get(page_url(ready_ns, plural), {"name": name}).content.decode()
-    assert "status-failed" in row_html(listed, name)
+    assert "badge-failed" in row_html(listed, name)
 
     assert developer().delete(url(ready_ns, plural, f"{name}/")).status_code == 204
