@@ -77,6 +77,9 @@ STATE_FAMILIES = {
     "progressing": PROGRESS,
     "complete": OK,
     "paused": WARNING,
+    # The answer of an access review (rbac/who_can.py).
+    "allowed": OK,
+    "not_allowed": FAILED,
     # A Deployment's revisions; a Kubernetes event's type.
     "current": OK,
     "updating": PROGRESS,
@@ -96,19 +99,20 @@ def family(state) -> str:
     return STATE_FAMILIES.get(str(state), NEUTRAL)
 
 
-def render_badge(state, label=None) -> str:
+def render_badge(state, label=None, id="") -> str:
     if state is None or state == "":
         return "—"
     return render_to_string(
         "portal/_badge.html",
-        {"state": state, "family": family(state), "label": state if label is None else label},
+        {"state": state, "family": family(state), "label": state if label is None else label, "id": id},
     )
 
 
 @register.simple_tag
-def badge(state, label=None):
-    """`{% badge job.status job.get_status_display %}`"""
-    return render_badge(state, label)
+def badge(state, label=None, id=""):
+    """`{% badge job.status job.get_status_display %}`; `id=` names the badge
+    for the pages' polls and tests (`{% badge ... id="cluster-phase" %}`)."""
+    return render_badge(state, label, id)
 
 
 @register.filter

@@ -146,7 +146,9 @@ def test_adding_nothing_or_a_host_of_another_cluster_is_refused_at_the_field(lab
     assert response.status_code == 400
     assert field_errors(html) == ["node-3 is not a registered host outside every cluster (any more)."]
     # Still the cluster's page, its hosts and the choices as they are.
-    assert '<span class="phase phase-provisioning" id="cluster-phase">' in html and offered(html) == ["node-2"]
+    assert '<span class="badge badge-progress" data-state="provisioning" id="cluster-phase">' in html and offered(
+        html
+    ) == ["node-2"]
     assert Job.objects.filter(kind=services.KIND).count() == 1
     assert Host.objects.get(name="node-3").cluster.slug == "prod"
     assert Host.objects.get(name="node-2").cluster is None

@@ -76,6 +76,8 @@ def test_the_badge_tag_renders_the_family_state_and_label():
     html = Template("{% load status %}{% badge state label %}").render(Context({"state": "failed", "label": "<b>"}))
     assert html == '<span class="badge badge-failed" data-state="failed">&lt;b&gt;</span>'
     assert Template("{% load status %}{% badge '' %}").render(Context()) == "—"
+    named = Template('{% load status %}{% badge "ready" "Ready" id="cluster-phase" %}').render(Context())
+    assert named == '<span class="badge badge-ok" data-state="ready" id="cluster-phase">Ready</span>'
 
 
 WHEN = datetime(2026, 12, 4, 6, 1, 41, 123456, tzinfo=UTC)

@@ -63,7 +63,7 @@ def test_the_job_page_shows_its_state_badge_and_how_long_it_took(world, client_a
         finished=now,
     )
     html = client_as("viewer").get(f"/jobs/{job.pk}/").content.decode()
-    assert '<span id="job-status"><span class="badge badge-neutral" data-state="canceled">Canceled</span>' in html
+    assert '<span class="badge badge-neutral" data-state="canceled" id="job-status">Canceled</span>' in html
     assert "Took 42 s" in html
 
 
