@@ -161,14 +161,8 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
         from clusters.views_lifecycle import lifecycle_context
         from clusters.views_live import live_context
 
-        bootstrap_job = (
-            Job.objects.for_user(self.request.user)
-            .filter(cluster=obj, kind=BOOTSTRAP_KIND)
-            .order_by("-created", "-id")
-            .first()
-        )
         # Before the nodes are read: a sync that landed meanwhile shows with them.
-        self.live = live_context(self.request, obj, bootstrap_job, opening=self.opening)
+        self.live = live_context(self.request, obj, opening=self.opening)
         nodes = list(obj.nodes.all())
         health = obj.health or {}
         readyz = health.get("readyz") or []
@@ -185,7 +179,10 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
             "namespaces": obj.team_namespaces.for_user(self.request.user).select_related("team"),
             # Hosts are platform records: admins see them (Host.objects.for_user).
             "hosts": Host.objects.for_user(self.request.user).filter(cluster=obj).order_by("role", "name"),
-            "bootstrap_job": bootstrap_job,
+            "bootstrap_job": Job.objects.for_user(self.request.user)
+            .filter(cluster=obj, kind=BOOTSTRAP_KIND)
+            .order_by("-created", "-id")
+            .first(),
             "live": self.live,
             **lifecycle_context(self.request.user, obj),
         }
@@ -325,6 +322,7 @@ def cluster_rotate(request, slug):
             except PortalError as exc:
                 add_errors(form, exc.field_errors, exc.message, default_field="kubeconfig")
             else:
+                cluster = services.cluster_check_connected(cluster=cluster)
                 messages.success(request, _("Replaced the credentials of %(cluster)s.") % {"cluster": cluster})
                 messages.info(request, _found_message(found))
                 return redirect("clusters:cluster-detail", slug=cluster.slug)

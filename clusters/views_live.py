@@ -14,10 +14,13 @@ from datetime import UTC, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from clusters.bootstrap.services import KIND as BOOTSTRAP_KIND
 from clusters.choices import ClusterPhase
 from clusters.services import clusters as services
 from clusters.services import inventory
 from clusters.views import ClusterDetailView
+from jobs.choices import JOB_TERMINAL
+from jobs.models import Job
 
 WAIT_AT_MOST = timedelta(minutes=2)
 # htmx stops polling on this status (and swaps the answer in).
@@ -62,21 +65,27 @@ def _asked_now() -> datetime:
     return timezone.now().replace(microsecond=0)
 
 
-def _waiting(cluster, since, bootstrap_job) -> bool:
-    if cluster.phase == ClusterPhase.PROVISIONING and bootstrap_job is not None and not bootstrap_job.is_terminal:
+def _bring_up_running(cluster) -> bool:
+    # Whoever looks: a team member sees the cluster's phase, not its bootstrap job.
+    jobs = Job.objects.filter(cluster=cluster, kind=BOOTSTRAP_KIND).exclude(status__in=JOB_TERMINAL)
+    return cluster.phase == ClusterPhase.PROVISIONING and jobs.exists()
+
+
+def _waiting(cluster, since) -> bool:
+    if _bring_up_running(cluster):
         return True
     if _given_up(since):
         return False
     return cluster.phase == ClusterPhase.PENDING or not _nodes_landed(cluster, since)
 
 
-def live_context(request, cluster, bootstrap_job, *, opening: bool) -> dict:
+def live_context(request, cluster, *, opening: bool) -> dict:
     """Whether the page polls (it waits for a state to settle) and the poll's
     address. `opening`: the page itself, not its poll, which asks for nothing."""
     since = _since(request)
     if opening and _ask_for_fresh_data(cluster):
         since = _asked_now()
-    waiting = _waiting(cluster, since, bootstrap_job)
+    waiting = _waiting(cluster, since)
     url = reverse("clusters:cluster-live", args=[cluster.slug])
     if since is not None:
         url = f"{url}?since={int(since.timestamp())}"

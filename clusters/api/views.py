@@ -82,6 +82,8 @@ class ClusterViewSet(BootstrapActions, LifecycleActions, PortalModelViewSet):
         serializer = s.ClusterCredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cluster, found = cluster_services.cluster_credentials_replace(cluster=cluster, **serializer.validated_data)
+        # Checked now, as an import is: the old credentials' verdict must not stand until the sweep.
+        cluster = cluster_services.cluster_check_connected(cluster=cluster)
         return Response(self._connected(cluster, found))
 
     @extend_schema(

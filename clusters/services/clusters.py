@@ -95,33 +95,34 @@ def cluster_import(
         )
         cluster.full_clean()
         cluster.save()
-    return cluster_first_check(cluster=cluster), found
+    return cluster_check_connected(cluster=cluster), found
 
 
-def cluster_first_check(*, cluster: Cluster) -> Cluster:
-    """Check a cluster just recorded, and read its nodes, now: it answered a
-    moment ago, so this is quick, and its page shows a phase and node counts
-    at once instead of Pending until the next sweep. Returns it as checked.
+def cluster_check_connected(*, cluster: Cluster) -> Cluster:
+    """Check a cluster that just answered with its credentials (imported, or
+    its credentials replaced), and read its nodes, now: this is quick, and its
+    page shows the phase and node counts at once instead of Pending (or the
+    old credentials' verdict) until the next sweep. Returns it as checked.
 
     The record stays whatever the check finds (the phase says what). A bug in
-    the check must not undo an import that succeeded: it is logged, and the
-    cluster stays Pending for the sweep."""
+    the check must not undo a change that succeeded: it is logged, and the
+    cluster keeps its phase for the sweep."""
     from clusters.services.health import cluster_check_now
 
     try:
         checked, _counts, sync_error = cluster_check_now(cluster=cluster)
     except Exception:
-        logger.exception("First check of cluster %s failed", cluster.slug)
+        logger.exception("Check of cluster %s failed", cluster.slug)
         return cluster
     if sync_error:
-        logger.info("First check of cluster %s: %s", cluster.slug, sync_error)
+        logger.info("Check of cluster %s: %s", cluster.slug, sync_error)
     return checked
 
 
 def cluster_check_by_id(*, cluster_id: int) -> str | None:
-    """The first check, for a task: the cluster's phase after it (None if it is gone)."""
+    """A cluster's check, for a task: its phase after it (None if it is gone)."""
     cluster = Cluster.objects.filter(pk=cluster_id).first()
-    return cluster_first_check(cluster=cluster).phase if cluster else None
+    return cluster_check_connected(cluster=cluster).phase if cluster else None
 
 
 def cluster_check_soon(*, cluster: Cluster) -> None:

@@ -104,3 +104,16 @@ def test_an_imported_cluster_shows_its_phase_and_nodes_at_once(admin_web, devclu
     page = admin_web.get(response["Location"]).content.decode()
     assert f'id="cluster-phase">{cluster.get_phase_display()}<' in page
     assert "hx-trigger" not in page[page.index('<div id="cluster-live"') :].split(">", 1)[0]
+
+
+def test_replaced_credentials_are_checked_at_once(admin_web, devcluster):
+    """The old credentials' verdict does not stand until the sweep."""
+    assert _import(admin_web, devcluster.admin_kubeconfig_dict()).status_code == 302
+    Cluster.objects.filter(slug="imported").update(phase="unauthorized", last_checked=None)
+    response = admin_web.post(
+        "/clusters/imported/credentials/", {"kubeconfig": yaml.safe_dump(devcluster.admin_kubeconfig_dict())}
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    cluster = Cluster.objects.get(slug="imported")
+    assert cluster.phase in ("ready", "degraded") and cluster.last_checked is not None
+    assert cluster.phase_changes.filter(previous="unauthorized", phase=cluster.phase).exists()

@@ -61,7 +61,9 @@ def _poll_url(html: str) -> str:
     return region[start : region.index('"', start)].replace("&amp;", "&")
 
 
-def test_a_bring_up_under_way_polls_until_its_job_ends(page, world, queued):
+@pytest.mark.parametrize("who", ["admin", "developer"])
+def test_a_bring_up_under_way_polls_until_its_job_ends(page, client, world, queued, who):
+    client.force_login(getattr(world, who))  # a member sees the phase, not the (platform's) job
     _set(world.cluster, phase=ClusterPhase.PROVISIONING)
     job = Job.objects.create(kind=BOOTSTRAP_KIND, title="Bring up", cluster=world.cluster, status=JobStatus.RUNNING)
     html = page().content.decode()
