@@ -48,7 +48,7 @@ def test_an_admin_imports_the_devcluster_and_sees_it_live(world, page, login, de
 
     page.locator("nav.mainnav").get_by_role("link", name="Dashboard", exact=True).click()
     row = page.locator('tr[data-cluster="devcluster"]')
-    assert row.locator(".phase").inner_text() == "Ready"
+    assert row.locator(".badge").inner_text() == "Ready"
     assert row.locator(".nodes-ready").inner_text() == f"{ready}/{total}"
     assert row.locator(".bar.mini").count() == 3
 
