@@ -77,3 +77,32 @@ def test_a_cluster_never_checked_is_checked_in_the_background_while_its_page_wai
     assert page.locator("#phase-history tbody tr", has_text="Ready").count() == 1
     assert not page.locator("#cluster-live").get_attribute("hx-trigger")
     assert errors == []
+
+
+def test_a_deployment_page_follows_its_rollout_to_the_end(world, page, login, ready_namespace):
+    """A rollout that cannot finish (no node matches) shows Progressing; once
+    it can, the page shows it complete by itself and stops polling."""
+    from workloads import services
+    from workloads.kinds import KINDS
+
+    def apply(node_selector):
+        document = KINDS["deployments"].template("rolling")
+        document["spec"]["template"]["spec"]["nodeSelector"] = node_selector
+        services.live_apply(user=world.developer, namespace=ready_namespace, documents=[document])
+
+    apply({"portal.test/nowhere": "true"})
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    login(page, world.developer)
+    page.goto(f"/workloads/namespaces/{ready_namespace.pk}/deployments/rolling/")
+    assert page.locator("#rollout [data-state]").get_attribute("data-state") == "progressing"
+    assert page.locator("#live-note").count() == 1
+    page.evaluate("window.portalNotReloaded = true")
+
+    apply({})
+    page.locator('#rollout [data-state="complete"]').wait_for(timeout=60_000)
+    page.locator("#live-note").wait_for(state="detached", timeout=10_000)
+    assert page.evaluate("window.portalNotReloaded") is True
+    assert not page.locator("#detail-live").get_attribute("hx-trigger")
+    assert "nodeSelector" not in page.locator("#object-yaml").inner_text()
+    assert errors == []
