@@ -154,3 +154,19 @@ def test_the_audit_list_badges_results(world, client_as):
     AuditEvent.objects.create(action="team.update", result="denied", actor=world.users["owner"])
     html = client_as("admin").get("/audit/").content.decode()
     assert '<span class="badge badge-failed" data-state="denied">Denied</span>' in html
+
+
+def test_the_node_list_and_page_show_ready_and_cordoned_as_badges(world, client_as):
+    from clusters.models import Node
+
+    now = timezone.now()  # freshly synced: the pages do not ask for a sync
+    Node.objects.create(cluster=world.cluster, name="n-ready", ready=True, unschedulable=True, last_synced=now)
+    down = Node.objects.create(cluster=world.cluster, name="n-down", ready=False, last_synced=now)
+    admin = client_as("admin")
+    html = admin.get("/clusters/nodes/").content.decode()
+    cordoned = row(html, ">n-ready<")
+    assert '<span class="badge badge-ok" data-state="ready">Ready</span>' in cordoned
+    assert '<span class="badge badge-warning" data-state="cordoned">cordoned</span>' in cordoned
+    assert '<span class="badge badge-failed" data-state="not_ready">Not ready</span>' in row(html, ">n-down<")
+    page = admin.get(f"/clusters/nodes/{down.pk}/").content.decode()
+    assert re.search(r'id="node-status"><span class="badge badge-failed" data-state="not_ready">', page)
