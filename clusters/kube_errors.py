@@ -10,7 +10,7 @@ client and by everything that maps a cluster's refusals (workloads/errors.py).
 import ssl
 
 import orjson
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from urllib3.exceptions import (
@@ -24,6 +24,7 @@ from urllib3.exceptions import (
 )
 
 from portal.errors import PortalError
+from portal.stored_text import Message
 
 # --- errors ---------------------------------------------------------------
 
@@ -100,8 +101,10 @@ def _status_body(exc: ApiException) -> dict:
 
 
 def translate(exc: Exception, *, server: str = "") -> KubeError:
-    """One translation of API and network errors into portal errors."""
-    where = server or _("the cluster")
+    """One translation of API and network errors into portal errors. Each
+    message is a stored_text.Message: shown now in the request's language
+    (`message`), stored by background work as its id and parameters (`text`)."""
+    where = server or Message(gettext_noop("the cluster"))
     if isinstance(exc, KubeError):
         return exc
     if isinstance(exc, ApiException):
@@ -110,20 +113,23 @@ def translate(exc: Exception, *, server: str = "") -> KubeError:
         status = exc.status or 0
         if status == 0:  # the client gave up before an HTTP answer
             return ClusterUnreachable(
-                _("No answer from %(where)s: %(detail)s") % {"where": where, "detail": exc.reason}
+                Message(gettext_noop("No answer from %(where)s: %(detail)s"), where=where, detail=exc.reason)
             )
         if status == 401:
             return ClusterUnauthorized(
-                _("%(where)s refused the portal's credentials (expired or revoked?); replace them.") % {"where": where}
+                Message(
+                    gettext_noop("%(where)s refused the portal's credentials (expired or revoked?); replace them."),
+                    where=where,
+                )
             )
         if status == 403 and "exceeded quota" in message:
-            return QuotaExceeded(_("Quota exceeded: %(message)s") % {"message": message})
+            return QuotaExceeded(Message(gettext_noop("Quota exceeded: %(message)s"), message=message))
         if status == 403:
-            return KubeForbidden(_("Forbidden by the cluster: %(message)s") % {"message": message})
+            return KubeForbidden(Message(gettext_noop("Forbidden by the cluster: %(message)s"), message=message))
         if status == 404:
-            return KubeNotFound(_("Not found in the cluster: %(message)s") % {"message": message})
+            return KubeNotFound(Message(gettext_noop("Not found in the cluster: %(message)s"), message=message))
         if status == 409:
-            return KubeConflict(_("Conflict: %(message)s") % {"message": message})
+            return KubeConflict(Message(gettext_noop("Conflict: %(message)s"), message=message))
         if status == 422 or status == 400:
             causes = (body.get("details") or {}).get("causes") or []
             field_errors: dict[str, list[str]] = {}
@@ -131,35 +137,46 @@ def translate(exc: Exception, *, server: str = "") -> KubeError:
                 field_errors.setdefault(cause.get("field") or "non_field_errors", []).append(
                     cause.get("message") or cause.get("reason") or ""
                 )
-            return KubeInvalid(_("Invalid: %(message)s") % {"message": message}, field_errors=field_errors)
+            return KubeInvalid(
+                Message(gettext_noop("Invalid: %(message)s"), message=message), field_errors=field_errors
+            )
         if status == 410:
-            return KubeExpired(_("The list changed too much since that page: start again from the first page."))
+            return KubeExpired(
+                Message(gettext_noop("The list changed too much since that page: start again from the first page."))
+            )
         if status == 429:
-            return KubeTooManyRequests(_("The cluster asked to retry later: %(message)s") % {"message": message})
-        return KubeError(_("The cluster answered %(status)s: %(message)s") % {"status": status, "message": message})
+            return KubeTooManyRequests(
+                Message(gettext_noop("The cluster asked to retry later: %(message)s"), message=message)
+            )
+        return KubeError(
+            Message(gettext_noop("The cluster answered %(status)s: %(message)s"), status=status, message=message)
+        )
     if isinstance(exc, MaxRetryError) and exc.reason is not None:
         return translate(exc.reason, server=server)
     if isinstance(exc, (SSLError, ssl.SSLError)):
         return ClusterTLSError(
-            _(
-                "TLS failure talking to %(where)s: the server's certificate does not match the CA in the "
-                "kubeconfig, or the client certificate was refused (%(detail)s)."
+            Message(
+                gettext_noop(
+                    "TLS failure talking to %(where)s: the server's certificate does not match the CA in the "
+                    "kubeconfig, or the client certificate was refused (%(detail)s)."
+                ),
+                where=where,
+                detail=exc,
             )
-            % {"where": where, "detail": exc}
         )
     # urllib3's NewConnectionError is a ConnectTimeoutError: test it first.
     if isinstance(exc, NewConnectionError):
         return ClusterUnreachable(
-            _("Cannot connect to %(where)s (%(detail)s).") % {"where": where, "detail": _brief(exc)}
+            Message(gettext_noop("Cannot connect to %(where)s (%(detail)s)."), where=where, detail=_brief(exc))
         )
     if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, TimeoutError)):
-        return ClusterUnreachable(_("%(where)s did not answer in time.") % {"where": where})
+        return ClusterUnreachable(Message(gettext_noop("%(where)s did not answer in time."), where=where))
     if isinstance(exc, (NewConnectionError, ConnectionError, ProtocolError, OSError, HTTPError)):
         return ClusterUnreachable(
-            _("Cannot connect to %(where)s (%(detail)s).") % {"where": where, "detail": _brief(exc)}
+            Message(gettext_noop("Cannot connect to %(where)s (%(detail)s)."), where=where, detail=_brief(exc))
         )
     if isinstance(exc, ConfigException):
-        return KubeError(_("The stored kubeconfig cannot be used: %(detail)s") % {"detail": exc})
+        return KubeError(Message(gettext_noop("The stored kubeconfig cannot be used: %(detail)s"), detail=exc))
     return KubeError(f"{type(exc).__name__}: {exc}")
 
 

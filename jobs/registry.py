@@ -75,12 +75,9 @@ class StepFailed(Exception):
     or an API's words) or a Message, translated when the job is shown."""
 
     def __init__(self, message: "str | Message | list" = "", exit_status: int | None = None):
-        super().__init__(message)
+        super().__init__(stored_text.english(message))  # plain text in args, as for any exception
         self.text = message
         self.exit_status = exit_status
-
-    def __str__(self) -> str:
-        return stored_text.english(self.text)
 
 
 class StepTimedOut(StepFailed):

@@ -21,6 +21,7 @@ from jobs.models import Job
 from jobs.registry import JobCanceled, StepFailed, StepTimedOut, StepTransientError, UnknownJobKind, get_kind
 from portal import stored_text
 from portal.audit import audit_record
+from portal.errors import PortalError
 from portal.models import AuditChannel, AuditResult
 from portal.stored_text import Message
 
@@ -342,7 +343,9 @@ def _run_one(job: Job, kind, step, run: _Run) -> tuple[str, "str | Message"]:
             f" on {step.host}" if step.host else "",
             state.redact_secrets(traceback.format_exc(), ctx.secrets),
         )
-        message = f"{type(exc).__name__}: {state.redact_secrets(str(exc), ctx.secrets)}"
+        # A portal error (a cluster's refusal) keeps its message id for the reader's language.
+        text = exc.text if isinstance(exc, PortalError) else str(exc)
+        message = stored_text.join(f"{type(exc).__name__}: ", _redacted(text, ctx))
         return _fail(ctx, step, message, ctx.exit_status, kind.failure_hint(step))
     done = StepStatus.SKIPPED if outcome == StepStatus.SKIPPED else StepStatus.SUCCEEDED
     state.step_set_status(step=step, status=done, exit_status=ctx.exit_status)

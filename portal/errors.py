@@ -40,8 +40,12 @@ class PortalError(Exception):
     error_type = "invalid"
 
     def __init__(self, message, *, field_errors=None):
-        super().__init__(message)
+        # Plain text in args: an exception may be serialized (a task's result).
+        super().__init__(str(message))
         self.message = str(message)
+        # What background work stores: a stored_text.Message stays a message
+        # id with parameters, translated for whoever reads it later.
+        self.text = message
         self.field_errors = field_errors or {}
 
 

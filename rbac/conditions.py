@@ -65,11 +65,15 @@ class Reason(Message):
 
 def stored(text: "str | Message") -> dict:
     """The fields a condition (or a failed object) stores for `text`: its
-    reason and params when it has them, and always the English message."""
+    reason and params when it has them (a cluster's refusal, a message
+    without a reason code, keeps its id and params in `message_i18n`), and
+    always the English message."""
     fields = {"message": stored_text.english(text)}
     if isinstance(text, Reason):
         fields["reason"] = text.reason
         fields["params"] = stored_text.to_json(text)["params"]
+    elif isinstance(text, Message):
+        fields["message_i18n"] = stored_text.to_json(text)
     return fields
 
 
@@ -80,7 +84,7 @@ def sentence(entry: dict) -> str:
     if reason in SENTENCES:
         params = entry.get("params") if isinstance(entry.get("params"), dict) else {}
         return stored_text.render({"msgid": SENTENCES[reason], "params": params})
-    return str(entry.get("message") or "")
+    return stored_text.shown(entry.get("message_i18n"), entry.get("message") or "")
 
 
 def label(entry: dict) -> str:

@@ -161,7 +161,7 @@ def _converge_object(client, obj: dict, actual: dict, repaired: dict, failures: 
         _apply(client, obj)
         repaired["applied"].append(key)
     except kube.KubeError as exc:
-        failures[key] = exc.message
+        failures[key] = exc.text
 
 
 def _delete_undesired(client, keys, repaired: dict, failures: dict) -> None:
@@ -170,7 +170,7 @@ def _delete_undesired(client, keys, repaired: dict, failures: dict) -> None:
             _delete(client, key)
             repaired["deleted"].append(key)
         except kube.KubeError as exc:
-            failures[key] = exc.message
+            failures[key] = exc.text
 
 
 def _members_by_team(namespaces: list[TeamNamespace]) -> dict[int, list[Membership]]:
@@ -259,13 +259,13 @@ def _converge_cluster(client, active, members, namespaces, actual, repaired, fai
             _apply(client, identity_ns)
             repaired["applied"].append(_object_key(identity_ns))
         except kube.KubeError as exc:
-            failures[_object_key(identity_ns)] = exc.message
+            failures[_object_key(identity_ns)] = exc.text
     sources = {}
     for source in team_roles.SOURCES.values():
         try:
             rules = client.to_dict(client.rbac.read_cluster_role(source)).get("rules")
         except kube.KubeError as exc:
-            failures[_key("ClusterRole", None, source)] = exc.message
+            failures[_key("ClusterRole", None, source)] = exc.text
             continue
         if rules:
             sources[source] = rules
@@ -308,10 +308,10 @@ def _converge(client, tn, memberships, namespaces, actual, present: list[str]) -
             repaired["applied"].append(ns_key)
     except kube.KubeConflict as exc:
         # AlreadyExists on create: the namespace is someone else's.
-        failures[ns_key] = _not_ours(tn) if current is None else exc.message
+        failures[ns_key] = _not_ours(tn) if current is None else exc.text
         return repaired, failures
     except kube.KubeError as exc:
-        failures[ns_key] = exc.message
+        failures[ns_key] = exc.text
         return repaired, failures
     for obj in inside:
         _converge_object(client, obj, actual, repaired, failures)

@@ -303,9 +303,9 @@ def cluster_health_check(*, cluster: Cluster, timeout: float | None = None) -> C
         with kube.client_for(cluster, timeout=(min(3.0, seconds), seconds)) as client:
             probe = health_probe(client)
     except kube.ClusterUnauthorized as exc:
-        return _record(cluster.pk, phase=ClusterPhase.UNAUTHORIZED, message=exc.message, probe=None, reached=True)
+        return _record(cluster.pk, phase=ClusterPhase.UNAUTHORIZED, message=exc.text, probe=None, reached=True)
     except kube.KubeError as exc:
-        return _record(cluster.pk, phase=ClusterPhase.UNREACHABLE, message=exc.message, probe=None, reached=False)
+        return _record(cluster.pk, phase=ClusterPhase.UNREACHABLE, message=exc.text, probe=None, reached=False)
     phase, message = _phase_for(probe)
     return _record(cluster.pk, phase=phase, message=message, probe=probe, reached=True)
 

@@ -9,6 +9,7 @@ checked through a gettext that marks what stored text rendered."""
 import pytest
 from django.utils import translation
 
+from clusters import kube
 from clusters.choices import ClusterPhase
 from clusters.services import health
 from clusters.services.clusters import cluster_create
@@ -74,3 +75,28 @@ def test_checks_from_before_show_as_stored(monkeypatch):
     assert shown["addons"][0]["name"] == "Ingress controller"
     assert health.health_shown({}) == {}  # never checked: the page says so
     assert health.condition_shown({"message": "Cannot connect"})["message"] == "Cannot connect"
+
+
+def test_a_clusters_refusal_keeps_its_message_id_for_later_readers():
+    with translation.override("zh-hans"):  # a request in Chinese meets the error
+        exc = kube.translate(TimeoutError("timed out"))
+    assert exc.message == "该集群 未能及时响应。"  # shown to that request at once
+    assert stored_text.to_json(exc.text) == {
+        "msgid": "%(where)s did not answer in time.",
+        "params": {"where": {"msgid": "the cluster", "params": {}}},
+    }
+    assert stored_text.english(exc.text) == "the cluster did not answer in time."
+
+
+@pytest.mark.django_db
+def test_an_unreachable_clusters_last_check_is_stored_as_an_id_and_shown_translated(world):
+    with translation.override("zh-hans"):
+        exc = kube.translate(TimeoutError("timed out"))
+        health._record(world.cluster.pk, phase=ClusterPhase.UNREACHABLE, message=exc.text, probe=None, reached=False)
+    world.cluster.refresh_from_db()
+    (condition,) = world.cluster.conditions
+    assert condition["message"] == "the cluster did not answer in time."  # English, whoever asked
+    assert condition["message_i18n"]["msgid"] == "%(where)s did not answer in time."
+    assert world.cluster.phase_changes.get().message == "the cluster did not answer in time."
+    with translation.override("zh-hans"):
+        assert health.condition_shown(condition)["message"] == "该集群 未能及时响应。"

@@ -10,6 +10,7 @@ page shows must come through it, with the stored parameters filled in."""
 import pytest
 from django.utils import translation
 
+from clusters import kube
 from portal import stored_text
 from rbac import conditions
 from rbac.conditions import Reason
@@ -119,3 +120,14 @@ def test_a_grants_message_is_stored_as_its_msgid_and_shown_translated(world):
     grant.refresh_from_db()
     with translation.override("zh-hans"):
         assert grant.message_display == "forbidden: no"  # the API server's words, as they are
+
+
+def test_a_clusters_refusal_in_a_condition_keeps_its_message_id():
+    refusal = kube.translate(TimeoutError("timed out"))
+    stored = conditions.stored(refusal.text)
+    assert stored["message"] == "the cluster did not answer in time."
+    assert stored["message_i18n"]["msgid"] == "%(where)s did not answer in time."
+    with translation.override("zh-hans"):
+        assert conditions.sentence(stored) == "该集群 未能及时响应。"
+        failed = conditions.stored(Reason("ReconcileFailed", object="Namespace//x", error=refusal.text))
+        assert conditions.sentence(failed) == "Namespace//x: 该集群 未能及时响应。"
