@@ -3,8 +3,8 @@ add-on kinds, why a cluster is degraded) as message ids with parameters;
 the cluster page translates it for its reader. Checks from before show as
 stored.
 
-These sentences are new to the catalogue, so the page's translation is
-checked through a gettext that marks what stored text rendered."""
+The page's translation is checked through a gettext that marks what stored
+text rendered, so the test does not depend on the catalogue's wording."""
 
 import pytest
 from django.utils import translation

@@ -3,9 +3,8 @@ step names, the engine's own lines and failures are stored as message ids
 with parameters and translated when the page or the API shows them; rows
 from before (plain text only) show as they were written.
 
-The Chinese sentences come from the project's catalogue; a msgid it does
-not have yet renders as the English sentence built from the parameters, so
-the page shows translation happened at display time, not in the worker."""
+The Chinese sentences come from the project's catalogue: the stored rows
+hold English ids, so Chinese on the page was made at display time."""
 
 import pytest
 from django.utils import translation
@@ -93,8 +92,8 @@ def test_the_job_page_translates_title_steps_and_engine_lines(world, zh_viewer):
     assert "准备主机" in html and "收集主机信息" in html  # the steps
     assert "正在写入 /etc/hosts" in html  # the portal's log line
     assert "plain output of a host" in html  # a host's output, as it is
-    # Not in the catalogue yet: the English sentence, built with the translated parameters.
-    assert "Step 2 (收集主机信息) failed: 命令以状态 3 退出。" in html
+    # The engine's sentence, translated, with its parameters (the step's title translated too).
+    assert "第 2 步（收集主机信息）失败：命令以状态 3 退出。" in html
     assert "Drain node node-7" not in html
     zh_viewer.cookies["django_language"] = "en"
     english = zh_viewer.get(f"/jobs/{job.pk}/").content.decode()
@@ -119,7 +118,7 @@ def test_the_api_keeps_the_stored_fields_and_adds_displayed_ones(world, api):
     steps = {step["name"]: step for step in data["steps"]}
     assert (steps["gather"]["title"], steps["gather"]["title_display"]) == ("Gather facts", "收集主机信息")
     assert steps["gather"]["message_display"] == "命令以状态 3 退出。"
-    assert data["message_display"] == "Step 2 (收集主机信息) failed: 命令以状态 3 退出。"
+    assert data["message_display"] == "第 2 步（收集主机信息）失败：命令以状态 3 退出。"
     events = client.get(f"/api/v1/jobs/{job.pk}/events/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     writing = next(e for e in events if "Writing" in e["text"])
     assert writing["text_display"].endswith("正在写入 /etc/hosts")

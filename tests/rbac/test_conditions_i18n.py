@@ -3,9 +3,9 @@ codes (or msgids) with parameters, and the page makes the sentence in the
 reader's language. Rows written before, and reasons this code does not know,
 show their stored message.
 
-The reconciler's sentences are new to the catalogue, so the tests that need
-a translation replace the gettext that stored text renders with: what the
-page shows must come through it, with the stored parameters filled in."""
+Tests that must not depend on the catalogue's wording replace the gettext
+that stored text renders with: what the page shows must come through it,
+with the stored parameters filled in."""
 
 import pytest
 from django.utils import translation
@@ -130,4 +130,4 @@ def test_a_clusters_refusal_in_a_condition_keeps_its_message_id():
     with translation.override("zh-hans"):
         assert conditions.sentence(stored) == "该集群 未能及时响应。"
         failed = conditions.stored(Reason("ReconcileFailed", object="Namespace//x", error=refusal.text))
-        assert conditions.sentence(failed) == "Namespace//x: 该集群 未能及时响应。"
+        assert conditions.sentence(failed) == "Namespace//x：该集群 未能及时响应。"
