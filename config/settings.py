@@ -38,7 +38,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.static.StaticFilesMiddleware",  # WhiteNoise
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -228,7 +228,11 @@ SPECTACULAR_SETTINGS = {
     },
     # Swagger UI assets come from PyPI (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",
+    # Swagger UI would show a badge fetched from validator.swagger.io for any
+    # schema not served from localhost: no request leaves the portal's origin.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # ReDoc's bundle, without its logo from Redocly's CDN, comes from config/assets.py.
     "REDOC_DIST": "SIDECAR",
 }
 
@@ -326,12 +330,22 @@ CELERY_BEAT_SCHEDULE["audit-events-purge"] = {
     "schedule": timedelta(days=1),
 }
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes announces its configuration at every start; its lockouts still log.
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    # A 4xx answer (refused, not found, invalid, throttled) is the portal working as
+    # meant: INFO, one line, no traceback. A 5xx stays an ERROR with its traceback.
+    "filters": {"expected_refusals": {"()": "portal.log_filters.ExpectedRefusalFilter"}},
+    # The handler's level applies LOG_LEVEL to records the filter lowered to INFO.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # django-axes announces its configuration at every start; its lockouts still log.
+        "axes.apps": {"level": "WARNING"},
+        # Every answer Django logs (django.request) and `make run`'s access log (django.server).
+        "django.request": {"filters": ["expected_refusals"]},
+        "django.server": {"filters": ["expected_refusals"]},
+    },
 }

@@ -188,10 +188,39 @@ def _channel(request) -> str:
     return AuditChannel.UI
 
 
+# Requests no view names, named by their URL: the session's own pages, and the
+# verbs of URL names that differ from the ones views record on success.
+SESSION_ACTIONS = {
+    "login": "session.login",
+    "logout": "session.logout",
+    "set_language": "session.language",
+    "password_change": "password.change",
+    "password_reset": "password.reset",
+    "password_reset_confirm": "password.reset_confirm",
+}
+URL_VERBS = {"new": "create", "add": "create", "edit": "update", "change": "update"}
+
+
 def _default_action(request) -> str:
+    """`<resource>.<verb>` for a request its view did not name (refused before
+    the view ran, invalid input, a view that names only its successes), from
+    the URL name: `teams:team-edit` -> `team.update`, `clusters:node-drain` ->
+    `node.drain`. A generic view names its successes after its model
+    (`teamnamespace.update`), so a URL resource that ends its model's name
+    (`namespace-edit` on TeamNamespace) takes the model's name, and a refused
+    attempt reads like the change it tried."""
+    method = request.method.lower()
     match = getattr(request, "resolver_match", None)
-    name = match.view_name if match and match.view_name else request.path
-    return f"{request.method.lower()} {name}"
+    if match is None or not match.url_name:
+        return f"unrouted.{method}"
+    if match.url_name in SESSION_ACTIONS:
+        return SESSION_ACTIONS[match.url_name]
+    resource, _dash, verb = match.url_name.replace("_", "-").partition("-")
+    model = getattr(getattr(match.func, "view_class", None), "model", None)
+    if model is not None and model.__name__.lower().endswith(resource):
+        resource = model.__name__.lower()
+    verb = verb.replace("-", "_")
+    return f"{resource}.{URL_VERBS.get(verb, verb or method)}"
 
 
 class AuditMiddleware(MiddlewareMixin):
@@ -234,11 +263,11 @@ class AuditMiddleware(MiddlewareMixin):
 def login_described(sender, request=None, user=None, **kwargs):
     """Names a login in the trail (connected to `user_logged_in`)."""
     if request is not None:
-        audit_describe(request, action="login")
+        audit_describe(request, action="session.login")
 
 
 def login_failure_described(sender, credentials=None, request=None, **kwargs):
     """Names a failed login as denied (connected to `user_login_failed`); the
     attempted username stays in the summary, the password never does."""
     if request is not None:
-        audit_describe(request, action="login.failed", result=AuditResult.DENIED)
+        audit_describe(request, action="session.login_failed", result=AuditResult.DENIED)

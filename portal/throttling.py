@@ -99,7 +99,7 @@ def login_locked_out(request, original_response=None, credentials=None):
     """django-axes' answer for a locked-out login (AXES_LOCKOUT_CALLABLE)."""
     seconds = settings.AXES_COOLOFF_TIME.total_seconds()
     minutes = math.ceil(seconds / 60)
-    audit_describe(request, action="login.locked_out", result=AuditResult.DENIED)
+    audit_describe(request, action="session.login_locked_out", result=AuditResult.DENIED)
     return too_many_requests(
         request,
         title=_("Too many failed logins"),

@@ -40,7 +40,7 @@ def test_writes_to_the_other_teams_objects_are_found_as_refused(world, api, clie
             ("outsider", "team.partial_update", "team-a"),
             ("outsider", "teamnamespace.partial_update", str(world.ns_a.pk)),
             ("outsider", "membership.destroy", str(membership_a.pk)),
-            ("outsider", "post teams:team-edit", ""),
+            ("outsider", "team.update", ""),
             ("owner", "team.partial_update", "team-b"),
         ]
     )

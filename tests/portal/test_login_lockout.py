@@ -34,11 +34,11 @@ def test_thirty_wrong_passwords_lock_out_even_the_right_one(world, settings, url
     page = refused.content.decode()
     assert "Too many failed logins for this account from your address" in page
     assert PASSWORD not in page
-    event = AuditEvent.objects.filter(action="login.locked_out").latest("pk")
+    event = AuditEvent.objects.filter(action="session.login_locked_out").latest("pk")
     assert (event.result, event.status_code, event.actor_name) == ("denied", 429, "")
     assert event.request_summary["username"] == "admin"
     assert event.request_summary["password"] == "[redacted]"
-    failed = AuditEvent.objects.filter(action="login.failed", result="denied")
+    failed = AuditEvent.objects.filter(action="session.login_failed", result="denied")
     assert failed.count() == settings.AXES_FAILURE_LIMIT - 1  # the last failure already answers 429
 
 
@@ -64,7 +64,7 @@ def test_a_successful_login_clears_the_count(world, settings):
             assert _login(client, "/accounts/login/", "owner", "not-the-password").status_code == 200
         assert _login(client, "/accounts/login/", "owner", PASSWORD).status_code == 302
         client.logout()
-    assert AuditEvent.objects.filter(action="login", actor_name="owner").count() == 2
+    assert AuditEvent.objects.filter(action="session.login", actor_name="owner").count() == 2
 
 
 def test_the_limit_and_the_wait_come_from_the_settings(world, settings):
