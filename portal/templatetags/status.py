@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -95,6 +96,19 @@ STATE_FAMILIES = {
 }
 
 
+# Words for states that arrive without one: Kubernetes' phases come in English
+# from the API server, and are shown in the reader's language.
+DEFAULT_LABELS = {
+    "Running": pgettext_lazy("Kubernetes phase", "Running"),
+    "Pending": pgettext_lazy("Kubernetes phase", "Pending"),
+    "Succeeded": pgettext_lazy("Kubernetes phase", "Succeeded"),
+    "Failed": pgettext_lazy("Kubernetes phase", "Failed"),
+    "Unknown": pgettext_lazy("Kubernetes phase", "Unknown"),
+    "Bound": pgettext_lazy("Kubernetes phase", "Bound"),
+    "Lost": pgettext_lazy("Kubernetes phase", "Lost"),
+}
+
+
 def family(state) -> str:
     return STATE_FAMILIES.get(str(state), NEUTRAL)
 
@@ -104,7 +118,12 @@ def render_badge(state, label=None, id="") -> str:
         return "—"
     return render_to_string(
         "portal/_badge.html",
-        {"state": state, "family": family(state), "label": state if label is None else label, "id": id},
+        {
+            "state": state,
+            "family": family(state),
+            "label": DEFAULT_LABELS.get(state, state) if label is None else label,
+            "id": id,
+        },
     )
 
 

@@ -80,6 +80,14 @@ def test_the_badge_tag_renders_the_family_state_and_label():
     assert named == '<span class="badge badge-ok" data-state="ready" id="cluster-phase">Ready</span>'
 
 
+def test_kubernetes_phases_are_worded_by_the_portal():
+    # The API server's phases come without a label: each has a translatable word.
+    phases = {state for state in status.STATE_FAMILIES if state[0].isupper()}
+    assert phases and phases == set(status.DEFAULT_LABELS)
+    rendered = Template("{% load status %}{% badge phase %}").render(Context({"phase": "Bound"}))
+    assert rendered == '<span class="badge badge-ok" data-state="Bound">Bound</span>'
+
+
 WHEN = datetime(2026, 12, 4, 6, 1, 41, 123456, tzinfo=UTC)
 
 
