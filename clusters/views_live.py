@@ -1,12 +1,12 @@
-"""A cluster's page while its state is changing: it refreshes itself (htmx)
-until the state settles.
+"""A cluster's page, the node list and a node's page while what they show is
+changing: they refresh themselves (htmx, portal/_poll.html) until it settles.
 
-The state is changing while a bootstrap job brings the cluster up, while its
-first health check has not landed, and while a node sync the page asked for
-has not landed. Opening the page asks for that check or sync when the rows
-are missing or older than NODES_STALE_AFTER; the poll's address carries when
-(`since`), so each answer can tell whether it has landed. A page waits at most
-WAIT_AT_MOST for it (no worker, a cluster gone quiet): the sweep takes over.
+It is changing while a bootstrap job brings the cluster up, while its first
+health check has not landed, and while a node sync the page asked for has not
+landed. Opening a page asks for that check or sync when the rows are missing
+or older than NODES_STALE_AFTER; the poll's address carries when (`since`), so
+each answer can tell whether it has landed. A page waits at most WAIT_AT_MOST
+for it (no worker, a cluster gone quiet): the sweep takes over.
 """
 
 from datetime import UTC, datetime, timedelta
