@@ -132,7 +132,8 @@ def cluster_check_soon(*, cluster: Cluster) -> None:
 
     if cache.add(f"clusters:check:{cluster.pk}", True, timeout=60):
         cluster_id = cluster.pk
-        transaction.on_commit(lambda: cluster_check.delay(cluster_id))
+        # Robust: a broker that is down must not turn the page that asked into an error.
+        transaction.on_commit(lambda: cluster_check.delay(cluster_id), robust=True)
 
 
 def cluster_credentials_replace(*, cluster: Cluster, kubeconfig: str, context: str = "") -> tuple[Cluster, dict]:

@@ -202,4 +202,5 @@ def cluster_nodes_sync_soon(*, cluster: Cluster) -> None:
 
     if cache.add(f"clusters:nodes-sync:{cluster.pk}", True, timeout=NODES_STALE_AFTER.total_seconds()):
         cluster_id = cluster.pk
-        transaction.on_commit(lambda: task.delay(cluster_id))
+        # Robust: a broker that is down must not turn the page that asked into an error.
+        transaction.on_commit(lambda: task.delay(cluster_id), robust=True)

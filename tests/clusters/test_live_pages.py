@@ -167,3 +167,14 @@ def test_the_node_pages_sync_stale_nodes_and_poll_until_the_sync_lands(page, wor
     assert page(detail_poll_url, **htmx).status_code == 286
     # Opened again without htmx, a page is an ordinary page.
     assert page(poll).status_code == 200
+
+
+def test_a_broker_that_is_down_does_not_break_the_page(page, world, monkeypatch):
+    def down(pk):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr("clusters.tasks.cluster_nodes_sync.delay", down)
+    _set(world.cluster, phase=ClusterPhase.READY)
+    _node(world.cluster, timedelta(minutes=5))
+    assert page().status_code == 200
+    assert page("/clusters/nodes/").status_code == 200
