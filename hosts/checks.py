@@ -9,7 +9,8 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _  # msgids, translated where shown (render, title, the job log)
 
 from hosts.facts import human_bytes
 
@@ -69,7 +70,7 @@ TITLES = {
     "cluster": _("Not in a cluster"),
 }
 
-_RERUN = _("then run preflight again.")
+RERUN = _("then run preflight again.")
 _SUDO_REMEDY = _(
     "Let %(user)s run any command through sudo (with its password if the host's privilege says so), "
     "or log in as root and set the host's privilege so; %(rerun)s"
@@ -177,12 +178,17 @@ class Outcome:
     params: dict = field(default_factory=dict)
 
 
+def title(key: str) -> str:
+    """A check's title in the active language."""
+    return gettext(TITLES[key]) if key in TITLES else key
+
+
 def render(code: str, params: dict) -> tuple[str, str]:
     """(message, remedy) of an outcome, in the active language."""
     message, remedy = MESSAGES.get(code, (code, ""))
-    values = {"rerun": str(_RERUN), **params}
+    values = {"rerun": gettext(RERUN), **params}
     try:
-        return str(message) % values, (str(remedy) % values if remedy else "")
+        return gettext(message) % values, (gettext(remedy) % values if remedy else "")
     except (KeyError, TypeError, ValueError):
         return f"{code} {params}", ""
 

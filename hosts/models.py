@@ -145,7 +145,7 @@ class PreflightCheck(models.Model):
 
     @property
     def title(self) -> str:
-        return str(checks.TITLES.get(self.key, self.key))
+        return checks.title(self.key)
 
     @property
     def message(self) -> str:

@@ -21,7 +21,7 @@ from hosts.models import Host, PreflightCheck, PreflightStatus
 from jobs.choices import EventStream, JobStatus
 from jobs.registry import JobCanceled, StepFailed
 from portal.errors import PortalError
-from portal.stored_text import Message
+from portal.stored_text import Message, join
 
 KIND = "hosts.preflight"
 DEFAULT_POD_CIDR = "10.244.0.0/16"
@@ -150,12 +150,20 @@ def _store(job, host: Host | None, name: str, role: str, outcomes: list[checks.O
 
 
 def _log(ctx, outcomes: list[checks.Outcome]) -> None:
+    """Each outcome's line, stored as the check's msgids with its parameters:
+    the job log shows it in its reader's language, as the results page does."""
     for outcome in outcomes:
-        message, remedy = checks.render(outcome.code, outcome.params)
+        message, remedy = checks.MESSAGES.get(outcome.code, (outcome.code, ""))
+        params = {
+            "rerun": Message(checks.RERUN),
+            **{k: v if isinstance(v, (str, int, float)) else str(v) for k, v in outcome.params.items()},
+        }
+        title = Message(checks.TITLES[outcome.key]) if outcome.key in checks.TITLES else outcome.key
         stream = EventStream.STDERR if outcome.status == checks.FAIL else EventStream.STDOUT
-        ctx.log(f"[{outcome.status}] {checks.TITLES.get(outcome.key, outcome.key)}: {message}", stream)
+        ctx.log(join(f"[{outcome.status}] ", title, ": ", Message(message, **params)), stream)
         if remedy and outcome.status != checks.PASS:
-            ctx.log("  " + _("What to do: %(remedy)s") % {"remedy": remedy}, stream)
+            what_to_do = Message(gettext_noop("What to do: %(remedy)s"), remedy=Message(remedy, **params))
+            ctx.log(join("  ", what_to_do), stream)
 
 
 def probe(ctx) -> None:
