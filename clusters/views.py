@@ -118,6 +118,8 @@ class ClusterMixin:
 
 class ClusterListView(ClusterMixin, ObjectListView):
     title = gettext_lazy("Clusters")
+    empty_message = gettext_lazy("No clusters yet. Import one that runs already, or bring one up on registered hosts.")
+    empty_hint = gettext_lazy("A platform admin imports or brings up clusters; your teams' namespaces live in them.")
     columns = [
         ("name", gettext_lazy("Name")),
         (state_column("phase"), gettext_lazy("Phase")),
@@ -384,6 +386,15 @@ class NodeMixin:
     list_url_name = "clusters:node-list"
     detail_url_name = "clusters:node-detail"
 
+    def parent_crumbs(self, obj):
+        # A node is part of its cluster: Clusters > cluster > node.
+        if obj is None:
+            return None
+        return [
+            (reverse("clusters:cluster-list"), _("Clusters")),
+            (reverse("clusters:cluster-detail", args=[obj.cluster.slug]), obj.cluster.name),
+        ]
+
     def audit_target(self, obj):
         return {"cluster": obj.cluster.slug, "name": obj.name}
 
@@ -398,6 +409,7 @@ def node_status(node) -> str:
 
 class NodeListView(NodeMixin, ObjectListView):
     title = gettext_lazy("Nodes")
+    empty_message = gettext_lazy("No nodes yet: they are read from each cluster once the portal has connected to it.")
     columns = [
         ("name", gettext_lazy("Name")),
         ("cluster.name", gettext_lazy("Cluster")),

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -104,6 +105,10 @@ def cluster_host_remove(request, slug, pk):
             "cluster": cluster,
             "host": host,
             "title": _("Remove %(host)s from %(cluster)s") % {"host": host.name, "cluster": cluster},
+            "breadcrumbs": [
+                (reverse("clusters:cluster-list"), _("Clusters")),
+                (reverse("clusters:cluster-detail", args=[cluster.slug]), cluster.name),
+            ],
             "error": error,
         },
         status=status,

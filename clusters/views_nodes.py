@@ -4,7 +4,7 @@ drain (a job), labels and taints (validated by the API server)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,7 @@ class NodeDetailView(NodeMixin, ObjectDetailView):
         context = {
             "live": self.live,
             "title": f"{node.cluster.name} / {node.name}",
+            "crumb": node.name,
             "status": node_status(node),
             "resources": capacity_bars([node]) if node.missing_since is None else [],
             "versions": [
@@ -55,7 +56,6 @@ class NodeDetailView(NodeMixin, ObjectDetailView):
             ],
             "labels_form": NodeLabelsForm(initial={"labels": labels_text(node.labels)}),
             "taints_form": NodeTaintsForm(initial={"taints": taints_text(node.taints)}),
-            "drain_form": NodeDrainForm(),
             "pods": None,
             "pods_error": "",
             "pods_more": False,
@@ -69,9 +69,34 @@ class NodeDetailView(NodeMixin, ObjectDetailView):
 
 
 class NodeActionView(NodeDetailView):
-    """POST-only actions; bad input re-renders the node page with the errors (400)."""
+    """POST actions; bad input re-renders the node page with the errors (400).
+    Drain, which evicts every pod, is asked first: its GET is the confirmation
+    page, whose form posts the drain (the node page links there)."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+    drain_template_name = "clusters/node_drain.html"
+
+    def get(self, request, pk, action):
+        if action != "drain":
+            return self.http_method_not_allowed(request)
+        node = self.get_object()
+        if not request.user.is_staff:
+            raise PermissionDenied(_("Only platform admins may change nodes."))
+        return self.drain_page(node, NodeDrainForm())
+
+    def drain_page(self, node, form, status=200):
+        return render(
+            self.request,
+            self.drain_template_name,
+            {
+                "object": node,
+                "form": form,
+                "title": _("Drain %(node)s?") % {"node": node.name},
+                "breadcrumbs": [*self.parent_crumbs(node), (self.detail_url(node), node.name)],
+                "crumb": _("Drain"),
+            },
+            status=status,
+        )
 
     def post(self, request, pk, action):
         node = self.get_object()
@@ -108,7 +133,7 @@ class NodeActionView(NodeDetailView):
     def do_drain(self, node):
         form = NodeDrainForm(self.request.POST)
         if not form.is_valid():
-            return self.render_page(node, status=400, drain_form=form)
+            return self.drain_page(node, form, status=400)
         job = services.node_drain(
             node=node, user=self.request.user, timeout_seconds=form.cleaned_data["timeout_seconds"]
         )

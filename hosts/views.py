@@ -31,6 +31,9 @@ class HostMixin:
 class HostListView(HostMixin, ObjectListView):
     template_name = "hosts/host_list.html"
     title = _("Hosts")
+    empty_message = _(
+        "No hosts yet. Register the machines a cluster is brought up on, one by one or imported from CSV or YAML."
+    )
     columns = [
         ("name", _("Name")),
         ("address", _("Address")),
@@ -105,6 +108,7 @@ class CredentialMixin:
 
 class CredentialListView(CredentialMixin, ObjectListView):
     title = _("SSH credentials")
+    empty_message = _("No SSH credentials yet. Add the key the portal logs in to hosts with before you register hosts.")
     columns = [
         ("name", _("Name")),
         ("get_kind_display", _("Kind")),

@@ -34,6 +34,9 @@ def job_duration(job: Job) -> str:
 class JobListView(ObjectListView):
     model = Job
     title = gettext_lazy("Jobs")
+    empty_message = gettext_lazy(
+        "No jobs yet. Jobs appear when a cluster is brought up, a node drained or hosts checked."
+    )
     select_related = ("team", "cluster", "created_by")
     columns = [
         ("pk", "#"),

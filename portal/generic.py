@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -98,6 +99,19 @@ class ScopedMixin(LoginRequiredMixin):
     def list_url(self) -> str:
         return reverse(self.list_url_name) if self.list_url_name else reverse("dashboard")
 
+    def parent_crumbs(self, obj):
+        """The breadcrumbs above an object's page ([(url, label)], after the
+        dashboard), or None for the trail its address gives (section, list)."""
+        return None
+
+    def crumbs_to(self, obj) -> dict:
+        """Context for the breadcrumbs of a page about `obj` (edit, delete): its
+        parents and the object's own page."""
+        parents = self.parent_crumbs(obj)
+        if parents is None or obj is None:
+            return {"breadcrumbs": parents} if parents is not None else {}
+        return {"breadcrumbs": [*parents, (self.detail_url(obj), str(obj))]}
+
 
 class ObjectListView(ScopedMixin, ListView):
     """A table; `columns` are (attribute or callable, heading) pairs.
@@ -113,6 +127,11 @@ class ObjectListView(ScopedMixin, ListView):
     filters: list = []
     title = ""
     create_url_name = ""
+    # The empty state: what the list holds and how it gets a first row; the
+    # create button's label (for whoever may create), what others can do.
+    empty_message = gettext_lazy("Nothing here yet.")
+    empty_action = gettext_lazy("Add the first one")
+    empty_hint = ""
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -142,6 +161,10 @@ class ObjectListView(ScopedMixin, ListView):
                 (param, label, choices, self.request.GET.get(param, "")) for param, label, choices in self.filters
             ],
             create_url_name=self.create_url_name if self.may_change(None) else "",
+            filtered=any(self.request.GET.get(param) for param in ("q", *(f[0] for f in self.filters))),
+            empty_message=self.empty_message,
+            empty_action=self.empty_action,
+            empty_hint=self.empty_hint,
             detail_url_name=self.detail_url_name,
             lookup_field=self.lookup_field,
             rows=[
@@ -174,6 +197,8 @@ class ObjectDetailView(ScopedMixin, View):
             "lookup_value": getattr(obj, self.lookup_field),
             "list_url": self.list_url(),
         }
+        if (parents := self.parent_crumbs(obj)) is not None:
+            context["breadcrumbs"] = parents
         context.update(self.extra_context(obj))
         context.update(extra)
         return render(self.request, self.template_name, context, status=status)
@@ -233,7 +258,7 @@ class ObjectEditView(ScopedMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"form": form, "object": obj, "title": title, "cancel_url": cancel_url},
+            {"form": form, "object": obj, "title": title, "cancel_url": cancel_url, **self.crumbs_to(obj)},
             status=status,
         )
 
@@ -269,6 +294,7 @@ class ObjectDeleteView(ScopedMixin, View):
                 "cancel_url": self.detail_url(obj),
                 "error": error,
                 "warning": self.warning,
+                **self.crumbs_to(obj),
             },
             status=status,
         )

@@ -45,6 +45,8 @@ class TeamMixin:
 
 class TeamListView(TeamMixin, ObjectListView):
     title = gettext_lazy("Teams")
+    empty_message = gettext_lazy("No teams yet. A team holds namespaces and the people who work in them.")
+    empty_hint = gettext_lazy("You are in no team yet: ask a team owner or a platform admin to add you.")
     columns = [
         ("name", gettext_lazy("Name")),
         ("slug", gettext_lazy("Slug")),
@@ -163,6 +165,10 @@ class QuotaPlanMixin:
 
 class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
     title = gettext_lazy("Quota plans")
+    empty_message = gettext_lazy(
+        "No quota plans yet. Every namespace gets one: add a plan before namespaces are requested."
+    )
+    empty_hint = gettext_lazy("A platform admin adds the quota plans namespaces are given.")
     columns = [
         ("name", gettext_lazy("Name")),
         ("requests_cpu", gettext_lazy("CPU requests")),

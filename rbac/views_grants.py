@@ -73,6 +73,9 @@ class GrantMixin:
 
 class GrantListView(GrantMixin, ObjectListView):
     title = gettext_lazy("Cluster grants")
+    empty_message = gettext_lazy(
+        "No cluster grants yet. A grant binds a ClusterRole to teams or accounts on one cluster."
+    )
     columns = [
         ("name", gettext_lazy("Name")),
         ("cluster.name", gettext_lazy("Cluster")),

@@ -49,9 +49,21 @@ class NamespaceMixin:
     def audit_target(self, obj):
         return {"team": obj.team, "cluster": obj.cluster.slug, "namespace": obj.name, "name": obj.name}
 
+    def parent_crumbs(self, obj):
+        # A namespace is its team's: Teams > team > namespace.
+        if obj is None:
+            return None
+        return [
+            (reverse("teams:team-list"), _("Teams")),
+            (reverse("teams:team-detail", args=[obj.team.slug]), obj.team.name),
+        ]
+
 
 class NamespaceListView(NamespaceMixin, ObjectListView):
     title = gettext_lazy("Namespaces")
+    empty_message = gettext_lazy("No namespaces yet. Request one for your team; a platform admin approves it.")
+    empty_action = gettext_lazy("Request a namespace")
+    empty_hint = gettext_lazy("Team owners and maintainers request namespaces for their team.")
     columns = [
         ("name", gettext_lazy("Name")),
         ("team.name", gettext_lazy("Team")),

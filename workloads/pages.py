@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -108,8 +109,30 @@ def page_context(request, namespace, kind: Kind, **extra) -> dict:
         **switchable(request.user, namespace),
         "columns": kind.columns,
         "may_write": may_write(request.user, namespace, kind),
+        "breadcrumbs": trail(request, namespace, kind, extra.get("name", "")),
         **extra,
     }
+
+
+def trail(request, namespace, kind: Kind, name: str = "") -> list[tuple[str | None, str]]:
+    """The breadcrumbs above a page of a kind (the frame adds the dashboard
+    and the page itself): Workloads, the namespace (its team's, or a cluster's
+    that no team holds), the kind's list, the object."""
+    crumbs = [(reverse("workloads:workload-index"), _("Workloads"))]
+    if namespace.team is not None:
+        crumbs.append((reverse("teams:team-detail", args=[namespace.team.slug]), namespace.team.name))
+        crumbs.append(
+            (reverse("teams:namespace-detail", args=[namespace.pk]), f"{namespace.cluster.name}/{namespace.name}")
+        )
+    else:
+        crumbs.append((reverse("clusters:cluster-detail", args=[namespace.cluster.slug]), namespace.cluster.name))
+        crumbs.append((None, namespace.name or _("All namespaces")))
+    page = request.resolver_match.url_name if request.resolver_match else ""
+    if page != "kind-list":
+        crumbs.append((reverse("workloads:kind-list", args=[namespace.pk, kind.plural]), str(kind.label)))
+    if page in ("kind-action", "kind-edit") and name:
+        crumbs.append((reverse("workloads:kind-detail", args=[namespace.pk, kind.plural, name]), name))
+    return crumbs
 
 
 def kinds_at(namespace) -> list[Kind]:

@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,12 +41,26 @@ SECTIONS = [
         ],
     ),
     ("workloads:workload-index", gettext_lazy("Workloads"), "workloads", []),
-    ("rbac:access-overview", gettext_lazy("RBAC"), "rbac", []),
+    (
+        "rbac:access-overview",
+        gettext_lazy("RBAC"),
+        "rbac",
+        [
+            ("rbac:access-overview", gettext_lazy("Access")),
+            ("rbac:grant-list", gettext_lazy("Cluster grants")),
+            ("rbac:who-can", gettext_lazy("Who can do what")),
+        ],
+    ),
     ("jobs:job-list", gettext_lazy("Jobs"), "jobs", []),
     ("audit-list", gettext_lazy("Audit"), None, []),
 ]
 STAFF_SECTIONS = {"hosts"}
-STAFF_PAGES = {"teams:namespace-pending"}
+STAFF_PAGES = {"teams:namespace-pending", "rbac:grant-list"}
+# Pages that list or start something but are in no navigation: breadcrumbs name them.
+OTHER_PAGES = {
+    "hosts:preflight": gettext_lazy("Preflight"),
+    "tokens:token-list": gettext_lazy("API tokens"),
+}
 
 
 def _where(request) -> tuple[str, str]:
@@ -75,9 +89,23 @@ def main_navigation(context):
     return links
 
 
+def _most_specific(pages, namespace: str, url_name: str) -> str:
+    """The one page of `pages` (url names) a page belongs under: itself, else
+    the list of its kind ("namespace-detail" -> "namespace-list"), else the
+    first page of its kind. One answer, so one item is highlighted."""
+    here = f"{namespace}:{url_name}"
+    if here in pages:
+        return here
+    kind = _kind(url_name)
+    same_kind = [page for page in pages if _kind(page) == kind]
+    lists = [page for page in same_kind if page.endswith("-list")]
+    return (lists or same_kind or [""])[0]
+
+
 @register.simple_tag(takes_context=True)
 def sub_navigation(context):
-    """[(url, label, is current page)] of the current section's pages, or []."""
+    """[(url, label, is current page)] of the current section's pages, or [];
+    at most one is current."""
     request = context.get("request")
     if request is None:
         return []
@@ -87,11 +115,73 @@ def sub_navigation(context):
             if section in STAFF_SECTIONS and not request.user.is_staff:
                 return []
             pages = [(page, label) for page, label in sub if page not in STAFF_PAGES or request.user.is_staff]
-            exact = f"{namespace}:{url_name}"
-            if any(page == exact for page, _l in pages):
-                return [(reverse(page), label, page == exact) for page, label in pages]
-            return [(reverse(page), label, _kind(page) == _kind(url_name)) for page, label in pages]
+            current = _most_specific([page for page, _l in pages], namespace, url_name)
+            return [(reverse(page), label, page == current) for page, label in pages]
     return []
+
+
+# --- breadcrumbs -------------------------------------------------------------
+# A page's trail: the dashboard, then `breadcrumbs` from the view's context
+# ([(url or None, label)], its ancestors) or, without them, what its address
+# tells (section, list of its kind, the object a "-edit"/"-delete" page is
+# about), then the page itself (`current`, else the context's `crumb` or
+# `title`) unlinked.
+
+
+def _section_of(namespace: str, url_name: str):
+    for name, label, section, sub in SECTIONS:
+        if (section and section == namespace) or (not section and not namespace and name == url_name):
+            return name, label, sub
+    return None
+
+
+def _derived_trail(context, namespace: str, url_name: str) -> list:
+    here = f"{namespace}:{url_name}" if namespace else url_name
+    trail = []
+    section = _section_of(namespace, url_name)
+    lists = dict(OTHER_PAGES)
+    if section:
+        name, label, sub = section
+        if name != here:
+            trail.append((reverse(name), label))
+        lists.update({page: label for page, label in sub if page != name})
+    kind = _kind(url_name)
+    own_list = _most_specific([page for page in lists if page.startswith(f"{namespace}:")], namespace, url_name)
+    if own_list and own_list != here and (request_user_may_see(context, own_list)):
+        trail.append((reverse(own_list), lists[own_list]))
+    if namespace and not url_name.endswith(("-detail", "-list")):
+        obj = context.get("object") or context.get(kind)
+        kwargs = context["request"].resolver_match.kwargs
+        if obj is not None and kwargs:
+            try:
+                trail.append((reverse(f"{namespace}:{kind}-detail", kwargs=kwargs), str(obj)))
+            except NoReverseMatch:
+                pass
+    return trail
+
+
+def request_user_may_see(context, page: str) -> bool:
+    return page not in STAFF_PAGES or context["request"].user.is_staff
+
+
+@register.inclusion_tag("portal/_breadcrumbs.html", takes_context=True)
+def breadcrumbs(context, current=None):
+    """The page's trail for the frame's breadcrumbs: [(url or None, label)],
+    the last one the page itself."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return {"crumbs": []}
+    namespace, url_name = _where(request)
+    if not namespace and url_name == "dashboard":
+        return {"crumbs": [(None, _("Dashboard"))]}
+    ancestors = context.get("breadcrumbs")
+    if ancestors is None:
+        ancestors = _derived_trail(context, namespace, url_name)
+    current = current or context.get("crumb") or context.get("title")
+    crumbs = [(reverse("dashboard"), _("Dashboard")), *ancestors]
+    if current:
+        crumbs.append((None, current))
+    return {"crumbs": crumbs}
 
 
 @register.filter

@@ -166,7 +166,7 @@ def test_removing_a_worker_asks_for_its_name_first(lab, admin):
     html = admin.get(url).content.decode()
     assert "<h1>Remove node-1 from Lab</h1>" in html and 'name="confirm"' in html
     crumbs = re.search(r'<nav class="breadcrumbs".*?</nav>', html, re.S).group(0)
-    assert re.findall(r'<a href="([^"]+)">', crumbs) == ["/clusters/", "/clusters/lab/"]
+    assert re.findall(r'<a href="([^"]+)">', crumbs) == ["/", "/clusters/", "/clusters/lab/"]
     response = admin.post(url, {"confirm": "node-2"})
     assert response.status_code == 400 and page_error(response.content.decode()) == ["Type node-1 to confirm."]
     assert not Job.objects.filter(kind=NODE_REMOVE_KIND).exists()
