@@ -172,12 +172,12 @@ def run(
                     seconds=f"{ctx.timeout:g}",
                 )
             ) from None
-        raise StepFailed(exc.message) from None
+        raise StepFailed(exc.text) from None
     except ssh.SSHConnectError as exc:
         ctx.forget(("ssh", ctx.step.host))  # reconnect on the next try
-        raise StepTransientError(exc.message) from None
+        raise StepTransientError(exc.text) from None
     except ssh.SSHError as exc:  # host key, credential, sudo: no retry helps
-        raise StepFailed(exc.message) from None
+        raise StepFailed(exc.text) from None
     finally:
         if output is not None:
             output.flush()
@@ -203,9 +203,9 @@ def put(ctx, data: str | bytes, path: str, *, mode: int = 0o644, owner=None, gro
         conn.session.put(data, path, mode=mode, owner=owner, group=group, sudo=sudo, timeout=_timeout(ctx, 120.0))
     except ssh.SSHConnectError as exc:
         ctx.forget(("ssh", ctx.step.host))
-        raise StepTransientError(exc.message) from None
+        raise StepTransientError(exc.text) from None
     except ssh.SSHError as exc:
-        raise StepFailed(exc.message) from None
+        raise StepFailed(exc.text) from None
     _seen(conn)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import paramiko
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from paramiko.hostkeys import HostKeyEntry, HostKeys
 
 # Callers catch these as ssh.SSHError and its kinds.
@@ -46,6 +47,7 @@ from hosts.errors import (
 from hosts.keys import pkcs8_as_openssh
 from hosts.output import MASK as MASK  # re-exported: callers mask with ssh.MASK
 from hosts.output import Control, LineCallback, Redactor, pump_lines
+from portal.stored_text import Message
 
 logger = logging.getLogger(__name__)
 
@@ -198,19 +200,23 @@ def fetch_host_key(address: str, port: int = 22, *, timeout: float = CONNECT_TIM
         transport.close()
 
 
-def _reach_message(address, port, exc) -> str:
-    return _("Could not reach %(host)s:%(port)s over SSH: %(error)s") % {
-        "host": address,
-        "port": port,
-        "error": str(exc) or type(exc).__name__,
-    }
+def _reach_message(address, port, exc) -> Message:
+    return Message(
+        gettext_noop("Could not reach %(host)s:%(port)s over SSH: %(error)s"),
+        host=address,
+        port=port,
+        error=str(exc) or type(exc).__name__,
+    )
 
 
 class _RefuseUnknown(paramiko.MissingHostKeyPolicy):
     def missing_host_key(self, client, hostname, key):
         raise UnknownHostKey(
-            _("%(host)s offered a host key that is not pinned (%(fingerprint)s); nothing was run.")
-            % {"host": hostname, "fingerprint": fingerprint_sha256(key.asbytes())}
+            Message(
+                gettext_noop("%(host)s offered a host key that is not pinned (%(fingerprint)s); nothing was run."),
+                host=hostname,
+                fingerprint=fingerprint_sha256(key.asbytes()),
+            )
         )
 
 
@@ -275,8 +281,10 @@ class Session:
         target = self.target
         if not target.host_key:
             raise UnknownHostKey(
-                _("No host key is pinned for %(host)s: confirm its fingerprint first; nothing was run.")
-                % {"host": target.address}
+                Message(
+                    gettext_noop("No host key is pinned for %(host)s: confirm its fingerprint first; nothing was run."),
+                    host=target.address,
+                )
             )
         pinned = parse_host_key(target.host_key)
         client = paramiko.SSHClient()
@@ -301,15 +309,15 @@ class Session:
         except paramiko.BadHostKeyException as exc:
             client.close()
             raise HostKeyMismatch(
-                _(
-                    "The host key of %(host)s changed: pinned %(pinned)s, offered %(offered)s. "
-                    "Nothing was run; if the machine was reinstalled, confirm its new key."
+                Message(
+                    gettext_noop(
+                        "The host key of %(host)s changed: pinned %(pinned)s, offered %(offered)s. "
+                        "Nothing was run; if the machine was reinstalled, confirm its new key."
+                    ),
+                    host=target.address,
+                    pinned=pinned.fingerprint,
+                    offered=fingerprint_sha256(exc.key.asbytes()),
                 )
-                % {
-                    "host": target.address,
-                    "pinned": pinned.fingerprint,
-                    "offered": fingerprint_sha256(exc.key.asbytes()),
-                }
             ) from None
         except HostKeyError:
             client.close()
@@ -317,8 +325,11 @@ class Session:
         except paramiko.AuthenticationException:
             client.close()
             raise SSHAuthError(
-                _("%(host)s refused the credential of user %(user)s.")
-                % {"host": target.address, "user": target.username}
+                Message(
+                    gettext_noop("%(host)s refused the credential of user %(user)s."),
+                    host=target.address,
+                    user=target.username,
+                )
             ) from None
         except (paramiko.SSHException, OSError, EOFError) as exc:
             client.close()
@@ -379,11 +390,16 @@ class Session:
             channel.close()
         duration = time.monotonic() - started
         if control.canceled:
-            raise CommandCanceled(_("The command was stopped on %(host)s.") % {"host": self.target.address})
+            raise CommandCanceled(
+                Message(gettext_noop("The command was stopped on %(host)s."), host=self.target.address)
+            )
         if status is None or (status in (124, 137) and duration >= timeout):
             raise CommandTimeout(
-                _("The command did not finish within %(seconds)s seconds on %(host)s and was stopped.")
-                % {"seconds": f"{round(timeout, 1):g}", "host": self.target.address}
+                Message(
+                    gettext_noop("The command did not finish within %(seconds)s seconds on %(host)s and was stopped."),
+                    seconds=f"{round(timeout, 1):g}",
+                    host=self.target.address,
+                )
             )
         return Result(status, out, err, duration)
 
@@ -440,7 +456,9 @@ class Session:
                 remote_file.write(data.encode() if isinstance(data, str) else data)
         except (OSError, paramiko.SSHException) as exc:
             raise SSHError(
-                _("Could not upload to %(host)s: %(error)s") % {"host": self.target.address, "error": exc}
+                Message(
+                    gettext_noop("Could not upload to %(host)s: %(error)s"), host=self.target.address, error=str(exc)
+                )
             ) from None
         finally:
             sftp.close()
@@ -453,8 +471,12 @@ class Session:
         )
         if not result.ok:
             raise SSHError(
-                _("Could not install %(path)s on %(host)s: %(error)s")
-                % {"path": path, "host": self.target.address, "error": result.stderr.strip()[:500]}
+                Message(
+                    gettext_noop("Could not install %(path)s on %(host)s: %(error)s"),
+                    path=path,
+                    host=self.target.address,
+                    error=result.stderr.strip()[:500],
+                )
             )
 
 

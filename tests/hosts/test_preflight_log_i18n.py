@@ -1,13 +1,16 @@
-"""A preflight's job log stores each check's line as the check's msgids with
-its parameters, so the log reads in its reader's language as the results
-page does; the stored text stays English."""
+"""Host work's texts in jobs: a preflight's job log stores each check's line
+as the check's msgids with its parameters, so the log reads in its reader's
+language as the results page does; an SSH failure keeps its msgid for the
+step that stores it. The stored plain text stays English."""
 
 import pytest
 from django.utils import translation
 
-from hosts import checks, preflight
+from hosts import checks, preflight, ssh
+from hosts.errors import HostKeyError
 from jobs import services
 from jobs.models import JobEvent
+from jobs.registry import StepFailed
 from jobs.runner import JobContext
 from portal import stored_text
 
@@ -42,3 +45,16 @@ def test_the_results_page_reads_the_same_msgids_in_the_active_language():
         assert checks.render("swap.on", {"total": "2.0 GiB"})[0] == "swap 已开启（2.0 GiB）。"
     assert checks.title("no-such-check") == "no-such-check"
     assert stored_text.english(checks.RERUN) == "then run preflight again."
+
+
+def test_an_ssh_failure_keeps_its_message_id_for_the_job_that_stores_it():
+    target = ssh.Target("127.0.0.1", port=9, host_key="", password="x")
+    with translation.override("zh-hans"), pytest.raises(HostKeyError) as refused:
+        ssh.run(target, "true")  # no pinned key: refused before connecting
+    assert refused.value.text.msgid == (
+        "No host key is pinned for %(host)s: confirm its fingerprint first; nothing was run."
+    )
+    assert refused.value.text.params == {"host": "127.0.0.1"}
+    failed = StepFailed(refused.value.text)
+    assert str(failed) == stored_text.english(refused.value.text)  # what the plain columns keep
+    assert str(failed).startswith("No host key is pinned for 127.0.0.1")
