@@ -79,7 +79,8 @@ class RuleForm(RowForm):
         label=gettext_lazy("Verbs"),
         required=False,
         choices=[(verb, verb) for verb in STANDARD_VERBS],
-        widget=forms.CheckboxSelectMultiple,
+        # A grid of short words, several a row, instead of eight full-width lines on a phone.
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "verbgrid"}),
     )
     other_verbs = _words_field(gettext_lazy("Other verbs"), gettext_lazy("e.g. bind escalate impersonate, or *."))
 
