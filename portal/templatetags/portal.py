@@ -114,7 +114,7 @@ def sub_navigation(context):
         if section and section == namespace and sub:
             if section in STAFF_SECTIONS and not request.user.is_staff:
                 return []
-            pages = [(page, label) for page, label in sub if page not in STAFF_PAGES or request.user.is_staff]
+            pages = [(page, label) for page, label in sub if _may_see(request.user, page)]
             current = _most_specific([page for page, _l in pages], namespace, url_name)
             return [(reverse(page), label, page == current) for page, label in pages]
     return []
@@ -147,7 +147,7 @@ def _derived_trail(context, namespace: str, url_name: str) -> list:
         lists.update({page: label for page, label in sub if page != name})
     kind = _kind(url_name)
     own_list = _most_specific([page for page in lists if page.startswith(f"{namespace}:")], namespace, url_name)
-    if own_list and own_list != here and (request_user_may_see(context, own_list)):
+    if own_list and own_list != here and _may_see(context["request"].user, own_list):
         trail.append((reverse(own_list), lists[own_list]))
     if namespace and not url_name.endswith(("-detail", "-list")):
         obj = context.get("object") or context.get(kind)
@@ -160,8 +160,8 @@ def _derived_trail(context, namespace: str, url_name: str) -> list:
     return trail
 
 
-def request_user_may_see(context, page: str) -> bool:
-    return page not in STAFF_PAGES or context["request"].user.is_staff
+def _may_see(user, page: str) -> bool:
+    return page not in STAFF_PAGES or user.is_staff
 
 
 @register.inclusion_tag("portal/_breadcrumbs.html", takes_context=True)
