@@ -253,3 +253,9 @@ def test_one_click_destructive_forms_ask_in_the_browser(world):
     html = client_for(world.owner).get("/teams/team-a/").content.decode()
     assert 'data-confirm="Remove developer from Team A?' in html
     assert '<script src="/static/portal/frame.js" defer></script>' in html
+
+
+def test_the_dashboard_of_a_newcomer_says_where_to_start(world, make_user):
+    html = client_for(make_user("newcomer")).get("/").content.decode()
+    assert "You are in no team yet. Ask a team owner or a platform admin to add you." in html
+    assert '<a href="/teams/namespaces/">Team owners and maintainers request them on the Namespaces page.</a>' in html
