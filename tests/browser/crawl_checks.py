@@ -40,6 +40,7 @@ TECHNICAL_TERMS = {
     "kubeconfig",
     "kubectl",
     "kubernetes",
+    "ms",
     "openapi",
     "rbac",
     "redoc",
@@ -196,14 +197,19 @@ def english_words(text: str, names, allowed) -> list[str]:
 
 
 # Names the page shows as names: rows named by data-name, links named like the
-# object they open, options whose label is their value (a namespace, a role).
+# object or place in their address (`dev:default`), options whose label is
+# their value (a namespace, a role).
 PAGE_NAMES = """() => [
   ...[...document.querySelectorAll('[data-name]')].map((el) => el.dataset.name),
   ...[...document.querySelectorAll('a[href]')].filter((a) => {
-    const last = new URL(a.href).pathname.split('/').filter(Boolean).pop() || '';
-    return decodeURIComponent(last) === a.innerText.trim();
+    const text = a.innerText.trim();
+    return new URL(a.href).pathname.split('/').map(decodeURIComponent)
+      .some((part) => part === text || part.endsWith(':' + text));
   }).map((a) => a.innerText.trim()),
-  ...[...document.querySelectorAll('option')].filter((o) => o.value === o.innerText.trim()).map((o) => o.value),
+  ...[...document.querySelectorAll('option')].filter((o) => {
+    const label = o.innerText.trim();
+    return o.value === label || o.value.endsWith(':' + label) || o.value.endsWith('/' + label);
+  }).map((o) => o.innerText.trim()),
 ].filter((name) => name.length > 1)"""
 
 

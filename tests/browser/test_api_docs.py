@@ -38,6 +38,8 @@ def test_the_api_docs_load_nothing_from_another_origin(world, page, login, live_
     assert any(url.endswith("/api/schema/") for url in requests)
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert page.request.get(icon).status == 200
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_favicon_ico_is_the_portals_icon(live_server, page):
