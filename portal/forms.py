@@ -6,9 +6,25 @@ from django import forms
 class PortalModelForm(forms.ModelForm):
     """A model form that knows who is asking (for scoped choices)."""
 
+    # Groups of fields the form page shows as fieldsets: (legend, help text, field names).
+    # Fields in no group come first, without a legend.
+    fieldsets = ()
+
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+
+    def field_groups(self) -> list[tuple]:
+        """(legend, help text, bound fields) for the form page, in order; fields
+        the form has dropped (by who asks) are left out, and so are empty groups."""
+        grouped = {name for _legend, _help, names in self.fieldsets for name in names}
+        loose = [field for field in self.visible_fields() if field.name not in grouped]
+        groups = [(None, None, loose)] if loose else []
+        for legend, help_text, names in self.fieldsets:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                groups.append((legend, help_text, fields))
+        return groups
 
     def _post_clean(self):
         # Model validation runs in the services, which the API shares; a form

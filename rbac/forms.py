@@ -3,6 +3,8 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
@@ -13,8 +15,31 @@ from portal.validators import dns_label
 from rbac.choices import ApiTokenAccess
 from rbac.models import QuotaPlan, TeamNamespace, token_teams_choosable
 
+SLUG_HELP = _("Names it in every cluster: lowercase letters, digits and '-'. Left empty, it is made from the name.")
 
-class TeamForm(PortalModelForm):
+
+class SlugFromNameForm(PortalModelForm):
+    """A new object's slug may be left empty: the service makes it from the
+    name, and static/portal/slug.js fills it in as the name is typed."""
+
+    class Media:
+        js = ["portal/slug.js"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        slug = self.fields.get("slug")
+        if slug is not None and not self.instance.pk:
+            slug.required = False
+            slug.help_text = SLUG_HELP
+            slug.widget.attrs.update({"data-slug-from": self["name"].auto_id, "spellcheck": "false"})
+
+
+def _none_yet(message, url_name, link_text):
+    """The help of a choice with nothing to choose: says so and links to where one is made."""
+    return format_html('{} <a href="{}">{}</a>', message, reverse(url_name), link_text)
+
+
+class TeamForm(SlugFromNameForm):
     class Meta:
         model = Team
         fields = [
@@ -41,22 +66,45 @@ class TeamForm(PortalModelForm):
             # Shown, not editable: the slug names the team in every cluster (the service refuses it too).
             if self.instance.pk:
                 self.fields["slug"].disabled = True
+            return
+        # An empty list of checkboxes reads as a label with nothing under it: say why, and where to add one.
+        if not QuotaPlan.objects.exists():
+            self.fields["allowed_plans"].help_text = _none_yet(
+                _("There are no quota plans yet."), "teams:quotaplan-create", _("Create a quota plan")
+            )
+        if not Cluster.objects.exists():
+            self.fields["allowed_clusters"].help_text = _none_yet(
+                _("There are no clusters yet."), "clusters:cluster-create", _("Import a cluster")
+            )
 
 
 class MembershipForm(PortalModelForm):
-    # A username typed in, not a list of every account: owners must not browse
-    # the portal's users.
-    user = forms.CharField(max_length=150, label=_("Username"))
+    # A username with suggestions (a datalist of rbac.selectors.member_candidates:
+    # every active user for admins, people from their other teams for owners,
+    # who must not browse the portal's users); any exact username is taken.
+    user = forms.CharField(
+        max_length=150,
+        label=_("User"),
+        widget=forms.TextInput(attrs={"list": "member-candidates", "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Pick from the list or type a username."),
+    )
 
     class Meta:
         model = Membership
         fields = ["user", "role"]
 
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = list(candidates)
+
     def clean_user(self):
         username = self.cleaned_data["user"].strip()
         user = get_user_model().objects.filter(is_active=True, username=username).first()
         if user is None:
-            raise forms.ValidationError(_("There is no active user named %(name)s."), params={"name": username})
+            raise forms.ValidationError(
+                _("There is no active user named %(name)s: pick one from the list, or check the spelling."),
+                params={"name": username},
+            )
         return user
 
 
@@ -66,7 +114,32 @@ class MembershipRoleForm(PortalModelForm):
         fields = ["role"]
 
 
-class QuotaPlanForm(PortalModelForm):
+QUOTA_AMOUNTS = ("requests_cpu", "limits_cpu", "requests_memory", "limits_memory", "requests_storage")
+
+
+class QuotaPlanForm(SlugFromNameForm):
+    fieldsets = (
+        (
+            _("ResourceQuota: totals for the namespace"),
+            _("What all pods of a namespace may request or be limited to together. Empty: no limit."),
+            QUOTA_AMOUNTS,
+        ),
+        (
+            _("ResourceQuota: object counts"),
+            _("How many of each object a namespace may hold. Empty: no limit."),
+            [field for field in QuotaPlan.QUOTA_FIELDS.values() if field not in QUOTA_AMOUNTS],
+        ),
+        (
+            _("LimitRange: defaults and maxima per container"),
+            _(
+                "A container that states no request or limit gets the default; none may ask for more than the "
+                "maximum. A default request is at most the default limit, which is at most the maximum. "
+                "Empty: not set."
+            ),
+            QuotaPlan.LIMIT_FIELDS,
+        ),
+    )
+
     class Meta:
         model = QuotaPlan
         fields = [
@@ -76,6 +149,17 @@ class QuotaPlanForm(PortalModelForm):
             *QuotaPlan.QUOTA_FIELDS.values(),
             *QuotaPlan.LIMIT_FIELDS,
         ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "limits_cpu": _("e.g. 8"),
+            "limits_memory": _("e.g. 16Gi"),
+            "default_request_cpu": _("e.g. 100m"),
+            "default_request_memory": _("e.g. 128Mi"),
+            "default_limit_cpu": _("e.g. 500m"),
+            "default_limit_memory": _("e.g. 512Mi"),
+            "max_cpu": _("e.g. 2"),
+            "max_memory": _("e.g. 4Gi"),
+        }
 
 
 class TeamNamespaceForm(PortalModelForm):

@@ -2,6 +2,8 @@
 
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
+
 from portal.quantities import format_quantity, quota_bars, sum_quantities
 from rbac.choices import NamespacePhase
 
@@ -32,3 +34,17 @@ def team_quota_totals(namespaces) -> tuple[list[dict], int]:
     }
     # Bars from the formatted figures keep one parsing path.
     return quota_bars(totals), counted
+
+
+# Enough to pick from on a phone; beyond it, the username is typed.
+MEMBER_CANDIDATES_LIMIT = 500
+
+
+def member_candidates(*, team, user) -> list[str]:
+    """Usernames offered when adding a member to `team`: active users not in
+    it yet. A platform admin sees every one; a team owner only people from their
+    other teams (owners do not browse the portal's users; others are typed)."""
+    users = get_user_model().objects.filter(is_active=True).exclude(memberships__team=team)
+    if not user.is_staff:
+        users = users.filter(memberships__team__memberships__user=user)
+    return list(users.order_by("username").values_list("username", flat=True).distinct()[:MEMBER_CANDIDATES_LIMIT])

@@ -1,6 +1,7 @@
 """Writes for teams, memberships, quota plans, team namespaces and API tokens."""
 
 import re
+import unicodedata
 from datetime import timedelta
 
 from django.db import transaction
@@ -23,10 +24,28 @@ def _save(obj):
     return obj
 
 
+def slug_from_name(name: str, max_length: int = 50) -> str:
+    """The slug a name gives: ASCII letters and digits joined by '-' (as
+    static/portal/slug.js fills it in the browser); empty for a name with none."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:max_length].rstrip("-")
+
+
+def _slug_or_from_name(slug: str, name: str) -> str:
+    """A blank slug is made from the name; one the name cannot give is asked for on the slug field."""
+    slug = (slug or "").strip() or slug_from_name(name or "")
+    if not slug:
+        message = _("The name has no letters or digits to make a slug from: enter a slug.")
+        raise PortalError(message, field_errors={"slug": [message]})
+    return slug
+
+
 @transaction.atomic
 def team_create(
-    *, name: str, slug: str, description: str = "", allowed_clusters=(), allowed_plans=(), **policy
+    *, name: str, slug: str = "", description: str = "", allowed_clusters=(), allowed_plans=(), **policy
 ) -> Team:
+    """A new team; a blank slug is made from the name (a clash is the slug field's error)."""
+    slug = _slug_or_from_name(slug, name)
     team = _save(Team(name=name, slug=slug, description=description, **policy))
     team.allowed_clusters.set(allowed_clusters)
     team.allowed_plans.set(allowed_plans)
@@ -128,8 +147,9 @@ def membership_delete(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def quota_plan_create(**fields) -> QuotaPlan:
-    return _save(QuotaPlan(**fields))
+def quota_plan_create(*, name: str, slug: str = "", **fields) -> QuotaPlan:
+    """A new quota plan; a blank slug is made from the name."""
+    return _save(QuotaPlan(name=name, slug=_slug_or_from_name(slug, name), **fields))
 
 
 @transaction.atomic

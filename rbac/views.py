@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from rbac.choices import NamespacePhase
 from rbac.forms import MembershipForm, MembershipRoleForm, QuotaPlanForm, TeamForm
 from rbac.models import QuotaPlan
 from rbac.role_table import PLATFORM_ADMINS, code_spans, role_rows
-from rbac.selectors import team_quota_totals
+from rbac.selectors import member_candidates, team_quota_totals
 from rbac.team_kubeconfig import team_kubeconfig
 
 
@@ -77,10 +78,16 @@ class TeamDetailView(TeamMixin, ObjectDetailView):
             "quota_totals": totals,
             "quota_counted": counted,
             "is_member": obj.role_of(self.request.user) is not None,
-            "member_form": MembershipForm(user=self.request.user),
+            "member_form": self.member_form(obj),
             "role_choices": TeamRole.choices,
             "allowed_clusters": obj.allowed_clusters.all(),
         }
+
+    def member_form(self, team, data=None):
+        """The add-member form, with its suggestions for those who may add members."""
+        user = self.request.user
+        candidates = member_candidates(team=team, user=user) if self.may_change(team) else ()
+        return MembershipForm(data, user=user, candidates=candidates)
 
 
 class MembershipAddView(TeamDetailView):
@@ -93,7 +100,7 @@ class MembershipAddView(TeamDetailView):
     def post(self, request, **kwargs):
         team = self.get_object()
         self.check_may_change(team)
-        form = MembershipForm(request.POST, user=request.user)
+        form = self.member_form(team, request.POST)
         audit_describe(request, action="membership.create", kind="Membership", team=team)
         if form.is_valid():
             try:
@@ -181,15 +188,27 @@ class QuotaPlanListView(QuotaPlanMixin, ObjectListView):
     create_url_name = "teams:quotaplan-create"
 
 
+def limit_range_table(plan: QuotaPlan):
+    """A plan's LimitRange as quantities in a small table (default request,
+    default limit, maximum by CPU and memory), or nothing when it sets none."""
+    item = plan.limit_range_container()
+    if set(item) == {"type"}:
+        return None
+    labels = (
+        ("defaultRequest", gettext("Default request")),
+        ("default", gettext("Default limit")),
+        ("max", gettext("Maximum")),
+    )
+    rows = [(label, item.get(key, {}).get("cpu"), item.get(key, {}).get("memory")) for key, label in labels]
+    return render_to_string("rbac/_limit_range.html", {"rows": rows})
+
+
 class QuotaPlanDetailView(QuotaPlanMixin, ObjectDetailView):
     fields = [
         ("slug", gettext_lazy("Slug")),
         ("description", gettext_lazy("Description")),
         (lambda p: p.resource_quota_hard(), gettext_lazy("ResourceQuota hard limits")),
-        (
-            lambda p: {k: v for k, v in p.limit_range_container().items() if k != "type"},
-            gettext_lazy("LimitRange for containers"),
-        ),
+        (limit_range_table, gettext_lazy("LimitRange for containers")),
     ]
     edit_url_name = "teams:quotaplan-edit"
     delete_url_name = "teams:quotaplan-delete"

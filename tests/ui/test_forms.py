@@ -181,7 +181,7 @@ def test_it_adds_a_member_and_keeps_an_unknown_username_on_the_page(world, clien
     bad = client.post("/teams/team-a/members/", {"user": "nobody-like-this", "role": "developer"})
     html = bad.content.decode()
     assert bad.status_code == 400
-    assert "There is no active user named nobody-like-this." in html
+    assert "There is no active user named nobody-like-this: pick one from the list" in html
     assert field_value(html, "user") == "nobody-like-this"
     good = client.post("/teams/team-a/members/", {"user": "newcomer", "role": "developer"})
     assert good.status_code == 302
