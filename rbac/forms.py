@@ -182,6 +182,19 @@ class TeamNamespaceForm(PortalModelForm):
             self.fields["cluster"].help_text = _(
                 "No cluster is open to your teams yet: a platform admin adds clusters to a team's allowed list."
             )
+        plan = self.fields["plan"]
+        if len(teams) == 1 and not self.instance.pk:
+            # One team to choose: choose it, and offer only the plans it may use (none allowed: every plan).
+            self.initial.setdefault("team", teams[0].pk)
+            allowed = teams[0].allowed_plans.all()
+            if allowed.exists():
+                plan.queryset = allowed
+        if not plan.queryset.exists():
+            plan.help_text = (
+                _none_yet(_("There are no quota plans yet."), "teams:quotaplan-create", _("Create a quota plan"))
+                if self.user.is_staff
+                else _("There are no quota plans yet: a platform admin adds them.")
+            )
 
 
 def namespace_names(text: str) -> list[str]:
@@ -244,7 +257,10 @@ class QuotaChangeForm(forms.Form):
     def __init__(self, *args, namespace=None, **kwargs):
         super().__init__(*args, **kwargs)
         if namespace is not None:
-            self.fields["plan"].queryset = QuotaPlan.objects.exclude(pk=namespace.plan_id)
+            # Only plans the team may move to (none allowed: every plan), not the one it has.
+            allowed = namespace.team.allowed_plans.all()
+            plans = allowed if allowed.exists() else QuotaPlan.objects.all()
+            self.fields["plan"].queryset = plans.exclude(pk=namespace.plan_id)
 
 
 class ApiTokenForm(forms.Form):

@@ -140,3 +140,36 @@ def test_an_unknown_user_is_refused_with_a_clear_error(world, client_as):
     assert response.status_code == 400
     assert errors_of(html) == ["There is no active user named nobody: pick one from the list, or check the spelling."]
     assert not Membership.objects.filter(team=world.team_a, user__username="nobody").exists()
+
+
+def _options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [label.strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)]
+
+
+def test_a_namespace_request_offers_the_plans_its_team_may_use(world, client_as):
+    from rbac.models import QuotaPlan
+
+    large = QuotaPlan.objects.create(name="Large", slug="large")
+    QuotaPlan.objects.create(name="Huge", slug="huge")
+    world.team_a.allowed_plans.set([world.plan, large])
+    html = client_as("owner").get("/teams/namespaces/new/").content.decode()
+    assert f'<option value="{world.team_a.pk}" selected>Team A</option>' in html
+    assert _options(html, "plan") == ["---------", "Large", "Small"]
+    # A platform admin chooses among teams, and so among every plan.
+    assert _options(client_as("admin").get("/teams/namespaces/new/").content.decode(), "plan") == [
+        "---------",
+        "Huge",
+        "Large",
+        "Small",
+    ]
+
+
+def test_a_quota_change_offers_the_other_allowed_plans(world, client_as):
+    from rbac.models import QuotaPlan
+
+    large = QuotaPlan.objects.create(name="Large", slug="large")
+    QuotaPlan.objects.create(name="Huge", slug="huge")
+    world.team_a.allowed_plans.set([world.plan, large])
+    html = client_as("owner").get(f"/teams/namespaces/{world.ns_a.pk}/").content.decode()
+    assert _options(html, "plan") == ["---------", "Large"]
