@@ -107,3 +107,27 @@ def test_the_role_form_lays_its_verbs_out_compactly(world, page, login, ready_na
     rows = {round(box["y"]) for box in boxes}
     assert len(rows) <= len(boxes) / 2, rows
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_wide_table_scrolls_in_its_own_box_and_fills_a_wide_screen(world, page, login):
+    from jobs.models import Job
+
+    Job.objects.create(kind="demo", title=f"Import {LONG}", team=world.team_a, status="failed")
+    login(page, world.admin)
+    page.set_viewport_size(PHONE)
+    page.goto("/jobs/")
+    table = page.locator("table.objects").first
+    box = table.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    # Its columns are wider than the screen: the table scrolls, not the page.
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth && getComputedStyle(t).overflowX === 'auto'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/jobs/")
+    table = page.locator("table.objects").first
+    # On a wide screen it is a table again, as wide as the page's content.
+    assert table.evaluate("t => getComputedStyle(t).display") == "table"
+    width = table.evaluate("t => t.getBoundingClientRect().width")
+    content = page.locator("main").evaluate("m => m.clientWidth - parseFloat(getComputedStyle(m).paddingLeft) * 2")
+    assert abs(width - content) <= 2, (width, content)
