@@ -127,28 +127,30 @@ TEXTS = """() => {
 # a badge: [where, heading, text].
 UNBADGED = """(headings) => {
   const wanted = new Set(headings);
+  // textContent: a table in a closed <details> is not rendered, innerText reads it as empty.
+  const txt = (el) => el.textContent.replace(/\\s+/g, ' ').trim();
   const bare = (el) => {
-    const text = el.innerText.trim();
+    const text = txt(el);
     return text && !/^[-—–]+$/.test(text) && !el.querySelector('.badge') && !el.classList.contains('badge');
   };
   const out = [];
   for (const table of document.querySelectorAll('table')) {
-    const heads = [...table.querySelectorAll('thead th')].map((th) => th.innerText.trim().toLowerCase());
+    const heads = [...table.querySelectorAll('thead th')].map((th) => txt(th).toLowerCase());
     heads.forEach((head, index) => {
       if (!wanted.has(head)) return;
       for (const row of table.querySelectorAll('tbody tr')) {
         const cell = row.children[index];
         if (cell && bare(cell)) {
-          out.push([(row.children[0] || row).innerText.trim().slice(0, 40), head, cell.innerText.trim().slice(0, 60)]);
+          out.push([txt(row.children[0] || row).slice(0, 40), head, txt(cell).slice(0, 60)]);
         }
       }
     });
   }
   for (const dt of document.querySelectorAll('dt')) {
-    const head = dt.innerText.trim().replace(/[:：]$/, '').toLowerCase();
+    const head = txt(dt).replace(/[:：]$/, '').toLowerCase();
     const dd = dt.nextElementSibling;
     if (wanted.has(head) && dd && dd.tagName === 'DD' && bare(dd)) {
-      out.push(['', head, dd.innerText.trim().slice(0, 60)]);
+      out.push(['', head, txt(dd).slice(0, 60)]);
     }
   }
   return out;
@@ -198,18 +200,19 @@ def english_words(text: str, names, allowed) -> list[str]:
 
 # Names the page shows as names: rows named by data-name, links named like the
 # object or place in their address (`dev:default`), options whose label is
-# their value (a namespace, a role).
+# their value (a namespace, a role). textContent, not innerText: a closed
+# switcher's links are not rendered, and innerText reads them as empty.
 PAGE_NAMES = """() => [
   ...[...document.querySelectorAll('[data-name]')].map((el) => el.dataset.name),
   ...[...document.querySelectorAll('a[href]')].filter((a) => {
-    const text = a.innerText.trim();
-    return new URL(a.href).pathname.split('/').map(decodeURIComponent)
+    const text = a.textContent.trim();
+    return a.getAttribute('href').split(/[?#]/)[0].split('/').map(decodeURIComponent)
       .some((part) => part === text || part.endsWith(':' + text));
-  }).map((a) => a.innerText.trim()),
+  }).map((a) => a.textContent.trim()),
   ...[...document.querySelectorAll('option')].filter((o) => {
-    const label = o.innerText.trim();
+    const label = o.textContent.trim();
     return o.value === label || o.value.endsWith(':' + label) || o.value.endsWith('/' + label);
-  }).map((o) => o.innerText.trim()),
+  }).map((o) => o.textContent.trim()),
 ].filter((name) => name.length > 1)"""
 
 

@@ -21,7 +21,7 @@ import pytest
 from tests.browser import crawl_checks as checks
 from tests.browser.crawl_checks import Finding
 
-pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.devcluster, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 MAX_DEPTH = 3
 MAX_PAGES = 150

@@ -14,6 +14,7 @@ FAULTY = """<!doctype html><html lang="zh-hans"><body>
 <dl><dt>Health</dt><dd>Degraded</dd></dl>
 <p>Team A 的 namespace <code>kube-system</code> Last checked</p>
 <div style="width: 600px">wide</div>
+<details><summary>更多</summary><dl><dt>State</dt><dd>Waiting</dd></dl></details>
 </body></html>"""
 
 CLEAN = """<!doctype html><html lang="zh-hans"><body>
@@ -21,6 +22,7 @@ CLEAN = """<!doctype html><html lang="zh-hans"><body>
 <table><thead><tr><th>名称</th><th>Phase</th></tr></thead>
 <tbody><tr><td>dev</td><td><span class="badge">就绪</span></td></tr><tr><td>prod</td><td>—</td></tr></tbody></table>
 <p>Team A 的 Kubernetes API：<code>Last checked</code> team-a-dev 10.0.0.1 4Gi</p>
+<details><summary>命名空间</summary><a href="/workloads/namespaces/dev:default/pods/">default</a></details>
 </body></html>"""
 
 NAMES = ["Team A", "prod", "dev"]
@@ -38,7 +40,7 @@ def test_each_check_finds_its_fault(blank):
     overflow = checks.overflow(blank, "/x/")
     assert [(f.check, f.detail) for f in overflow] == [("overflow at 390px", "608px wide: div to 608px")]
     unbadged = checks.unbadged(blank, "/x/", checks.state_headings())
-    assert [f.detail for f in unbadged] == ["phase of 'dev': 'Ready'", "health: 'Degraded'"]
+    assert [f.detail for f in unbadged] == ["phase of 'dev': 'Ready'", "health: 'Degraded'", "state: 'Waiting'"]
     english = checks.english_left(blank, "/x/", NAMES, checks.TECHNICAL_TERMS)
     assert [f.detail for f in english] == [
         "'Phase'",
@@ -48,6 +50,8 @@ def test_each_check_finds_its_fault(blank):
         "'Team A 的 namespace'",
         "'Last checked'",
         "'wide'",
+        "'State'",
+        "'Waiting'",
     ]
 
 
