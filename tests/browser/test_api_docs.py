@@ -42,6 +42,14 @@ def test_the_api_docs_load_nothing_from_another_origin(world, page, login, live_
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+def test_every_page_names_the_portals_icon(world, page, login):
+    login(page, world.developer)
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon.endswith("/portal/favicon.svg")
+    response = page.request.get(icon)
+    assert response.status == 200 and response.headers["content-type"] == "image/svg+xml"
+
+
 def test_favicon_ico_is_the_portals_icon(live_server, page):
     response = page.request.get("/favicon.ico")
     assert response.status == 200
