@@ -148,7 +148,7 @@ class ClusterDetailView(ClusterMixin, ObjectDetailView):
         ("credentials_rotated", gettext_lazy("Credentials last replaced")),
         ("desired_version", gettext_lazy("Desired Kubernetes version")),
         ("kubernetes_version", gettext_lazy("Kubernetes version")),
-        ("get_phase_display", gettext_lazy("Phase")),
+        (state_column("phase"), gettext_lazy("Phase")),
         ("health_checks_enabled", gettext_lazy("Health checks enabled")),
         ("last_seen", gettext_lazy("Last seen")),
         ("last_checked", gettext_lazy("Last checked")),

@@ -15,6 +15,9 @@ from functools import cached_property
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -61,6 +64,11 @@ def _words_field(label, help_text="", **attrs):
     )
 
 
+def _other_verbs_help():
+    # The verbs are the API's words: code, the same in every language.
+    return format_html(_("e.g. {verbs}, or *."), verbs=format_html("<code>bind escalate impersonate</code>"))
+
+
 def _name_field():
     return forms.CharField(max_length=253, validators=[rbac_name], label=gettext_lazy("Name"))
 
@@ -78,11 +86,12 @@ class RuleForm(RowForm):
     verbs = forms.MultipleChoiceField(
         label=gettext_lazy("Verbs"),
         required=False,
-        choices=[(verb, verb) for verb in STANDARD_VERBS],
+        # The API's own words, the same in every language (translate="no" tells browsers and readers).
+        choices=[(verb, format_html('<span translate="no">{}</span>', verb)) for verb in STANDARD_VERBS],
         # A grid of short words, several a row, instead of eight full-width lines on a phone.
         widget=forms.CheckboxSelectMultiple(attrs={"class": "verbgrid"}),
     )
-    other_verbs = _words_field(gettext_lazy("Other verbs"), gettext_lazy("e.g. bind escalate impersonate, or *."))
+    other_verbs = _words_field(gettext_lazy("Other verbs"), lazy(_other_verbs_help, SafeString)())
 
     def is_blank(self) -> bool:
         return not any(self.cleaned_data.get(name) for name in self.REQUIRED_ANY)  # no verb ticked is []

@@ -34,6 +34,8 @@ class Column:
     name: str  # the key in the API's `columns`
     label: str  # the heading people read (translated)
     value: Callable[[dict], object]
+    # A state the API server words (a pod's phase): pages show it as a badge, the API as it is.
+    state: bool = False
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ KINDS: dict[str, Kind] = {
             # The kind's name, not a count ("Pods" as a column of numbers has no context).
             pgettext_lazy("Kubernetes kind", "Pods"),
             columns=(
-                Column("phase", _("Phase"), _field("status", "phase", default="")),
+                Column("phase", _("Phase"), _field("status", "phase", default=""), state=True),
                 Column("ready", _("Ready"), c.pod_ready),
                 Column("restarts", _("Restarts"), c.pod_restarts),
                 Column("node", _("Node"), _field("spec", "nodeName", default="")),
@@ -385,7 +387,7 @@ KINDS: dict[str, Kind] = {
             "persistentvolumeclaims",
             _("PersistentVolumeClaims"),
             columns=(
-                Column("phase", _("Status"), _field("status", "phase", default="")),
+                Column("phase", _("Status"), _field("status", "phase", default=""), state=True),
                 Column("volume", _("Volume"), _field("spec", "volumeName", default="")),
                 Column("capacity", _("Capacity"), _field("status", "capacity", "storage", default="")),
                 Column(

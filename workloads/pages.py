@@ -16,7 +16,7 @@ from clusters.models import Cluster
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.roles import EDITING_ROLES
-from portal.templatetags.status import family
+from portal.templatetags.status import family, render_badge
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from workloads import columns, places
@@ -203,7 +203,11 @@ def cluster_namespace_names(cluster) -> list[str]:
 
 
 def cells(kind: Kind, row: dict) -> list:
-    return [row["columns"].get(column.name) for column in kind.columns]
+    """The row's column values as the page shows them: states as badges."""
+    values = row["columns"]
+    return [
+        render_badge(values.get(column.name)) if column.state else values.get(column.name) for column in kind.columns
+    ]
 
 
 def kind_and_namespace(request, pk, plural, *, listing: bool = False) -> tuple[Kind, object]:

@@ -28,8 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from clusters import kube
 from portal.audit import audit_describe
 from portal.errors import PortalError
+from portal.stored_text import Message
 from workloads import objects, places, selectors, services
 from workloads.forms_create import has_form
 from workloads.pages import audit, badge, cells, kind_and_namespace, not_ready, page_context
@@ -78,7 +80,7 @@ def kind_list(request, pk, plural):
     kind, namespace = kind_and_namespace(request, pk, plural, listing=True)
     name, selector = request.GET.get("name", "").strip(), request.GET.get("selector", "").strip()
     token = request.GET.get("continue", "")
-    rows, next_token, error = [], "", ""
+    rows, next_token, error, cluster_said = [], "", "", ""
     try:
         page = selectors.live_list(
             user=request.user,
@@ -89,6 +91,11 @@ def kind_list(request, pk, plural):
             label_selector=selector,
             name=name,
         )
+    except kube.KubeForbidden as exc:
+        # Said in the reader's language; the API server's own words (which
+        # rule is missing) follow as it said them.
+        error = _("Your account may not list %(kind)s in this namespace.") % {"kind": kind.label}
+        cluster_said = exc.text.params.get("message", "") if isinstance(exc.text, Message) else exc.message
     except PortalError as exc:
         named = [LIST_FIELDS[field] for field in exc.field_errors if field in LIST_FIELDS]
         error = " ".join([*map(str, named), exc.message])
@@ -101,6 +108,7 @@ def kind_list(request, pk, plural):
         kind,
         rows=rows,
         error=error,
+        cluster_said=cluster_said,
         next_token=next_token,
         paged=bool(token),
         name=name,

@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.template import Context, Template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.templatetags import status
 from portal.templatetags.portal import HEALTH_LABELS, cell
@@ -86,6 +86,25 @@ def test_kubernetes_phases_are_worded_by_the_portal():
     assert phases and phases == set(status.DEFAULT_LABELS)
     rendered = Template("{% load status %}{% badge phase %}").render(Context({"phase": "Bound"}))
     assert rendered == '<span class="badge badge-ok" data-state="Bound">Bound</span>'
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "family", "label"),
+    [
+        ("Ready", "True", "ok", "是"),
+        ("Ready", "False", "warning", "否"),
+        ("MemoryPressure", "False", "ok", "否"),
+        ("MemoryPressure", "True", "warning", "是"),
+        ("ReplicaFailure", "True", "warning", "是"),
+        ("Available", "Unknown", "neutral", "未知"),
+    ],
+)
+def test_a_condition_status_is_read_against_its_type(kind, value, family, label):
+    template = Template("{% load status %}{% condition_badge kind value %}")
+    with translation.override("zh-hans"):
+        html = template.render(Context({"kind": kind, "value": value}))
+    assert html == f'<span class="badge badge-{family}" data-state="{value}">{label}</span>'
+    assert Template("{% load status %}{% condition_badge 'Ready' '' %}").render(Context()) == "—"
 
 
 WHEN = datetime(2026, 12, 4, 6, 1, 41, 123456, tzinfo=UTC)

@@ -66,7 +66,10 @@ def test_the_reconciler_never_adopts_a_namespace_it_did_not_create(tenancy, plat
     assert "not created by the portal" in report.failed[key]
     tn.refresh_from_db()
     assert tn.phase == NamespacePhase.FAILED
-    assert tn.conditions[0]["failed"] == [{"object": key, "message": report.failed[key]}]
+    (failed,) = tn.conditions[0]["failed"]
+    # Stored with its message id so a page reads it in the reader's language.
+    assert failed["object"] == key and failed["message"] == report.failed[key]
+    assert failed["reason"] == "NotOwned" and failed["params"] == {"name": foreign_namespace}
     # Nothing of the team's was written into it, nothing of its own was changed.
     assert platform_client.rbac.list_namespaced_role_binding(foreign_namespace).items == []
     assert platform_client.networking.list_namespaced_network_policy(foreign_namespace).items == []

@@ -176,8 +176,12 @@ def test_the_node_page_shows_live_pods_and_the_admin_actions(imported, client_as
         assert pod.metadata.name in pods
     assert namespace in pods
     assert 'id="conditions"' in html and "kubelet" in html
-    for action in ("cordon", "labels", "taints", "drain"):
+    for action in ("cordon", "labels", "taints"):
         assert f'action="/clusters/nodes/{node.pk}/{action}/"' in html
+    # Draining asks first: the node page links to the confirmation, which posts.
+    assert f'href="/clusters/nodes/{node.pk}/drain/"' in html
+    confirm = client_as("admin").get(f"/clusters/nodes/{node.pk}/drain/").content.decode()
+    assert f'action="/clusters/nodes/{node.pk}/drain/"' in confirm
 
 
 def test_node_actions_reach_the_cluster_and_show_its_errors(imported, client_as, admin):

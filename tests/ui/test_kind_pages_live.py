@@ -221,6 +221,14 @@ def test_viewers_read_only_other_teams_find_nothing_and_delete_asks_for_the_name
     assert forged.status_code == 403 and "reads objects" in text(forged)
     assert _exists(tenancy, ready_ns, kind, name)
 
+    # A kind the team role does not grant (the built-in view role leaves out
+    # Roles): said in the reader's language, the API server's words as they are.
+    viewer.cookies["django_language"] = "zh-hans"
+    refused = viewer.get(url(ready_ns, "roles"))
+    assert refused.status_code == 200 and "您的账号不能" in text(refused)
+    said = re.search(r'<small class="cluster-said" translate="no">([^<]*)</small>', text(refused))
+    assert said and "cannot list resource" in html.unescape(said[1])
+
     # A member of another team finds no such namespace.
     other = as_(tenancy.users["b-owner"])
     for response in (

@@ -48,3 +48,17 @@ def test_a_team_subject_is_its_role_groups():
     assert robot.subjects() == [{"kind": "ServiceAccount", "name": "robot", "namespace": "ns"}]
     cluster_wide = cleaned(SubjectForm, {"kind": "ServiceAccount", "name": "robot"}, teams=teams)
     assert cluster_wide.errors["namespace"] == ["A ServiceAccount is named with its namespace."]
+
+
+def test_the_verbs_are_shown_as_the_apis_words_in_every_language():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        html = Template("{% include 'generic/_form_field.html' %}").render(
+            Context({"field": RuleForm()["other_verbs"]})
+        )
+        boxes = str(RuleForm()["verbs"])
+    # The help text is translated around the verbs, which stay code.
+    assert "<code>bind escalate impersonate</code>" in html and "例如" in html
+    assert '<span translate="no">deletecollection</span>' in boxes
