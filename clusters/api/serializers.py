@@ -152,9 +152,15 @@ class ClusterConnectedSerializer(ClusterSerializer):
 
 
 class PhaseChangeSerializer(serializers.ModelSerializer):
+    message_display = serializers.CharField(
+        read_only=True,
+        help_text="In the language of the request (Accept-Language or the user's choice); `message` keeps the "
+        "stored English.",
+    )
+
     class Meta:
         model = ClusterPhaseChange
-        fields = ["previous", "phase", "message", "created"]
+        fields = ["previous", "phase", "message", "message_display", "created"]
         read_only_fields = fields
 
 

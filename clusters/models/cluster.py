@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clusters.choices import ClusterPhase, ClusterProvider
+from portal import stored_text
 from portal.fields import EncryptedTextField
 from portal.teams import Team
 from portal.validators import dns_label
@@ -150,6 +151,9 @@ class ClusterPhaseChange(models.Model):
     previous = models.CharField(max_length=16, choices=ClusterPhase.choices)
     phase = models.CharField(max_length=16, choices=ClusterPhase.choices)
     message = models.TextField(blank=True)
+    # The portal's own sentence as a message id and parameters, translated when
+    # shown (portal/stored_text.py); blank: `message` is the cluster's words.
+    message_i18n = models.JSONField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -159,3 +163,7 @@ class ClusterPhaseChange(models.Model):
 
     def __str__(self):
         return f"{self.cluster}: {self.previous} -> {self.phase}"
+
+    @property
+    def message_display(self) -> str:
+        return stored_text.shown(self.message_i18n, self.message)

@@ -292,7 +292,13 @@ def _record(cluster_id: int, *, phase: str, message: "str | Message", probe: dic
         cluster.conditions = [condition]
         cluster.save(update_fields=fields)
         if previous != phase:
-            ClusterPhaseChange.objects.create(cluster=cluster, previous=previous, phase=phase, message=text[:2000])
+            ClusterPhaseChange.objects.create(
+                cluster=cluster,
+                previous=previous,
+                phase=phase,
+                message=text[:2000],
+                message_i18n=stored_text.to_json(message) if isinstance(message, Message) else None,
+            )
     return cluster
 
 

@@ -97,6 +97,10 @@ def test_an_unreachable_clusters_last_check_is_stored_as_an_id_and_shown_transla
     (condition,) = world.cluster.conditions
     assert condition["message"] == "the cluster did not answer in time."  # English, whoever asked
     assert condition["message_i18n"]["msgid"] == "%(where)s did not answer in time."
-    assert world.cluster.phase_changes.get().message == "the cluster did not answer in time."
+    change = world.cluster.phase_changes.get()
+    assert change.message == "the cluster did not answer in time."
     with translation.override("zh-hans"):
         assert health.condition_shown(condition)["message"] == "该集群 未能及时响应。"
+        # The phase history reads it in the reader's language too.
+        assert change.message_display == "该集群 未能及时响应。"
+    assert change.message_display == "the cluster did not answer in time."
