@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from clusters import kubeconfig as kc
 from clusters.bootstrap.services import KIND as BOOTSTRAP_KIND
+from clusters.choices import ClusterPhase
 from clusters.forms import ClusterEditForm, ClusterImportForm, CredentialRotateForm
 from clusters.models import Cluster, Node
 from clusters.services import clusters as services
@@ -130,6 +131,16 @@ class ClusterListView(ClusterMixin, ObjectListView):
     ]
     search_fields = ("name", "slug", "description")
     create_url_name = "clusters:cluster-create"
+
+    def is_changing(self, objects) -> bool:
+        # Being brought up, or imported and about to be checked (one never checked
+        # with checks off stays Pending: nothing would change).
+        return any(
+            c.phase == ClusterPhase.PROVISIONING
+            or (c.phase == ClusterPhase.PENDING and c.health_checks_enabled and c.api_server_url)
+            for c in objects
+        )
+
     template_name = "clusters/cluster_list.html"
 
     def get_queryset(self):

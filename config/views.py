@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from clusters.models import Cluster
 from clusters.views import clusters_overview
+from clusters.views_live import nodes_live, stop_polling_when_settled
 from jobs.models import Job
 from portal.errors import api_not_found, api_server_error
 from portal.teams import Membership, Team
@@ -24,11 +25,16 @@ def dashboard(request):
     # sees every team elsewhere, so here gets their number and a link instead.
     memberships = Membership.objects.filter(user=user).select_related("team").order_by("team__name")
     namespaces = TeamNamespace.objects.for_user(user).select_related("team", "cluster")
-    return render(
+    clusters = Cluster.objects.for_user(user)
+    # Node counts and capacity bars come from the last sync: stale ones are
+    # read again in the background and the clusters table refreshes itself.
+    live = nodes_live(request, list(clusters))
+    response = render(
         request,
         "portal/dashboard.html",
         {
-            "clusters": clusters_overview(Cluster.objects.for_user(user)),
+            "clusters": clusters_overview(clusters),
+            "live": live,
             "memberships": memberships,
             "team_count": Team.objects.count() if user.is_staff else None,
             "namespaces": namespaces[:DASHBOARD_ROWS],
@@ -37,6 +43,7 @@ def dashboard(request):
             "jobs": Job.objects.for_user(user).select_related("cluster", "team")[:DASHBOARD_ROWS],
         },
     )
+    return stop_polling_when_settled(request, response, live)
 
 
 def healthz(request):

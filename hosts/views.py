@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -213,7 +214,8 @@ def host_import(request):
             return redirect("hosts:host-list")
     context = {
         "title": gettext("Import hosts"),
-        "columns": ", ".join(bulk.COLUMNS),
+        # The file's own keys, typed as they are in every language.
+        "columns": format_html_join(", ", "<code>{}</code>", ((column,) for column in bulk.COLUMNS)),
         "formats": ("csv", "yaml"),
         "format": fmt,
         "text": text,

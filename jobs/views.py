@@ -50,6 +50,7 @@ class JobListView(ObjectListView):
     ]
     search_fields = ("title", "kind")
     filters = [("status", gettext_lazy("Status"), JobStatus.choices)]
+    changing = ("status", (JobStatus.PENDING, JobStatus.RUNNING))
     list_url_name = "jobs:job-list"
     detail_url_name = "jobs:job-detail"
 

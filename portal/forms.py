@@ -1,6 +1,20 @@
 """Form bases shared by the apps."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+
+def _with_code(text, code: dict) -> SafeString:
+    return format_html(str(text), **{name: format_html("<code>{}</code>", value) for name, value in code.items()})
+
+
+def code_help(text, **code):
+    """A help text (lazy, translated when shown) whose `{name}` placeholders
+    are filled with code: an example people type as it is in every language,
+    `code_help(gettext_lazy("e.g. {example}"), example="apps")`."""
+    return lazy(_with_code, SafeString)(text, code)
 
 
 class PortalModelForm(forms.ModelForm):

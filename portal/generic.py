@@ -132,6 +132,10 @@ class ObjectListView(ScopedMixin, ListView):
     empty_message = gettext_lazy("Nothing here yet.")
     empty_action = gettext_lazy("Add the first one")
     empty_hint = ""
+    # (field, states) of rows whose state is changing on its own (a cluster
+    # provisioning, a job running): while the page shows one, its table
+    # refreshes itself; the answer without one carries no trigger and it stops.
+    changing: tuple[str, tuple] | None = None
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -151,9 +155,16 @@ class ObjectListView(ScopedMixin, ListView):
         """Whether the row's first cell links to the object's page."""
         return True
 
+    def is_changing(self, objects) -> bool:
+        if self.changing is None:
+            return False
+        field, states = self.changing
+        return any(getattr(obj, field) in states for obj in objects)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
+            changing=self.is_changing(context["object_list"]),
             title=self.title,
             columns=self.columns,
             query=self.request.GET.get("q", ""),

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.forms import PortalModelForm
+from portal.forms import PortalModelForm, code_help
 from portal.generic import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 from portal.templatetags.status import state_column
 from rbac import services_grants
@@ -31,6 +31,7 @@ class ClusterGrantForm(PortalModelForm):
         model = ClusterGrant
         fields = ["cluster", "name", "role", "teams", "team_role"]
         widgets = {"teams": forms.CheckboxSelectMultiple}
+        help_texts = {"role": code_help(gettext_lazy("The ClusterRole to bind, e.g. {example}."), example="view")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -74,6 +74,7 @@ class NamespaceListView(NamespaceMixin, ObjectListView):
     search_fields = ("name", "team__name", "cluster__name")
     filters = [("phase", gettext_lazy("Phase"), NamespacePhase.choices)]
     create_url_name = "teams:namespace-create"
+    changing = ("phase", (NamespacePhase.PROVISIONING, NamespacePhase.TERMINATING))
 
     def links_to(self, obj) -> bool:
         # A deleted or rejected namespace's record stays for the history; there is no page worth opening.

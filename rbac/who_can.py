@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
+from portal.forms import code_help
 from rbac import access_review as review
 from rbac.models import TeamNamespace
 
@@ -29,10 +30,15 @@ class WhoCanForm(forms.Form):
         help_text=_("A username, team slug, group, or ServiceAccount as <namespace>:<name>."),
     )
     # Optional: "can they do this?"
-    verb = forms.CharField(label=_("Verb"), max_length=32, required=False, help_text=_("e.g. create"))
+    verb = forms.CharField(
+        label=_("Verb"), max_length=32, required=False, help_text=code_help(_("e.g. {example}"), example="create")
+    )
     resource = forms.CharField(label=_("Resource"), max_length=128, required=False, help_text=_("e.g. deployments"))
     group = forms.CharField(
-        label=_("API group"), max_length=253, required=False, help_text=_("e.g. apps; empty for core")
+        label=_("API group"),
+        max_length=253,
+        required=False,
+        help_text=code_help(_("e.g. {example}; empty for core"), example="apps"),
     )
     subresource = forms.CharField(label=_("Subresource"), max_length=64, required=False)
     resource_name = forms.CharField(label=_("Object name"), max_length=253, required=False)

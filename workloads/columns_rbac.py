@@ -29,6 +29,11 @@ def origin(obj: dict) -> str:
     return ""
 
 
+def origin_shown(value: str) -> str:
+    """The origin as a page says it (the API keeps the code word)."""
+    return {"built-in": _("built-in"), "portal": _("the portal")}.get(value, value)
+
+
 def locked(obj: dict) -> str:
     """Why the portal does not change this object, or "" when it may."""
     return {

@@ -21,6 +21,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.forms import code_help
 from portal.labels import parse_labels
 from portal.quantities import parse_quantity, quantity
 from portal.validators import dns_label
@@ -182,7 +183,9 @@ class PodForm(forms.Form):
         required=False,
         max_length=2000,
         label=gettext_lazy("Command"),
-        help_text=gettext_lazy("Optional, instead of the image's own, e.g. sh -c 'echo hello'."),
+        help_text=code_help(
+            gettext_lazy("Optional, instead of the image's own, e.g. {example}."), example="sh -c 'echo hello'"
+        ),
     )
     env = forms.CharField(
         label=gettext_lazy("Environment"),
@@ -390,7 +393,9 @@ class JobForm(PodForm):
 
 class CronJobForm(JobForm):
     schedule = forms.CharField(
-        max_length=200, label=gettext_lazy("Schedule"), help_text=gettext_lazy("Cron syntax, e.g. 0 3 * * *")
+        max_length=200,
+        label=gettext_lazy("Schedule"),
+        help_text=code_help(gettext_lazy("Cron syntax, e.g. {example}"), example="0 3 * * *"),
     )
     time_zone = forms.CharField(
         max_length=64,

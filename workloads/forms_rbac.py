@@ -15,13 +15,12 @@ from functools import cached_property
 
 from django import forms
 from django.core.validators import RegexValidator
-from django.utils.functional import lazy
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.errors import PortalError
+from portal.forms import code_help
 from portal.roles import TeamRole
 from portal.teams import Team
 from rbac import team_roles
@@ -64,11 +63,6 @@ def _words_field(label, help_text="", **attrs):
     )
 
 
-def _other_verbs_help():
-    # The verbs are the API's words: code, the same in every language.
-    return format_html(_("e.g. {verbs}, or *."), verbs=format_html("<code>bind escalate impersonate</code>"))
-
-
 def _name_field():
     return forms.CharField(max_length=253, validators=[rbac_name], label=gettext_lazy("Name"))
 
@@ -80,7 +74,10 @@ class RuleForm(RowForm):
     """One rule: what it grants (API groups, resources, names) and the verbs."""
 
     REQUIRED_ANY, NEEDED = ("api_groups", "resources", "resource_names", "verbs", "other_verbs"), ()
-    api_groups = _words_field(gettext_lazy("API groups"), gettext_lazy("e.g. apps; empty: the core group; * all."))
+    api_groups = _words_field(
+        gettext_lazy("API groups"),
+        code_help(gettext_lazy("e.g. {example}; empty: the core group; * all."), example="apps"),
+    )
     resources = _words_field(gettext_lazy("Resources"), gettext_lazy("e.g. configmaps pods/log; * all."))
     resource_names = _words_field(gettext_lazy("Resource names"), gettext_lazy("Empty: every object."))
     verbs = forms.MultipleChoiceField(
@@ -91,7 +88,10 @@ class RuleForm(RowForm):
         # A grid of short words, several a row, instead of eight full-width lines on a phone.
         widget=forms.CheckboxSelectMultiple(attrs={"class": "verbgrid"}),
     )
-    other_verbs = _words_field(gettext_lazy("Other verbs"), lazy(_other_verbs_help, SafeString)())
+    # The verbs are the API's words: code, the same in every language.
+    other_verbs = _words_field(
+        gettext_lazy("Other verbs"), code_help(gettext_lazy("e.g. {verbs}, or *."), verbs="bind escalate impersonate")
+    )
 
     def is_blank(self) -> bool:
         return not any(self.cleaned_data.get(name) for name in self.REQUIRED_ANY)  # no verb ticked is []

@@ -36,6 +36,8 @@ class Column:
     value: Callable[[dict], object]
     # A state the API server words (a pod's phase): pages show it as a badge, the API as it is.
     state: bool = False
+    # value -> what a page shows for it (a code word in the reader's language); the API keeps the value.
+    shown: Callable[[object], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ AVAILABLE = Column("available", _("Available"), _field("status", "availableRepli
 
 RBAC = "rbac.authorization.k8s.io/v1"
 RULES = Column("rules", _("Rules"), cr.rule_count)
-ORIGIN = Column("origin", _("Origin"), cr.origin)
+ORIGIN = Column("origin", _("Origin"), cr.origin, shown=cr.origin_shown)
 BINDING_COLUMNS = (Column("role", _("Role"), cr.role_ref), Column("subjects", _("Subjects"), cr.subjects), ORIGIN, AGE)
 
 

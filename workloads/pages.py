@@ -204,10 +204,13 @@ def cluster_namespace_names(cluster) -> list[str]:
 
 def cells(kind: Kind, row: dict) -> list:
     """The row's column values as the page shows them: states as badges."""
-    values = row["columns"]
-    return [
-        render_badge(values.get(column.name)) if column.state else values.get(column.name) for column in kind.columns
-    ]
+    return [_shown(column, row["columns"].get(column.name)) for column in kind.columns]
+
+
+def _shown(column, value):
+    if column.state:
+        return render_badge(value)
+    return column.shown(value) if column.shown else value
 
 
 def kind_and_namespace(request, pk, plural, *, listing: bool = False) -> tuple[Kind, object]:

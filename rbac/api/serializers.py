@@ -27,7 +27,23 @@ class UsableClusterField(ScopedSlugField):
         return Cluster.objects.usable_by(self.context["request"].user)
 
 
-class TeamSerializer(ServiceModelSerializer):
+class SlugFromNameMixin:
+    """A slug that may be left out when creating: the service makes it from
+    the name, as the HTML form does. Once made, a slug is not blanked."""
+
+    SLUG_KWARGS = {
+        "required": False,
+        "allow_blank": True,
+        "help_text": "Left out or blank when creating: made from the name (ASCII letters and digits joined by '-').",
+    }
+
+    def validate_slug(self, value):
+        if self.instance is not None and not value:
+            raise serializers.ValidationError(_("A slug cannot be blank."))
+        return value
+
+
+class TeamSerializer(SlugFromNameMixin, ServiceModelSerializer):
     # Scoped like every lookup: naming a cluster one cannot see must not tell it exists.
     allowed_clusters = ScopedSlugField(slug_field="slug", queryset=Cluster.objects.all(), many=True, required=False)
     member_count = serializers.SerializerMethodField()
@@ -46,6 +62,7 @@ class TeamSerializer(ServiceModelSerializer):
             "created",
         ]
         read_only_fields = ["created"]
+        extra_kwargs = {"slug": SlugFromNameMixin.SLUG_KWARGS}
 
     def get_member_count(self, obj) -> int:
         # Lists annotate the count (one query for the page); a single object counts.
@@ -92,7 +109,7 @@ class MembershipSerializer(ServiceModelSerializer):
         return services.membership_update(membership=instance, role=data.get("role", instance.role))
 
 
-class QuotaPlanSerializer(ServiceModelSerializer):
+class QuotaPlanSerializer(SlugFromNameMixin, ServiceModelSerializer):
     resource_quota_hard = serializers.DictField(read_only=True)
     limit_range_container = serializers.DictField(read_only=True)
 
@@ -110,6 +127,7 @@ class QuotaPlanSerializer(ServiceModelSerializer):
             "created",
         ]
         read_only_fields = ["created"]
+        extra_kwargs = {"slug": SlugFromNameMixin.SLUG_KWARGS}
 
     def create_with_service(self, data):
         return services.quota_plan_create(**data)

@@ -35,10 +35,28 @@ def assert_field_error(response, field, status_code=400, contains=None):
 # --- slugs, names, duplicates ----------------------------------------------------
 
 
-@pytest.mark.parametrize("slug", ["Bad Slug", "UPPER", "-dash", "dash-", "a_b", "x" * 64, "", "é"])
+@pytest.mark.parametrize("slug", ["Bad Slug", "UPPER", "-dash", "dash-", "a_b", "x" * 64, "é"])
 @pytest.mark.parametrize("url", ["/api/v1/clusters/", "/api/v1/teams/", "/api/v1/quota-plans/"])
 def test_it_refuses_invalid_slugs(admin_api, url, slug):
     assert_field_error(admin_api.post(url, {"name": "Valid name", "slug": slug}, format="json"), "slug")
+
+
+def test_a_cluster_needs_its_slug(admin_api):
+    assert_field_error(admin_api.post("/api/v1/clusters/", {"name": "Valid name", "slug": ""}, format="json"), "slug")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/teams/", "/api/v1/quota-plans/"])
+def test_a_team_or_plan_slug_left_out_is_made_from_the_name(admin_api, url):
+    made = admin_api.post(url, {"name": "Données Team 7"}, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["slug"] == "donnees-team-7"
+    blank = admin_api.post(url, {"name": "Other one", "slug": ""}, format="json")
+    assert blank.status_code == 201 and blank.json()["slug"] == "other-one"
+    # A name that gives no slug, or one that clashes, is the slug field's error.
+    assert_field_error(admin_api.post(url, {"name": "团队"}, format="json"), "slug", contains="enter a slug")
+    assert_field_error(admin_api.post(url, {"name": "Données team 7!"}, format="json"), "slug")
+    # Once made, a slug is not blanked.
+    assert_field_error(admin_api.patch(f"{url}donnees-team-7/", {"slug": ""}, format="json"), "slug", contains="blank")
 
 
 @pytest.mark.parametrize(
@@ -378,7 +396,10 @@ def test_a_membership_cannot_move_to_another_user(world, api):
 def test_put_without_required_fields_names_them(admin_api):
     response = admin_api.put("/api/v1/teams/team-a/", {}, format="json")
     body = assert_field_error(response, "name")
-    assert "slug" in body["errors"]
+    # The slug may be left out (made from the name on creation, kept on a change).
+    assert "slug" not in body["errors"]
+    response = admin_api.put("/api/v1/teams/team-a/", {"name": "Team A"}, format="json")
+    assert response.status_code == 200 and response.json()["slug"] == "team-a"
 
 
 # --- request bodies ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ TECHNICAL_TERMS = {
     "api",
     "calico",
     "containerd",
+    "cron",
     "flannel",
     "kubeadm",
     "kubelet",

@@ -1,6 +1,7 @@
-"""A cluster's page refreshes itself while its state is changing and stops
-once it has settled: a bring-up under way, a first check not landed yet, a
-node sync the page asked for because the rows were stale. The poll's answer
+"""A cluster's page, the dashboard and the lists refresh themselves while a
+state is changing and stop once it has settled: a bring-up under way, a first
+check not landed yet, a node sync the page asked for because the rows were
+stale, a job running. The poll's answer
 is 286 (htmx stops polling) once settled. Model states only: no cluster is
 contacted (the tasks are recorded, not run)."""
 
@@ -14,6 +15,7 @@ from clusters.choices import ClusterPhase
 from clusters.models import Node
 from jobs.choices import JobStatus
 from jobs.models import Job
+from rbac.models import TeamNamespace
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +180,53 @@ def test_a_broker_that_is_down_does_not_break_the_page(page, world, monkeypatch)
     _node(world.cluster, timedelta(minutes=5))
     assert page().status_code == 200
     assert page("/clusters/nodes/").status_code == 200
+
+
+def _opening_tag(html: str, start: str) -> str:
+    at = html.index(start)
+    return html[at : html.index(">", at) + 1]
+
+
+def test_the_dashboard_syncs_stale_nodes_and_its_clusters_table_polls_until_they_land(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.READY)
+    node = _node(world.cluster, timedelta(minutes=5))
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    region = _opening_tag(page("/").content.decode(), '<div id="clusters-live"')
+    assert queued == [("cluster_nodes_sync", world.cluster.pk)]
+    assert 'hx-select="#clusters-live"' in region
+    poll = region.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert poll.startswith("/?since=")
+    assert page(poll, **htmx).status_code == 200  # not landed yet: polls on
+
+    node.last_synced, node.pods_running = timezone.now() + timedelta(seconds=1), 9
+    node.save()
+    answer = page(poll, **htmx)
+    assert answer.status_code == 286
+    assert "hx-trigger" not in _opening_tag(answer.content.decode(), '<div id="clusters-live"')
+    assert queued == [("cluster_nodes_sync", world.cluster.pk)]  # the poll asks for nothing
+
+
+@pytest.mark.parametrize(
+    ("url", "settle"),
+    [
+        ("/clusters/", lambda world: _set(world.cluster, phase=ClusterPhase.READY)),
+        ("/teams/namespaces/", lambda world: TeamNamespace.objects.update(phase="ready")),
+        ("/jobs/", lambda world: Job.objects.update(status=JobStatus.SUCCEEDED)),
+    ],
+)
+def test_a_list_showing_a_changing_state_refreshes_itself_until_it_settles(page, world, queued, url, settle):
+    _set(world.cluster, phase=ClusterPhase.PROVISIONING)
+    TeamNamespace.objects.filter(pk=world.ns_a.pk).update(phase="provisioning")
+    Job.objects.create(kind="demo", title="Bring up", status=JobStatus.RUNNING, cluster=world.cluster)
+    table = _opening_tag(page(url).content.decode(), '<table class="objects" id="object-table"')
+    assert 'hx-trigger="every 5s"' in table and 'hx-select="#object-table"' in table
+    assert f'hx-get="{url}"' in table
+    settle(world)
+    assert "hx-trigger" not in _opening_tag(page(url).content.decode(), '<table class="objects" id="object-table"')
+
+
+def test_a_cluster_that_will_never_be_checked_does_not_keep_the_list_polling(page, world, queued):
+    _set(world.cluster, phase=ClusterPhase.PENDING, api_server_url="https://198.18.0.10:6443")
+    assert 'hx-trigger="every 5s"' in _opening_tag(page("/clusters/").content.decode(), '<table class="objects"')
+    _set(world.cluster, health_checks_enabled=False)
+    assert "hx-trigger" not in _opening_tag(page("/clusters/").content.decode(), '<table class="objects"')
