@@ -19,19 +19,20 @@ BINDING = {
 }
 
 
-def test_a_pods_phase_is_a_badge_on_the_page_and_the_word_in_the_api():
-    kind = KINDS["pods"]
-    row = {"columns": kind.row(POD)}
-    assert row["columns"]["phase"] == "Running"
+def answered_and_shown(plural: str, obj: dict, column: str) -> tuple:
+    """The column's value in the API's row, and on a Chinese page."""
+    kind = KINDS[plural]
+    row = {"columns": kind.row(obj)}
     with translation.override("zh-hans"):
-        phase = dict(zip((c.name for c in kind.columns), cells(kind, row), strict=True))["phase"]
-    assert phase == '<span class="badge badge-ok" data-state="Running">运行中</span>'
+        shown = dict(zip((c.name for c in kind.columns), cells(kind, row), strict=True))
+    return row["columns"][column], shown[column]
+
+
+def test_a_pods_phase_is_a_badge_on_the_page_and_the_word_in_the_api():
+    answered, shown = answered_and_shown("pods", POD, "phase")
+    assert answered == "Running"
+    assert shown == '<span class="badge badge-ok" data-state="Running">运行中</span>'
 
 
 def test_who_made_an_rbac_object_is_said_in_the_readers_language():
-    kind = KINDS["rolebindings"]
-    row = {"columns": kind.row(BINDING)}
-    assert row["columns"]["origin"] == "portal"
-    with translation.override("zh-hans"):
-        shown = dict(zip((c.name for c in kind.columns), cells(kind, row), strict=True))["origin"]
-    assert shown == "门户"
+    assert answered_and_shown("rolebindings", BINDING, "origin") == ("portal", "门户")
