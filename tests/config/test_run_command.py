@@ -80,3 +80,29 @@ def test_rundev_serves_the_portal_and_prints_the_admin_login_once(tmp_path):
     assert "Log in as" not in again.stdout + again.stderr
     assert password not in again.stdout + again.stderr
     assert not (tmp_path / "var" / "admin-password").exists()
+
+
+def test_a_second_interrupt_while_stopping_does_not_cut_the_stop_short(tmp_path):
+    port = rundev.free_port()
+    log = tmp_path / "run.log"
+    process = rundev.start(
+        rundev.environment(tmp_path / "var"), log, "--no-devcluster", "--demo-hosts", "0", "--addr", f"127.0.0.1:{port}"
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "Ctrl-C stops it" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        # A supervisor's TERM, then an impatient Ctrl-C while the web server and worker stop.
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(40) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "Traceback" not in log.read_text()
+    deadline = time.monotonic() + 20
+    while left := subprocess.run(["pgrep", "-a", "-s", str(process.pid)], capture_output=True, text=True).stdout:
+        assert time.monotonic() < deadline, f"left running: {left}"
+        time.sleep(0.5)

@@ -106,6 +106,11 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # A second Ctrl-C (or a supervisor's TERM after it) while stopping
+            # would cut the stop short and leave the demo cluster and hosts
+            # running: the stop finishes first (bounded, children are killed after 15 s).
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_IGN)
             self._show(admin_news)  # not lost when the start failed before the banner
             for child in children:
                 if child.poll() is None:
