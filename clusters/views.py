@@ -131,6 +131,7 @@ class ClusterListView(ClusterMixin, ObjectListView):
     ]
     search_fields = ("name", "slug", "description")
     create_url_name = "clusters:cluster-create"
+    template_name = "clusters/cluster_list.html"
 
     def is_changing(self, objects) -> bool:
         # Being brought up, or imported and about to be checked (one never checked
@@ -140,8 +141,6 @@ class ClusterListView(ClusterMixin, ObjectListView):
             or (c.phase == ClusterPhase.PENDING and c.health_checks_enabled and c.api_server_url)
             for c in objects
         )
-
-    template_name = "clusters/cluster_list.html"
 
     def get_queryset(self):
         return with_node_counts(super().get_queryset())

@@ -45,15 +45,15 @@ def _ask_for_fresh_data(cluster) -> bool:
 
 
 def _ask_for_fresh_nodes(clusters) -> bool:
-    stale = [cluster for cluster in clusters if inventory.nodes_stale(cluster)]
+    stale = inventory.stale_clusters(clusters)
     for cluster in stale:
         inventory.cluster_nodes_sync_soon(cluster=cluster)
     return bool(stale)
 
 
-def _nodes_landed(cluster, since) -> bool:
+def _nodes_landed(clusters, since) -> bool:
     # An unreachable cluster has no nodes to read: nothing more is coming.
-    return cluster.phase not in inventory.ANSWERED or inventory.nodes_synced_since(cluster, since)
+    return inventory.nodes_synced_since([c for c in clusters if c.phase in inventory.ANSWERED], since)
 
 
 def _given_up(since) -> bool:
@@ -76,7 +76,7 @@ def _waiting(cluster, since) -> bool:
         return True
     if _given_up(since):
         return False
-    return cluster.phase == ClusterPhase.PENDING or not _nodes_landed(cluster, since)
+    return cluster.phase == ClusterPhase.PENDING or not _nodes_landed([cluster], since)
 
 
 def live_context(request, cluster, *, opening: bool) -> dict:
@@ -111,7 +111,7 @@ def nodes_live(request, clusters, *, path: str = "") -> dict:
     since = _since(request)
     if since is None and _ask_for_fresh_nodes(clusters):
         since = _asked_now()
-    waiting = not _given_up(since) and not all(_nodes_landed(cluster, since) for cluster in clusters)
+    waiting = not _given_up(since) and not _nodes_landed(clusters, since)
     params = request.GET.copy()
     if since is not None:
         params["since"] = str(int(since.timestamp()))

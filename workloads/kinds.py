@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.errors import PortalError
+from portal.templatetags.status import render_badge
 from workloads import columns as c
 from workloads import columns_rbac as cr
 
@@ -34,9 +35,8 @@ class Column:
     name: str  # the key in the API's `columns`
     label: str  # the heading people read (translated)
     value: Callable[[dict], object]
-    # A state the API server words (a pod's phase): pages show it as a badge, the API as it is.
-    state: bool = False
-    # value -> what a page shows for it (a code word in the reader's language); the API keeps the value.
+    # value -> what a page shows for it (a pod's phase as a badge, a code word in
+    # the reader's language); the API keeps the value as the cluster gave it.
     shown: Callable[[object], object] | None = None
 
 
@@ -293,7 +293,7 @@ KINDS: dict[str, Kind] = {
             # The kind's name, not a count ("Pods" as a column of numbers has no context).
             pgettext_lazy("Kubernetes kind", "Pods"),
             columns=(
-                Column("phase", _("Phase"), _field("status", "phase", default=""), state=True),
+                Column("phase", _("Phase"), _field("status", "phase", default=""), shown=render_badge),
                 Column("ready", _("Ready"), c.pod_ready),
                 Column("restarts", _("Restarts"), c.pod_restarts),
                 Column("node", _("Node"), _field("spec", "nodeName", default="")),
@@ -389,7 +389,7 @@ KINDS: dict[str, Kind] = {
             "persistentvolumeclaims",
             _("PersistentVolumeClaims"),
             columns=(
-                Column("phase", _("Status"), _field("status", "phase", default=""), state=True),
+                Column("phase", _("Status"), _field("status", "phase", default=""), shown=render_badge),
                 Column("volume", _("Volume"), _field("spec", "volumeName", default="")),
                 Column("capacity", _("Capacity"), _field("status", "capacity", "storage", default="")),
                 Column(

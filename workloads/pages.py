@@ -16,7 +16,7 @@ from clusters.models import Cluster
 from portal.audit import audit_describe
 from portal.errors import PortalError
 from portal.roles import EDITING_ROLES
-from portal.templatetags.status import family, render_badge
+from portal.templatetags.status import family
 from rbac.choices import NamespacePhase
 from rbac.models import TeamNamespace
 from workloads import columns, places
@@ -204,13 +204,10 @@ def cluster_namespace_names(cluster) -> list[str]:
 
 def cells(kind: Kind, row: dict) -> list:
     """The row's column values as the page shows them: states as badges."""
-    return [_shown(column, row["columns"].get(column.name)) for column in kind.columns]
-
-
-def _shown(column, value):
-    if column.state:
-        return render_badge(value)
-    return column.shown(value) if column.shown else value
+    values = row["columns"]
+    return [
+        column.shown(values.get(column.name)) if column.shown else values.get(column.name) for column in kind.columns
+    ]
 
 
 def kind_and_namespace(request, pk, plural, *, listing: bool = False) -> tuple[Kind, object]:

@@ -174,23 +174,35 @@ def cluster_nodes_refresh(*, cluster_id: int) -> dict | None:
         return None
 
 
-def nodes_stale(cluster: Cluster, *, now: datetime | None = None) -> bool:
-    """Whether the cluster answers but its node rows were never synced, or
-    were synced more than NODES_STALE_AFTER ago (the oldest present node counts)."""
-    if not cluster.health_checks_enabled or cluster.phase not in ANSWERED:
-        return False
-    seen = Node.objects.filter(cluster=cluster, missing_since__isnull=True).aggregate(
-        rows=Count("pk"), unsynced=Count("pk", filter=Q(last_synced__isnull=True)), oldest=Min("last_synced")
+def _present_nodes(clusters):
+    return Node.objects.filter(cluster__in=clusters, missing_since__isnull=True).values("cluster").order_by()
+
+
+def stale_clusters(clusters, *, now: datetime | None = None) -> list[Cluster]:
+    """Those of `clusters` that answer but whose node rows were never synced,
+    or were synced more than NODES_STALE_AFTER ago (the oldest present node
+    counts). One query for all of them: the dashboard asks on every load."""
+    answering = [c for c in clusters if c.health_checks_enabled and c.phase in ANSWERED]
+    if not answering:
+        return []
+    seen = {
+        row["cluster"]: row
+        for row in _present_nodes(answering).annotate(
+            unsynced=Count("pk", filter=Q(last_synced__isnull=True)), oldest=Min("last_synced")
+        )
+    }
+    limit = (now or timezone.now()) - NODES_STALE_AFTER
+    return [c for c in answering if c.pk not in seen or seen[c.pk]["unsynced"] or seen[c.pk]["oldest"] < limit]
+
+
+def nodes_synced_since(clusters, since: datetime) -> bool:
+    """Whether every one of `clusters` has nodes, each synced at or after
+    `since` (the syncs asked then have all landed). One query."""
+    behind = _present_nodes(clusters).annotate(
+        behind=Count("pk", filter=Q(last_synced__isnull=True) | Q(last_synced__lt=since))
     )
-    if not seen["rows"] or seen["unsynced"]:
-        return True
-    return seen["oldest"] < (now or timezone.now()) - NODES_STALE_AFTER
-
-
-def nodes_synced_since(cluster: Cluster, since: datetime) -> bool:
-    """Whether every node present was synced at or after `since` (a sync asked then has landed)."""
-    present = Node.objects.filter(cluster=cluster, missing_since__isnull=True)
-    return present.exists() and not present.exclude(last_synced__gte=since).exists()
+    landed = {row["cluster"] for row in behind if not row["behind"]}
+    return all(c.pk in landed for c in clusters)
 
 
 def cluster_nodes_sync_soon(*, cluster: Cluster) -> None:

@@ -135,11 +135,8 @@ def family(state) -> str:
 def badge_html(state, family_name: str, label, id="") -> str:
     # Written out, not a template: a list renders one per row, and an include
     # per row costs a 100-row page ~10 ms.
-    if id:
-        return format_html(
-            '<span class="badge badge-{}" data-state="{}" id="{}">{}</span>', family_name, state, id, label
-        )
-    return format_html('<span class="badge badge-{}" data-state="{}">{}</span>', family_name, state, label)
+    named = format_html(' id="{}"', id) if id else ""
+    return format_html('<span class="badge badge-{}" data-state="{}"{}>{}</span>', family_name, state, named, label)
 
 
 def render_badge(state, label=None, id="") -> str:
