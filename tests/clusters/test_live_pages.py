@@ -230,3 +230,26 @@ def test_a_cluster_that_will_never_be_checked_does_not_keep_the_list_polling(pag
     assert 'hx-trigger="every 5s"' in _opening_tag(page("/clusters/").content.decode(), '<table class="objects"')
     _set(world.cluster, health_checks_enabled=False)
     assert "hx-trigger" not in _opening_tag(page("/clusters/").content.decode(), '<table class="objects"')
+
+
+def test_the_dashboards_node_checks_do_not_grow_with_the_clusters(page, world, queued):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clusters.models import Cluster
+
+    def queries() -> int:
+        since = int((timezone.now() - timedelta(seconds=5)).timestamp())
+        with CaptureQueriesContext(connection) as captured:
+            page("/")
+            page(f"/?since={since}")  # the poll: the landed check
+        return len(captured)
+
+    _set(world.cluster, phase=ClusterPhase.READY)
+    _node(world.cluster, timedelta(minutes=5))
+    one = queries()
+    for n in range(5):
+        more = Cluster.objects.create(name=f"More {n}", slug=f"more-{n}", phase=ClusterPhase.READY)
+        _node(more, timedelta(minutes=5))
+    assert queries() == one
+    assert len(queued) == 6  # each stale cluster asked for once
