@@ -13,11 +13,16 @@ from django.test import Client
 
 from clusters import kube
 from portal.models import AuditEvent
+from tests.support.wait import wait_for
 from workloads import objects, services
+from workloads.actions import edit
 from workloads.actions.edit import field_conflicts
 from workloads.kinds import KINDS
 
 pytestmark = [pytest.mark.devcluster, pytest.mark.django_db]
+
+
+REVISION = "deployment.kubernetes.io/revision"
 
 
 def as_(user) -> Client:
@@ -201,6 +206,82 @@ def test_an_invalid_edit_shows_the_api_servers_message_and_applies_nothing(tenan
         response = developer.post(url(ready_ns, "deployments", name, "edit/apply/"), {"manifest": changed, **version})
         assert response.status_code == 400 and f"The {field} cannot change in an edit" in text(response)
     assert unchanged(live(tenancy, ready_ns, "deployments", name), before)
+
+
+def test_a_controller_busy_with_the_object_does_not_refuse_the_edit(tenancy, ready_ns, monkeypatch, unique):
+    """A rollout's controller can move the version again between the re-read
+    and the apply, several times: the edit goes on while the object is as the
+    page showed it (CI once saw a 409 here when one retry was all there was)."""
+    name = unique("web")
+    made(tenancy, ready_ns, "deployments", name)
+    developer = as_(tenancy.developer)
+    manifest, version = editor(text(developer.get(url(ready_ns, "deployments", name, "edit/"))))
+    real_apply, busy = edit._apply, iter(range(edit.STATUS_RETRIES - 1))
+
+    def controller_writes_first(call, obj, *, dry_run):
+        # Before each of the first attempts the version moves twice: someone
+        # writes the revision, and the deployment controller writes its own back.
+        if dry_run and next(busy, None) is not None:
+            with kube.client_for(tenancy.cluster) as client:
+                moved = {"metadata": {"annotations": {REVISION: unique("r")}}}
+                client.apps.patch_namespaced_deployment(name, ready_ns.name, moved)
+                wait_for(
+                    lambda: live(tenancy, ready_ns, "deployments", name)["metadata"]["annotations"][REVISION] == "1"
+                )
+        return real_apply(call, obj, dry_run=dry_run)
+
+    monkeypatch.setattr(edit, "_apply", controller_writes_first)
+    applied = developer.post(
+        url(ready_ns, "deployments", name, "edit/apply/"),
+        {"manifest": manifest.replace("replicas: 1", "replicas: 2"), **version},
+    )
+    assert applied.status_code == 302, text(applied)
+    assert next(busy, None) is None  # every attempt but the last met a moved version
+    assert live(tenancy, ready_ns, "deployments", name)["spec"]["replicas"] == 2
+
+
+def test_a_controllers_bookkeeping_moved_on_is_not_the_users_conflict(tenancy, ready_ns, unique):
+    """The text carries a controller's annotation as the page showed it; when
+    the controller has moved it on, the edit takes the value it has now instead
+    of naming a field-manager conflict the user never made. (A ConfigMap holds
+    the annotation here, so no deployment controller writes it back meanwhile.)"""
+    name = unique("cm")
+    made(tenancy, ready_ns, "configmaps", name, data={"greeting": "hello"})
+
+    def rollout_tool(revision, **data):
+        meta = {"name": name, "annotations": {REVISION: revision}}
+        apply_as(
+            tenancy,
+            ready_ns,
+            "configmaps",
+            "rollout-tool",
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, **data},
+        )
+
+    rollout_tool("1")
+    developer = as_(tenancy.developer)
+    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
+    rollout_tool("2")
+    applied = developer.post(
+        url(ready_ns, "configmaps", name, "edit/apply/"),
+        {"manifest": manifest.replace("greeting: hello", "greeting: mine"), **version},
+    )
+    assert applied.status_code == 302, text(applied)
+    now = live(tenancy, ready_ns, "configmaps", name)
+    assert now["data"] == {"greeting": "mine"} and now["metadata"]["annotations"][REVISION] == "2"
+
+    # A field the user changed that the tool also set stays the user's conflict,
+    # named alone: the bookkeeping beside it is not.
+    rollout_tool("2", data={"greeting": "mine"})
+    manifest, version = editor(text(developer.get(url(ready_ns, "configmaps", name, "edit/"))))
+    rollout_tool("3", data={"greeting": "mine"})
+    named = developer.post(
+        url(ready_ns, "configmaps", name, "edit/apply/"),
+        {"manifest": manifest.replace("greeting: mine", "greeting: again"), **version},
+    )
+    assert named.status_code == 409, text(named)
+    assert [fields for _item, fields in conflicts(text(named))] == [[".data.greeting"]]
+    assert live(tenancy, ready_ns, "configmaps", name)["data"] == {"greeting": "mine"}
 
 
 def test_viewers_cannot_edit_and_other_teams_find_nothing(tenancy, ready_ns, unique):

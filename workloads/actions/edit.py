@@ -11,7 +11,9 @@ resourceVersion the page was shown at: if someone changed the object meanwhile,
 the API server answers 409 and nothing is applied. Its controller writing the
 status moves the resourceVersion too (a Deployment's, every few seconds while
 it rolls out): when the object is otherwise as the page showed it (the same
-fingerprint), the edit is applied at the new version instead of refused.
+fingerprint), the edit is applied at the new version instead of refused,
+taking the controllers' bookkeeping annotations (a Deployment's revision) as
+they are now; a busy controller gets five tries, as client-go's RetryOnConflict.
 
 The apply does not force: a value the user changed that another field manager
 set (replicas after a scale, a label another tool applies) is the API
@@ -27,6 +29,7 @@ import copy
 import hashlib
 import json
 import re
+import time
 
 import yaml
 from django import forms
@@ -67,6 +70,13 @@ def editable_yaml(obj: dict) -> str:
 # and must not read as "someone changed it meanwhile".
 BOOKKEEPING = ("resourceVersion", "generation")
 CONTROLLER_ANNOTATIONS = ("deployment.kubernetes.io/revision", "deprecated.daemonset.template.generation")
+
+
+# A controller busy with the object (a rollout's status, the revision it
+# writes back) can move the version again between the re-read and the apply:
+# client-go's RetryOnConflict tries five times too, with a short growing pause.
+STATUS_RETRIES = 5
+STATUS_RETRY_PAUSE = 0.05
 
 
 def fingerprint(obj: dict) -> str:
@@ -130,6 +140,29 @@ def _edited(call: Call) -> dict:
             raise EditRefused(message, field_errors={field: [message]})
     document["metadata"] = dict(meta, resourceVersion=call.data["resource_version"])
     return document
+
+
+def _catch_up(obj: dict, fresh: dict) -> None:
+    """Give the text the controllers' annotations as the object has them now."""
+    mine = obj["metadata"].get("annotations") or {}
+    now = (fresh.get("metadata") or {}).get("annotations") or {}
+    for key in CONTROLLER_ANNOTATIONS:
+        if key in mine and key in now:
+            mine[key] = now[key]
+        elif key in mine:
+            del mine[key]
+
+
+BOOKKEEPING_FIELDS = {f".metadata.annotations.{key}" for key in CONTROLLER_ANNOTATIONS}
+
+
+def _without_bookkeeping(managers: list[dict] | None) -> list[dict] | None:
+    """The field-manager conflicts that are the user's: the controllers'
+    annotations are caught up instead (`_catch_up`)."""
+    if managers is None:
+        return None
+    mine = [dict(m, fields=[f for f in m["fields"] if f not in BOOKKEEPING_FIELDS]) for m in managers]
+    return [m for m in mine if m["fields"]]
 
 
 class FieldConflict(ConflictError):
@@ -202,7 +235,7 @@ def _save(call: Call) -> dict:
     foreign = bindings.check_subjects(call.user, call.team_namespace, call.kind, obj)
     if foreign:
         raise EditRefused(_("A team binds only its own groups, members and ServiceAccounts."), field_errors=foreign)
-    for retry in (False, True):
+    for attempt in range(1, STATUS_RETRIES + 1):
         try:
             _apply(call, obj, dry_run=True)  # a refusal stops here, with nothing applied
             answer = _apply(call, obj, dry_run=False)
@@ -211,12 +244,17 @@ def _save(call: Call) -> dict:
             fresh = objects.get_object(call.client, call.kind, call.namespace, call.name)
             if not call.data.get("fingerprint") or fingerprint(fresh) != call.data["fingerprint"]:
                 raise  # someone changed what the user was editing: reload
-            managers = field_conflicts(exc.message)
+            # The text carries the controllers' bookkeeping as the page showed
+            # it: a value a controller has since moved on is its conflict, not
+            # the user's, so the text takes the value the object has now.
+            _catch_up(obj, fresh)
+            managers = _without_bookkeeping(field_conflicts(exc.message))
             if managers:
                 raise FieldConflict(exc.message, managers) from exc
-            if retry:
+            if attempt == STATUS_RETRIES:
                 raise
             obj["metadata"]["resourceVersion"] = fresh["metadata"]["resourceVersion"]
+            time.sleep(STATUS_RETRY_PAUSE * attempt)
     return {
         "kind": call.kind.kind,
         "name": call.name,
