@@ -25,15 +25,15 @@ def dashboard(request):
     # sees every team elsewhere, so here gets their number and a link instead.
     memberships = Membership.objects.filter(user=user).select_related("team").order_by("team__name")
     namespaces = TeamNamespace.objects.for_user(user).select_related("team", "cluster")
-    clusters = Cluster.objects.for_user(user)
     # Node counts and capacity bars come from the last sync: stale ones are
     # read again in the background and the clusters table refreshes itself.
-    live = nodes_live(request, list(clusters))
+    clusters = clusters_overview(Cluster.objects.for_user(user))
+    live = nodes_live(request, [cluster for cluster, _bars in clusters])
     response = render(
         request,
         "portal/dashboard.html",
         {
-            "clusters": clusters_overview(clusters),
+            "clusters": clusters,
             "live": live,
             "memberships": memberships,
             "team_count": Team.objects.count() if user.is_staff else None,
