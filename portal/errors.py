@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal import stored_text
+
 logger = logging.getLogger(__name__)
 
 ERROR_TYPES = {
@@ -41,8 +43,8 @@ class PortalError(Exception):
 
     def __init__(self, message, *, field_errors=None):
         # Plain text in args: an exception may be serialized (a task's result).
-        super().__init__(str(message))
-        self.message = str(message)
+        self.message = stored_text.Shown(message)
+        super().__init__(str(self.message))
         # What background work stores: a stored_text.Message stays a message
         # id with parameters, translated for whoever reads it later.
         self.text = message

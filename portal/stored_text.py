@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,57 @@ def render(value, *, translate: bool = True) -> str:
             return value.msgid % params if params else value.msgid
         except (KeyError, ValueError, TypeError):
             return value.msgid
+
+
+def html(value) -> SafeString:
+    """`value` as HTML, translated like `render`. What the portal says is
+    escaped; what it quotes (a parameter or a part that is plain text: the
+    cluster's or a host's own words, a name) is marked translate="no", so a
+    reader's translator, and the crawl's check for English on a Chinese page,
+    do not take it for the portal's sentence."""
+    value = from_json(value) if isinstance(value, (dict, list)) else value
+    if isinstance(value, list):
+        return format_html_join("", "{}", ((_quoted(part),) for part in value))
+    if not isinstance(value, Message):
+        return conditional_escape("" if value is None else value)
+    params = {key: _param_html(param) for key, param in value.params.items()}
+    text = conditional_escape(gettext(value.msgid))
+    try:
+        # Safe: the sentence is escaped above and every parameter by _quoted.
+        return mark_safe(text % params if params else text)  # noqa: S308
+    except (KeyError, ValueError, TypeError):
+        return conditional_escape(render(value))  # render logs the mismatch and falls back
+
+
+def _param_html(param):
+    if isinstance(param, (int, float)):
+        return param  # numbers stay numbers, for %(count)d
+    if isinstance(param, (Message, list, dict, str)):
+        return _quoted(param)
+    return conditional_escape(param)  # a lazy translation: the portal's words
+
+
+def _quoted(value) -> SafeString:
+    if isinstance(value, str):
+        # Spaces between parts are the portal's, not a quotation.
+        return format_html('<span translate="no">{}</span>', value) if value.strip() else conditional_escape(value)
+    return html(value)
+
+
+class Shown(str):
+    """`value` (a Message, parts or text) as the reader reads it now: a str,
+    whose HTML form (`__html__`, which Django's templates use) is `html`.
+    PortalError.message is one, so a page showing an error marks the
+    cluster's words in it without knowing where they came from. Joined to
+    other text it is a plain str again, and shown plainly escaped."""
+
+    def __new__(cls, value):
+        shown = super().__new__(cls, render(value))
+        shown.value = value
+        return shown
+
+    def __html__(self) -> SafeString:
+        return html(self.value)
 
 
 def english(value) -> str:

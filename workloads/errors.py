@@ -10,10 +10,11 @@ says to reload, and an invalid answer without causes still names what failed.
 
 from contextlib import contextmanager
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clusters import kube
 from portal.errors import PortalError
+from portal.stored_text import Message, join, render
 
 NON_FIELD = "non_field_errors"
 
@@ -40,18 +41,20 @@ def document_field(field: str, document: int | None) -> str:
 
 
 def portal_error(exc: kube.KubeError, *, document: int | None = None, name: str = "") -> PortalError:
-    """The API error for a failed call about one object (`document` of several)."""
-    where = _("%(name)s: ") % {"name": name} if name else ""
+    """The API error for a failed call about one object (`document` of several).
+    Its text stays parts (the name, the cluster's message), so a page can mark
+    what the cluster said as such (`portal.stored_text.html`)."""
+    where = Message(gettext_noop("%(name)s: "), name=name) if name else ""
     if isinstance(exc, kube.KubeInvalid):
         field_errors = {}
         for field, messages in (exc.field_errors or {NON_FIELD: [exc.message]}).items():
             field_errors.setdefault(document_field(field, document), []).extend(messages)
-        return kube.KubeInvalid(where + exc.message, field_errors=field_errors)
+        return kube.KubeInvalid(join(where, exc.text), field_errors=field_errors)
     if isinstance(exc, kube.KubeConflict):
-        hint = _("Someone changed it meanwhile: reload it and apply your change again.")
-        return kube.KubeConflict(f"{where}{exc.message} {hint}")
-    if where and not exc.message.startswith(where):
-        return type(exc)(where + exc.message, field_errors=exc.field_errors)
+        hint = Message(gettext_noop("Someone changed it meanwhile: reload it and apply your change again."))
+        return kube.KubeConflict(join(where, exc.text, " ", hint))
+    if where and not exc.message.startswith(render(where)):
+        return type(exc)(join(where, exc.text), field_errors=exc.field_errors)
     return exc
 
 

@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -98,7 +99,7 @@ def kind_list(request, pk, plural):
         cluster_said = exc.text.params.get("message", "") if isinstance(exc.text, Message) else exc.message
     except PortalError as exc:
         named = [LIST_FIELDS[field] for field in exc.field_errors if field in LIST_FIELDS]
-        error = " ".join([*map(str, named), exc.message])
+        error = format_html_join(" ", "{}", ((part,) for part in (*named, exc.message)))
     else:
         next_token = page["continue"]
         rows = _rows(namespace, kind, page["items"])
@@ -157,7 +158,7 @@ def detail(request, namespace, kind, name, *, status=200, error="", bound=None):
     try:
         found = selectors.live_get(user=request.user, namespace=namespace, kind=kind, name=name)
     except PortalError as exc:
-        found, error = None, " ".join(filter(None, (error, exc.message)))
+        found, error = None, format_html_join(" ", "{}", ((part,) for part in (error, exc.message) if part))
         status = status if status != 200 else exc.status_code
     page = page_context(
         request,

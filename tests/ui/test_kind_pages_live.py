@@ -228,6 +228,15 @@ def test_viewers_read_only_other_teams_find_nothing_and_delete_asks_for_the_name
     assert refused.status_code == 200 and "您的账号不能" in text(refused)
     said = re.search(r'<small class="cluster-said" translate="no">([^<]*)</small>', text(refused))
     assert said and "cannot list resource" in html.unescape(said[1])
+    # So is a refused read of one object: the sentence translated, the API
+    # server's words inside it marked as its own (the crawl skips them).
+    refused = viewer.get(url(ready_ns, "roles", "any-role/"))
+    error = re.search(r'<p class="error" role="alert" id="detail-error">(.*?)</p>', text(refused), re.S)
+    assert refused.status_code == 403 and error, text(refused)
+    said = re.fullmatch(
+        r'<span translate="no">any-role</span>：被集群禁止：<span translate="no">([^<]*)</span>', error[1].strip()
+    )
+    assert said and "cannot get resource" in html.unescape(said[1])
 
     # A member of another team finds no such namespace.
     other = as_(tenancy.users["b-owner"])
