@@ -26,13 +26,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from clusters import kube
 from portal.audit import audit_describe
 from portal.errors import PortalError
-from portal.stored_text import Message
+from portal.stored_text import Message, Shown
 from workloads import objects, places, selectors, services
 from workloads.forms_create import has_form
 from workloads.pages import audit, badge, cells, kind_and_namespace, not_ready, page_context
@@ -225,7 +225,9 @@ def _apply(request, namespace, form: ManifestForm, *, dry_run: bool):
         for field, errors in exc.field_errors.items():
             for error in errors:
                 if error != exc.message:
-                    form.add_error(None, f"{field}: {error}")
+                    form.add_error(
+                        None, Shown(Message(gettext_noop("%(field)s: %(message)s"), field=field, message=error))
+                    )
         return [], exc.status_code
 
 

@@ -210,6 +210,26 @@ def _plain(value) -> str:
     return str(value)
 
 
+@register.filter
+def messages_of(errors) -> list:
+    """A form's errors (an ErrorList) as their messages, each keeping the
+    HTML form an error's message has (`portal.stored_text.Shown`: the
+    cluster's words marked translate="no"). Django's own iteration and
+    rendering make every one a plain string."""
+    shown = []
+    for error in errors.as_data():
+        message = error.message
+        shown.append(message % error.params if error.params else message)
+    return shown
+
+
+@register.filter
+def error_list(errors):
+    """`{{ form.non_field_errors }}` as Django writes it, from `messages_of`."""
+    items = format_html_join("", "<li>{}</li>", ((message,) for message in messages_of(errors)))
+    return format_html('<ul class="{}">{}</ul>', errors.error_class, items)
+
+
 @register.simple_tag
 def object_url(url_name, obj, lookup_field="pk"):
     return reverse(url_name, args=[getattr(obj, lookup_field)])

@@ -5,7 +5,9 @@ that form on a page and is a plain str everywhere else."""
 
 import pickle
 
+from django import forms
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
@@ -62,3 +64,23 @@ def test_an_errors_message_is_a_str_whose_page_form_marks_the_quote():
     # A task's result or a cache keeps it (pickled) with its parts.
     kept = pickle.loads(pickle.dumps(error.message))
     assert isinstance(kept, Shown) and kept == error.message and kept.value == error.message.value
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(max_length=3)
+
+
+def test_a_forms_errors_keep_the_mark_in_every_shared_form_template():
+    form = NameForm({"name": "four"})
+    assert not form.is_valid()
+    with translation.override("en"):
+        form.add_error(None, PortalError(Message(FORBIDDEN, message="pods <x> is forbidden")).message)
+        form.add_error(None, "Plain <b>")
+        for template in ("portal/_form_fields.html", "generic/object_form.html"):
+            written = render_to_string(template, {"form": form})
+            assert (
+                '<ul class="errorlist nonfield"><li>Forbidden by the cluster: '
+                '<span translate="no">pods &lt;x&gt; is forbidden</span></li><li>Plain &lt;b&gt;</li></ul>'
+            ) in written, template
+            # Django's own messages, with their parameters, read as Django writes them.
+            assert "Ensure this value has at most 3 characters (it has 4)." in written

@@ -192,6 +192,12 @@ def test_lists_page_and_filter_and_bad_input_stays_on_the_page(tenancy, ready_ns
     response = developer.post(url(ready_ns, "configmaps", "new/"), {"manifest": invalid, "apply": "1"})
     assert response.status_code == 400
     assert "name part must consist of alphanumeric characters" in html.unescape(text(response))
+    # The API server's words are marked as its own, in the sentence and beside the field.
+    errors = re.findall(
+        r"<li>(.*?)</li>", re.search(r'<ul class="errorlist nonfield">(.*?)</ul>', text(response), re.S)[1]
+    )
+    assert errors[0].startswith(f'<span translate="no">ConfigMap {label}-bad</span>: Invalid: <span translate="no">')
+    assert errors[1].startswith('<span translate="no">metadata.labels</span>: <span translate="no">Invalid value: ')
     assert html.escape(invalid) in text(response)
     assert not _exists(tenancy, ready_ns, KINDS["configmaps"], f"{label}-bad")
 
