@@ -46,7 +46,7 @@ def add_errors(form, field_errors: dict, message: str, default_field=None):
     for field, errors in (field_errors or {}).items():
         for error in errors if isinstance(errors, list) else [errors]:
             if field in form.fields:
-                form.add_error(field, str(error))
+                form.add_error(field, error if isinstance(error, str) else str(error))  # a Shown stays one
                 placed = True
     if not placed:
         form.add_error(default_field if default_field in form.fields else None, message)

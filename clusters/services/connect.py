@@ -6,9 +6,10 @@ platform work needs (listing nodes). Otherwise the user gets the clear
 translated error and nothing is saved.
 """
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clusters import kube
+from portal.stored_text import Message
 
 
 def cluster_connect_check(*, kubeconfig: str, timeout: float = 10.0) -> dict:
@@ -20,11 +21,13 @@ def cluster_connect_check(*, kubeconfig: str, timeout: float = 10.0) -> dict:
             nodes = sum(1 for _node in client.list_paged(client.core.list_node, limit=100))
         except kube.KubeForbidden as exc:
             raise kube.KubeForbidden(
-                _(
-                    "These credentials cannot list nodes; the portal needs cluster-admin level access "
-                    "for platform work (%(detail)s)."
+                Message(
+                    gettext_noop(
+                        "These credentials cannot list nodes; the portal needs cluster-admin level access "
+                        "for platform work (%(detail)s)."
+                    ),
+                    detail=exc.text,
                 )
-                % {"detail": exc.message}
             ) from None
     return {
         "server": client.server,

@@ -2,6 +2,8 @@
 a certificate the CA does not match, a revoked token or an exec plugin each
 give a clear error, and nothing is saved."""
 
+import re
+
 import pytest
 import yaml
 
@@ -75,6 +77,18 @@ def test_a_certificate_the_ca_does_not_match_is_refused(admin_web, devcluster):
     config = devcluster.admin_kubeconfig_dict()
     config["clusters"][0]["cluster"]["certificate-authority-data"] = other_ca()
     _refused(admin_web, config, "TLS failure")
+
+
+def test_credentials_that_cannot_list_nodes_are_refused_with_the_clusters_words_marked(admin_web, devcluster):
+    # A client certificate of a user in no group: the API server answers its
+    # version and readiness, and refuses the list of nodes.
+    config = yaml.safe_load(live.cert_kubeconfig(devcluster, user="no-rights", groups=()))
+    admin_web.cookies["django_language"] = "zh-hans"
+    response = _import(admin_web, config)
+    page = response.content.decode()
+    assert response.status_code == 400 and not Cluster.objects.filter(slug="imported").exists()
+    said = re.search(r'被集群禁止：<span translate="no">([^<]*)</span>', page)
+    assert said and "User &quot;no-rights&quot; cannot list resource &quot;nodes&quot;" in said[1]
 
 
 def test_an_exec_plugin_is_refused_with_the_reason(admin_web, devcluster):
