@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -80,26 +80,7 @@ def from_json(data):
 def render(value, *, translate: bool = True) -> str:
     """`value` (a Message, parts, a string, or its JSON) as text, translated
     in the active language unless `translate` is false."""
-    value = from_json(value) if isinstance(value, (dict, list)) else value
-    if isinstance(value, list):
-        return "".join(render(part, translate=translate) for part in value)
-    if not isinstance(value, Message):
-        return "" if value is None else str(value)
-    # Numbers stay numbers for %(count)d; messages and parts become their text.
-    params = {
-        key: render(param, translate=translate) if isinstance(param, (Message, list, dict)) else param
-        for key, param in value.params.items()
-    }
-    text = gettext(value.msgid) if translate else value.msgid
-    try:
-        return text % params if params else text
-    except (KeyError, ValueError, TypeError):
-        # A translation whose placeholders differ from the msgid's: the English sentence, not a 500.
-        logger.warning("Translation of %r does not take its parameters", value.msgid)
-        try:
-            return value.msgid % params if params else value.msgid
-        except (KeyError, ValueError, TypeError):
-            return value.msgid
+    return _compose(value, translate=translate, as_html=False)
 
 
 def html(value) -> SafeString:
@@ -108,33 +89,44 @@ def html(value) -> SafeString:
     cluster's or a host's own words, a name) is marked translate="no", so a
     reader's translator, and the crawl's check for English on a Chinese page,
     do not take it for the portal's sentence."""
+    # Safe: every sentence is escaped by _compose, every parameter and part by _inner.
+    return mark_safe(_compose(value, translate=True, as_html=True))  # noqa: S308
+
+
+def _compose(value, *, translate: bool, as_html: bool) -> str:
     value = from_json(value) if isinstance(value, (dict, list)) else value
     if isinstance(value, list):
-        return format_html_join("", "{}", ((_quoted(part),) for part in value))
+        return "".join(str(_inner(part, translate=translate, as_html=as_html)) for part in value)
     if not isinstance(value, Message):
-        return conditional_escape("" if value is None else value)
-    params = {key: _param_html(param) for key, param in value.params.items()}
-    text = conditional_escape(gettext(value.msgid))
+        text = "" if value is None else value
+        return conditional_escape(text) if as_html else str(text)
+    params = {key: _inner(param, translate=translate, as_html=as_html) for key, param in value.params.items()}
+
+    def filled(sentence: str) -> str:
+        sentence = conditional_escape(sentence) if as_html else sentence
+        return sentence % params if params else sentence
+
     try:
-        # Safe: the sentence is escaped above and every parameter by _quoted.
-        return mark_safe(text % params if params else text)  # noqa: S308
+        return filled(gettext(value.msgid) if translate else value.msgid)
     except (KeyError, ValueError, TypeError):
-        return conditional_escape(render(value))  # render logs the mismatch and falls back
+        # A translation whose placeholders differ from the msgid's: the English sentence, not a 500.
+        logger.warning("Translation of %r does not take its parameters", value.msgid)
+    try:
+        return filled(value.msgid)
+    except (KeyError, ValueError, TypeError):
+        return conditional_escape(value.msgid) if as_html else value.msgid
 
 
-def _param_html(param):
-    if isinstance(param, (int, float)):
-        return param  # numbers stay numbers, for %(count)d
-    if isinstance(param, (Message, list, dict, str)):
-        return _quoted(param)
-    return conditional_escape(param)  # a lazy translation: the portal's words
-
-
-def _quoted(value) -> SafeString:
-    if isinstance(value, str):
-        # Spaces between parts are the portal's, not a quotation.
-        return format_html('<span translate="no">{}</span>', value) if value.strip() else conditional_escape(value)
-    return html(value)
+def _inner(value, *, translate: bool, as_html: bool):
+    """A parameter or part: numbers stay numbers (for %(count)d), messages
+    and parts become their text; in HTML, quoted text is marked."""
+    if isinstance(value, (Message, list, dict)):
+        return _compose(value, translate=translate, as_html=as_html)
+    if not as_html or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str) and value.strip():
+        return format_html('<span translate="no">{}</span>', value)
+    return conditional_escape(value)  # spaces between parts, a lazy translation: the portal's words
 
 
 class Shown(str):

@@ -70,6 +70,8 @@ def editable_yaml(obj: dict) -> str:
 # and must not read as "someone changed it meanwhile".
 BOOKKEEPING = ("resourceVersion", "generation")
 CONTROLLER_ANNOTATIONS = ("deployment.kubernetes.io/revision", "deprecated.daemonset.template.generation")
+# The same, as the API server names them in a field-manager conflict.
+BOOKKEEPING_FIELDS = {f".metadata.annotations.{key}" for key in CONTROLLER_ANNOTATIONS}
 
 
 # A controller busy with the object (a rollout's status, the revision it
@@ -151,9 +153,6 @@ def _catch_up(obj: dict, fresh: dict) -> None:
             mine[key] = now[key]
         elif key in mine:
             del mine[key]
-
-
-BOOKKEEPING_FIELDS = {f".metadata.annotations.{key}" for key in CONTROLLER_ANNOTATIONS}
 
 
 def _without_bookkeeping(managers: list[dict] | None) -> list[dict] | None:
